@@ -1,0 +1,79 @@
+/**
+ * Settings, read from the environment and validated once at module load of each function.
+ * A missing or malformed variable fails at start-up with its name and what is expected.
+ */
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const v = env[name]?.trim();
+  if (!v) throw new ConfigError(`environment variable ${name} is required`);
+  return v;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function optionalUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+export interface IngestConfig {
+  tableName: string;
+  /** Objects larger than this are rejected from the event's size, before downloading. */
+  maxObjectBytes: number;
+}
+
+export function readIngestConfig(env: Env = process.env): IngestConfig {
+  return {
+    tableName: required(env, 'TABLE_NAME'),
+    maxObjectBytes: integer(env, 'MAX_OBJECT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+  };
+}
+
+export interface FeedsConfig {
+  tableName: string;
+  siteTitle: string;
+  /** Public base URL of the feeds (no trailing slash); when absent it is derived from each request. */
+  publicBaseUrl?: string;
+  /** Cache-Control max-age of feeds, in seconds. */
+  maxAge: number;
+  /** Cache-Control stale-while-revalidate, in seconds. */
+  staleWhileRevalidate: number;
+  defaultLimit: number;
+  maxLimit: number;
+}
+
+export function readFeedsConfig(env: Env = process.env): FeedsConfig {
+  const maxLimit = integer(env, 'FEED_MAX_LIMIT', 200, 1, 1000);
+  return {
+    tableName: required(env, 'TABLE_NAME'),
+    siteTitle: env.SITE_TITLE?.trim() || 'feedbucket',
+    publicBaseUrl: optionalUrl(env, 'PUBLIC_BASE_URL'),
+    maxAge: integer(env, 'FEED_MAX_AGE', 300, 0, 86_400),
+    staleWhileRevalidate: integer(env, 'FEED_STALE_WHILE_REVALIDATE', 3600, 0, 604_800),
+    defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
+    maxLimit,
+  };
+}

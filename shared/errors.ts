@@ -1,0 +1,22 @@
+/**
+ * Named domain errors. Each carries a reason a person can act on; where it is mapped to a log line or an
+ * HTTP answer is decided in one place per function, not here.
+ */
+
+/** The file can never become an article as it is: the user must change it. Never retried. */
+export class InvalidArticleError extends Error {
+  override readonly name = 'InvalidArticleError';
+  constructor(
+    readonly reason: string,
+    readonly field?: string,
+  ) {
+    super(field ? `${field}: ${reason}` : reason);
+  }
+}
+
+/** A write lost a race with a concurrent writer of the same item; the caller re-reads and tries again. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+export const isInvalidArticle = (e: unknown): e is InvalidArticleError => e instanceof InvalidArticleError;

@@ -1,0 +1,93 @@
+/**
+ * The article model: what ingest produces and what feeds read. Plain data, no behaviour.
+ * Dates are ISO 8601 strings in UTC with milliseconds (`Date#toISOString()`), so they sort as text.
+ */
+
+export interface Provider {
+  name?: string;
+  domain?: string;
+}
+
+export interface ArticleImage {
+  url: string;
+  width?: number;
+  height?: number;
+  /** MIME type guessed from the URL's extension (image/jpeg for .jpg); undefined when unknown. */
+  type?: string;
+}
+
+export interface RelatedLink {
+  title: string;
+  url: string;
+  publishedDateTime?: string;
+  provider?: string;
+}
+
+export interface TopicRef {
+  /** Case-insensitive, diacritic-folded, URL-path-safe once percent-encoded. */
+  slug: string;
+  /** Display name as first given. */
+  name: string;
+}
+
+/** What a feed shows of one article. Stored whole in every feed membership item. */
+export interface FeedEntry {
+  /** Stable feed id, `urn:uuid:…` (UUID v5 of the canonical link): never changes once given. */
+  id: string;
+  /** The UUID inside `id`; the article's key. */
+  articleId: string;
+  /** The link as given (webUrl, else originalUrl). */
+  url: string;
+  title: string;
+  published: string;
+  updated: string;
+  summary?: string;
+  /** The markdown body rendered to HTML, safe by construction (no raw HTML, only http(s)/mailto links). */
+  contentHtml?: string;
+  provider?: Provider;
+  topics: TopicRef[];
+  image?: ArticleImage;
+  related: RelatedLink[];
+  category?: string;
+  type?: string;
+  quality?: number;
+  heat?: number;
+}
+
+/** A normalized article as parsed from one file. */
+export interface Article {
+  articleId: string;
+  canonicalUrl: string;
+  /** false removes it from every feed (it stays known, with its id). */
+  published: boolean;
+  entry: FeedEntry;
+}
+
+/** The pseudo-topic of the all-articles feed. No user topic can have this slug (slugs never start with `_`). */
+export const ALL = '_all';
+
+/** Metadata of a topic (or of ALL): one read answers ETag and Last-Modified. */
+export interface TopicMeta {
+  slug: string;
+  name: string;
+  /** Articles currently in the topic's feed. */
+  count: number;
+  /** Bumped on every change to the topic's feed; part of the ETag. */
+  revision: number;
+  /** When the feed last changed (ISO); Last-Modified. */
+  lastChange: string;
+}
+
+/** A file that was refused, as listed for users and operators. */
+export interface Rejection {
+  key: string;
+  reason: string;
+  /** ISO time of the rejection. */
+  at: string;
+}
+
+/** One page of a feed, newest first. `next` is the position after the last entry, or undefined at the end. */
+export interface EntryPage {
+  entries: FeedEntry[];
+  next?: string;
+}

@@ -1,0 +1,379 @@
+/**
+ * The DynamoDB adapter: the only module that knows the table's key schema. One table, these item types:
+ *
+ * | item          | pk               | sk                       | gsi1pk     | gsi1sk        |
+ * |---------------|------------------|--------------------------|------------|---------------|
+ * | article       | `A#<articleId>`  | `A`                      |            |               |
+ * | feed entry    | `F#<feed>`       | `<published>#<articleId>`|            |               |
+ * | topic meta    | `T#<slug>`       | `T`                      | `TOPICS`   | `<slug>`      |
+ * | file          | `K#<bucket key>` | `K`                      | `REJECTED`¹| `<at>#<key>`  |
+ *
+ * ¹ only while the file's latest version is rejected (a sparse index: listing rejections reads only them).
+ * `<feed>` is a topic slug or `_all`. A feed page is one Query on `F#<feed>`, newest first, whose cost depends
+ * on the page size only. Entries carry the whole FeedEntry, so a feed needs no second round trip.
+ */
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../errors.js';
+import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import type {
+  ArticleRecord,
+  FeedStore,
+  FileIndex,
+  FileRecord,
+  IngestStore,
+  RejectionStore,
+  TopicChange,
+} from './types.js';
+
+/** The key schema, shared with the CDK table definition so the two cannot drift. */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  timeToLive: 'expiresAt',
+} as const;
+
+/** How long the tombstone of a deleted file is kept to refuse late, older events for its key. */
+const TOMBSTONE_SECONDS = 30 * 24 * 3600;
+
+const articleKey = (articleId: string) => ({ pk: `A#${articleId}`, sk: 'A' });
+const entryKey = (feed: string, position: string) => ({ pk: `F#${feed}`, sk: position });
+const topicKey = (slug: string) => ({ pk: `T#${slug}`, sk: 'T' });
+const fileKey = (key: string) => ({ pk: `K#${key}`, sk: 'K' });
+
+const isConditionFailed = (e: unknown) =>
+  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+interface TopicItem {
+  slug: string;
+  name: string;
+  count?: number;
+  revision?: number;
+  lastChange?: string;
+}
+
+const toMeta = (item: TopicItem): TopicMeta => ({
+  slug: item.slug,
+  name: item.name,
+  count: Number(item.count ?? 0),
+  revision: Number(item.revision ?? 0),
+  lastChange: item.lastChange ?? new Date(0).toISOString(),
+});
+
+export class DynamoStore implements IngestStore, FeedStore, RejectionStore, FileIndex {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = documentClient(client);
+  }
+
+  // ---- files ----
+
+  async getFile(key: string): Promise<FileRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: fileKey(key), ConsistentRead: true }),
+    );
+    return Item ? (Item.file as FileRecord) : undefined;
+  }
+
+  async putFile(record: FileRecord, expectSequencer?: string): Promise<boolean> {
+    const rejected = record.status === 'rejected';
+    const expires =
+      record.status === 'deleted' ? Math.floor(Date.parse(record.at) / 1000) + TOMBSTONE_SECONDS : undefined;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...fileKey(record.key),
+            seq: record.sequencer,
+            file: record,
+            gsi1pk: rejected ? 'REJECTED' : undefined,
+            gsi1sk: rejected ? `${record.at}#${record.key}` : undefined,
+            expiresAt: expires,
+          },
+          ConditionExpression:
+            expectSequencer === undefined
+              ? 'attribute_not_exists(pk) OR seq < :seq'
+              : 'attribute_not_exists(pk) OR seq = :seq',
+          ExpressionAttributeValues: { ':seq': expectSequencer ?? record.sequencer },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  async *listFiles(): AsyncIterable<FileRecord> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :k',
+          ExpressionAttributeValues: { ':k': 'K' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) yield item.file as FileRecord;
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async listRejections(limit = 1000): Promise<Rejection[]> {
+    const out: Rejection[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.gsi1.indexName,
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': 'REJECTED' },
+          ScanIndexForward: false,
+          Limit: Math.min(limit - out.length, 1000),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const f = item.file as FileRecord;
+        out.push({ key: f.key, reason: f.reason ?? 'rejected', at: f.at });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out;
+  }
+
+  // ---- articles ----
+
+  async getArticle(articleId: string): Promise<ArticleRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: articleKey(articleId), ConsistentRead: true }),
+    );
+    return Item ? (Item.article as ArticleRecord) : undefined;
+  }
+
+  async putArticle(record: ArticleRecord, expectedVersion: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...articleKey(record.articleId), v: record.version, article: record },
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
+          ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailed(e)) throw new ConflictError(`article ${record.articleId} changed concurrently`);
+      throw e;
+    }
+  }
+
+  async deleteArticle(articleId: string, expectedVersion: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: articleKey(articleId),
+          ConditionExpression: 'v = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailed(e)) throw new ConflictError(`article ${articleId} changed concurrently`);
+      throw e;
+    }
+  }
+
+  // ---- feed entries ----
+
+  async putEntry(feed: string, position: string, entry: FeedEntry, version: number): Promise<boolean> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...entryKey(feed, position), v: version, e: entry },
+          ConditionExpression: 'attribute_not_exists(pk) OR v <= :v',
+          ExpressionAttributeValues: { ':v': version },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes === undefined;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  async deleteEntry(feed: string, position: string, version: number): Promise<boolean> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: entryKey(feed, position),
+          ConditionExpression: 'attribute_not_exists(pk) OR v <= :v',
+          ExpressionAttributeValues: { ':v': version },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes !== undefined;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  async queryEntries(feed: string, limit: number, before?: string): Promise<EntryPage> {
+    const { Items, LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: before === undefined ? 'pk = :p' : 'pk = :p AND sk < :b',
+        ExpressionAttributeValues: before === undefined ? { ':p': `F#${feed}` } : { ':p': `F#${feed}`, ':b': before },
+        ScanIndexForward: false,
+        // One more than asked: it tells whether a next page exists without a second request.
+        Limit: limit + 1,
+      }),
+    );
+    const items = Items ?? [];
+    const more = items.length > limit || (items.length === limit && LastEvaluatedKey !== undefined);
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    return { entries: page.map((i) => i.e as FeedEntry), next: more && last ? String(last.sk) : undefined };
+  }
+
+  // ---- topics ----
+
+  async touchTopic(change: TopicChange): Promise<void> {
+    const listed = change.slug !== ALL;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: topicKey(change.slug),
+        UpdateExpression: `SET #name = if_not_exists(#name, :name), slug = :slug, lastChange = :at${
+          listed ? ', gsi1pk = :g, gsi1sk = :slug' : ''
+        } ADD #count :d, revision :one`,
+        ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
+        ExpressionAttributeValues: {
+          ':name': change.name,
+          ':slug': change.slug,
+          ':at': change.at,
+          ':d': change.countDelta,
+          ':one': 1,
+          ...(listed ? { ':g': 'TOPICS' } : {}),
+        },
+      }),
+    );
+  }
+
+  async getTopic(slug: string): Promise<TopicMeta | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: topicKey(slug) }));
+    return Item ? toMeta(Item as TopicItem) : undefined;
+  }
+
+  async getTopics(slugs: string[]): Promise<Map<string, TopicMeta>> {
+    const out = new Map<string, TopicMeta>();
+    let keys = [...new Set(slugs)].map(topicKey);
+    while (keys.length > 0) {
+      const chunk = keys.slice(0, 100);
+      keys = keys.slice(100);
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.tableName]: { Keys: chunk },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.tableName] ?? []) out.set(String(item.slug), toMeta(item as TopicItem));
+        request = res.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  async listTopics(): Promise<TopicMeta[]> {
+    const out: TopicMeta[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.gsi1.indexName,
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': 'TOPICS' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const meta = toMeta(item as TopicItem);
+        if (meta.count > 0) out.push(meta);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
+
+/** The table as CreateTable input: used by the local stack and integration tests (CDK mirrors TABLE_SCHEMA). */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  const { partitionKey, sortKey, gsi1 } = TABLE_SCHEMA;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+      { AttributeName: gsi1.partitionKey, AttributeType: 'S' },
+      { AttributeName: gsi1.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: gsi1.indexName,
+        KeySchema: [
+          { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+          { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}
+
+/** Creates the table if it does not exist yet. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  } catch (e) {
+    if (e instanceof ResourceInUseException || (e as { name?: string })?.name === 'ResourceInUseException') return;
+    throw e;
+  }
+}

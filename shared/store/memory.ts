@@ -1,0 +1,146 @@
+/**
+ * An in-memory store with the DynamoDB adapter's semantics (conditional writes, newest-first pages).
+ * A fake for unit tests of the cores and renderers; the local stack and integration tests use DynamoDB itself.
+ */
+import { ConflictError } from '../errors.js';
+import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import type {
+  ArticleRecord,
+  FeedStore,
+  FileIndex,
+  FileRecord,
+  IngestStore,
+  RejectionStore,
+  TopicChange,
+} from './types.js';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class MemoryStore implements IngestStore, FeedStore, RejectionStore, FileIndex {
+  readonly files = new Map<string, FileRecord>();
+  readonly articles = new Map<string, ArticleRecord>();
+  /** feed -> position -> { version, entry } */
+  readonly feeds = new Map<string, Map<string, { v: number; e: FeedEntry }>>();
+  readonly topics = new Map<string, TopicMeta>();
+  /** Counts requests by method, for tests that assert how many reads an answer costs. */
+  readonly calls = new Map<string, number>();
+
+  private count(name: string) {
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+  }
+
+  async getFile(key: string) {
+    this.count('getFile');
+    const f = this.files.get(key);
+    return f && clone(f);
+  }
+
+  async putFile(record: FileRecord, expectSequencer?: string) {
+    this.count('putFile');
+    const old = this.files.get(record.key);
+    const ok =
+      !old || (expectSequencer === undefined ? old.sequencer < record.sequencer : old.sequencer === expectSequencer);
+    if (ok) this.files.set(record.key, clone(record));
+    return ok;
+  }
+
+  async *listFiles() {
+    for (const f of this.files.values()) yield clone(f);
+  }
+
+  async listRejections(limit = 1000): Promise<Rejection[]> {
+    return [...this.files.values()]
+      .filter((f) => f.status === 'rejected')
+      .map((f) => ({ key: f.key, reason: f.reason ?? 'rejected', at: f.at }))
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, limit);
+  }
+
+  async getArticle(articleId: string) {
+    this.count('getArticle');
+    const a = this.articles.get(articleId);
+    return a && clone(a);
+  }
+
+  async putArticle(record: ArticleRecord, expectedVersion: number) {
+    this.count('putArticle');
+    const old = this.articles.get(record.articleId);
+    if ((old?.version ?? 0) !== expectedVersion) throw new ConflictError(`article ${record.articleId} changed`);
+    this.articles.set(record.articleId, clone(record));
+  }
+
+  async deleteArticle(articleId: string, expectedVersion: number) {
+    this.count('deleteArticle');
+    const old = this.articles.get(articleId);
+    if (!old || old.version !== expectedVersion) throw new ConflictError(`article ${articleId} changed`);
+    this.articles.delete(articleId);
+  }
+
+  private feed(feed: string) {
+    let f = this.feeds.get(feed);
+    if (!f) this.feeds.set(feed, (f = new Map()));
+    return f;
+  }
+
+  async putEntry(feed: string, position: string, entry: FeedEntry, version: number) {
+    this.count('putEntry');
+    const f = this.feed(feed);
+    const old = f.get(position);
+    if (old && old.v > version) return false;
+    f.set(position, { v: version, e: clone(entry) });
+    return old === undefined;
+  }
+
+  async deleteEntry(feed: string, position: string, version: number) {
+    this.count('deleteEntry');
+    const f = this.feed(feed);
+    const old = f.get(position);
+    if (!old || old.v > version) return false;
+    f.delete(position);
+    return true;
+  }
+
+  async queryEntries(feed: string, limit: number, before?: string): Promise<EntryPage> {
+    this.count('queryEntries');
+    const positions = [...this.feed(feed).keys()]
+      .filter((p) => before === undefined || p < before)
+      .sort()
+      .reverse();
+    const page = positions.slice(0, limit);
+    const entries = page.map((p) => clone(this.feed(feed).get(p)?.e as FeedEntry));
+    return { entries, next: positions.length > limit ? page[page.length - 1] : undefined };
+  }
+
+  async touchTopic(change: TopicChange) {
+    this.count('touchTopic');
+    const old = this.topics.get(change.slug);
+    this.topics.set(change.slug, {
+      slug: change.slug,
+      name: old?.name ?? change.name,
+      count: (old?.count ?? 0) + change.countDelta,
+      revision: (old?.revision ?? 0) + 1,
+      lastChange: change.at,
+    });
+  }
+
+  async getTopic(slug: string) {
+    this.count('getTopic');
+    const t = this.topics.get(slug);
+    return t && clone(t);
+  }
+
+  async getTopics(slugs: string[]) {
+    this.count('getTopics');
+    const out = new Map<string, TopicMeta>();
+    for (const s of slugs) {
+      const t = this.topics.get(s);
+      if (t) out.set(s, clone(t));
+    }
+    return out;
+  }
+
+  async listTopics() {
+    this.count('listTopics');
+    return [...this.topics.values()].filter((t) => t.slug !== ALL && t.count > 0).map(clone);
+  }
+}

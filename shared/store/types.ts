@@ -1,0 +1,117 @@
+/**
+ * Narrow interfaces between the cores and storage. The DynamoDB adapter (dynamodb.ts) is the only code that
+ * knows the table's key schema; memory.ts is a fake with the same semantics for unit tests.
+ */
+import type { EntryPage, FeedEntry, Rejection, TopicMeta, TopicRef } from '../model.js';
+
+/** What the store remembers about one bucket key. */
+export interface FileRecord {
+  key: string;
+  /** The S3 sequencer of the last event applied, left-padded to a fixed width ('' when none yet). */
+  sequencer: string;
+  /** The S3 ETag of the content last applied (reconciliation skips unchanged objects). */
+  eTag?: string;
+  /** The article this file carries (kept when a later version of the file is rejected). */
+  articleId?: string;
+  status: 'ok' | 'rejected' | 'deleted';
+  reason?: string;
+  /** ISO time of the last status change. */
+  at: string;
+  /** Which parser version produced this state (reindex re-applies older ones). */
+  parser?: number;
+}
+
+/** An article as stored: the entry feeds show plus what ingest needs to stay idempotent. */
+export interface ArticleRecord {
+  articleId: string;
+  canonicalUrl: string;
+  published: boolean;
+  entry: FeedEntry;
+  /** Every bucket key that carries this link, with the event time of its last applied upload. */
+  files: Record<string, string>;
+  /** The key whose content is shown (the latest upload wins). */
+  sourceKey: string;
+  sourceTime: string;
+  /** Optimistic-concurrency version; every write increments it. */
+  version: number;
+  /**
+   * Feed positions the article may still occupy from earlier versions, until fan-out has removed them.
+   * Present only while a fan-out is pending (crash-safe: a redelivered event finishes the work).
+   */
+  stale?: FeedPosition[];
+  pending?: boolean;
+}
+
+/** Where an article sits in a feed: the feed's slug (a topic or ALL) and its sort position. */
+export interface FeedPosition {
+  feed: string;
+  position: string;
+}
+
+export interface TopicChange {
+  slug: string;
+  /** Display name to keep if the topic is new (the first given name wins). */
+  name: string;
+  /** +1, -1 or 0 articles. */
+  countDelta: number;
+  /** ISO time of the change. */
+  at: string;
+}
+
+/** Everything ingest reads and writes. Each method is one request (or one batch) against the store. */
+export interface IngestStore {
+  getFile(key: string): Promise<FileRecord | undefined>;
+  /**
+   * Writes the file record only if the stored one is older: its sequencer is below `record.sequencer`, or
+   * equal to `expectSequencer` when given (reconciliation without an event). Returns false when a newer event
+   * got there first.
+   */
+  putFile(record: FileRecord, expectSequencer?: string): Promise<boolean>;
+
+  getArticle(articleId: string): Promise<ArticleRecord | undefined>;
+  /** Writes if the stored version is `expectedVersion` (0: must not exist). Throws ConflictError otherwise. */
+  putArticle(record: ArticleRecord, expectedVersion: number): Promise<void>;
+  /** Deletes if the stored version is `expectedVersion`. Throws ConflictError otherwise. */
+  deleteArticle(articleId: string, expectedVersion: number): Promise<void>;
+
+  /**
+   * Puts the entry at its position in a feed unless a newer version is there. Returns true when the
+   * position was empty before (the feed gained an article).
+   */
+  putEntry(feed: string, position: string, entry: FeedEntry, version: number): Promise<boolean>;
+  /** Removes the entry unless a newer version is there. Returns true when something was removed. */
+  deleteEntry(feed: string, position: string, version: number): Promise<boolean>;
+
+  /** Atomically adds to the topic's count, bumps its revision and last change; creates it if new. */
+  touchTopic(change: TopicChange): Promise<void>;
+}
+
+/** Everything the feeds read. */
+export interface FeedStore {
+  getTopic(slug: string): Promise<TopicMeta | undefined>;
+  /** Metadata of several topics in one batch; missing ones are absent from the map. */
+  getTopics(slugs: string[]): Promise<Map<string, TopicMeta>>;
+  /** Every user topic (not ALL) with at least one article, by slug. Does not read articles. */
+  listTopics(): Promise<TopicMeta[]>;
+  /**
+   * The newest entries of a feed, newest first: one Query. `before` is a position returned as `next` by an
+   * earlier page; entries strictly after it in the newest-first order are returned.
+   */
+  queryEntries(feed: string, limit: number, before?: string): Promise<EntryPage>;
+}
+
+/** Rejections, for the local console and operators. */
+export interface RejectionStore {
+  listRejections(limit?: number): Promise<Rejection[]>;
+}
+
+/** Files known to the store, for reconciliation against the bucket (a scan: operator tools only). */
+export interface FileIndex {
+  listFiles(): AsyncIterable<FileRecord>;
+}
+
+export type { TopicRef };
+
+/** The sort position of an entry: newest-first order is descending text order. */
+export const positionOf = (entry: Pick<FeedEntry, 'published' | 'articleId'>): string =>
+  `${entry.published}#${entry.articleId}`;
