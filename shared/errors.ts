@@ -3,14 +3,17 @@
  * HTTP answer is decided in one place per function, not here.
  */
 
-/** The file can never become an article as it is: the user must change it. Never retried. */
+/**
+ * The file can never become an article as it is: the user must change it. Never retried.
+ * `reason` is a whole sentence that names the field it is about.
+ */
 export class InvalidArticleError extends Error {
   override readonly name = 'InvalidArticleError';
   constructor(
     readonly reason: string,
     readonly field?: string,
   ) {
-    super(field ? `${field}: ${reason}` : reason);
+    super(reason);
   }
 }
 

@@ -1,0 +1,15 @@
+/** One file's bytes to a normalized Article: decode, split front matter, validate and normalize. */
+import { decodeText, parseFrontMatter } from './parse.js';
+import { type Normalized, normalizeArticle } from './schema.js';
+
+/**
+ * Bumped whenever parsing or normalizing rules change what an article becomes: reconciliation and
+ * `npm run reindex` re-apply files ingested by an older version.
+ */
+export const PARSER_VERSION = 1;
+
+export function parseArticle(content: Uint8Array | string): Normalized {
+  const text = typeof content === 'string' ? content.replace(/^\uFEFF/, '') : decodeText(content);
+  const { data, body } = parseFrontMatter(text);
+  return normalizeArticle(data, body);
+}

@@ -1,0 +1,299 @@
+/**
+ * The one schema of an article file: validates the front matter and normalizes it into an Article.
+ * Required fields are strict (a missing or invalid one rejects the file with a reason); optional fields are
+ * lenient (an invalid one is dropped with a warning, so one bad image never hides an article).
+ * Only known fields are read into fresh objects: keys such as `__proto__` or `constructor` are inert.
+ */
+import { z } from 'zod';
+import { InvalidArticleError } from './errors.js';
+import { canonicalLink, httpUrl, imageMimeType, uuidV5 } from './links.js';
+import { renderMarkdown } from './markdown.js';
+import type { Article, ArticleImage, FeedEntry, Provider, RelatedLink, TopicRef } from './model.js';
+import { cleanBlock, cleanLine } from './text.js';
+import { topicSlug } from './slug.js';
+
+export const LIMITS = {
+  titleChars: 1000,
+  excerptChars: 10_000,
+  topics: 50,
+  topicNameChars: 200,
+  images: 10,
+  related: 20,
+  bodyChars: 300_000,
+} as const;
+
+/** A parsed article plus the warnings about optional fields that were dropped. */
+export interface Normalized {
+  article: Article;
+  warnings: string[];
+}
+
+// ---- field rules ----
+
+const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+
+const requiredLine = (field: string, max: number) =>
+  scalarText
+    .transform(cleanLine)
+    .refine((s) => s.length > 0, { error: `${field} is empty` })
+    .refine((s) => s.length <= max, { error: `${field} is longer than ${max.toLocaleString('en-US')} characters` });
+
+/** ISO 8601 / RFC 3339 with or without offset (UTC assumed); date-only means midnight UTC. */
+const DATE_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+export function parseDateTime(raw: string): string | undefined {
+  const m = DATE_RE.exec(raw.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
+  const offset = /^[Zz]$/.test(zone)
+    ? 'Z'
+    : zone.length === 3
+      ? `${zone}:00`
+      : zone.includes(':')
+        ? zone
+        : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = frac ? frac.slice(0, 4).padEnd(4, '0') : '';
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return undefined;
+  // Date.parse rolls 2021-02-30 over to March: refuse dates that are not on the calendar.
+  const date = new Date(t + (offset === 'Z' ? 0 : offsetMinutes(offset) * 60_000));
+  if (date.getUTCDate() !== Number(d) || date.getUTCMonth() + 1 !== Number(mo)) return undefined;
+  const year = new Date(t).getUTCFullYear();
+  if (year < 1900 || year > 2999) return undefined;
+  return new Date(t).toISOString();
+}
+
+function offsetMinutes(offset: string): number {
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const [hh = '0', mm = '0'] = offset.slice(1).split(':');
+  return sign * (Number(hh) * 60 + Number(mm));
+}
+
+const requiredDate = (field: string) =>
+  z.unknown().transform((v, ctx) => {
+    const raw = v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined;
+    const iso = raw === undefined ? undefined : parseDateTime(raw);
+    if (iso === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: v,
+        message:
+          v === undefined || v === null
+            ? `${field} is missing`
+            : `${field} "${String(v).slice(0, 60)}" is not a date and time like 2021-03-14T01:27:54Z`,
+      });
+      return z.NEVER;
+    }
+    return iso;
+  });
+
+// ---- the file ----
+
+const fileSchema = z.object({
+  title: z.unknown().optional(),
+  webUrl: z.unknown().optional(),
+  originalUrl: z.unknown().optional(),
+  publishedDateTime: z.unknown().optional(),
+  updatedDateTime: z.unknown().optional(),
+  excerpt: z.unknown().optional(),
+  provider: z.unknown().optional(),
+  topics: z.unknown().optional(),
+  images: z.unknown().optional(),
+  related: z.unknown().optional(),
+  quality: z.unknown().optional(),
+  heat: z.unknown().optional(),
+  category: z.unknown().optional(),
+  type: z.unknown().optional(),
+  published: z.unknown().optional(),
+});
+
+const titleRule = requiredLine('title', LIMITS.titleChars);
+const publishedRule = requiredDate('publishedDateTime');
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const optionalLine = (v: unknown, max: number): string | undefined => {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const s = cleanLine(String(v));
+  return s.length === 0 ? undefined : s.slice(0, max);
+};
+
+const optionalNumber = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+function firstIssue(error: z.ZodError): string {
+  return error.issues[0]?.message ?? 'invalid value';
+}
+
+function required<T>(rule: z.ZodType<T>, value: unknown, field: string): T {
+  const r = rule.safeParse(value);
+  if (!r.success) {
+    const message = value === undefined || value === null ? `${field} is missing` : firstIssue(r.error);
+    throw new InvalidArticleError(message, field);
+  }
+  return r.data;
+}
+
+function link(data: z.infer<typeof fileSchema>): { field: string; url: URL } {
+  const field = data.webUrl !== undefined && data.webUrl !== null && data.webUrl !== '' ? 'webUrl' : 'originalUrl';
+  const raw = data[field];
+  if (raw === undefined || raw === null || raw === '') {
+    throw new InvalidArticleError('a link is missing: set webUrl (or originalUrl) to the article\'s http(s) address', 'webUrl');
+  }
+  const url = typeof raw === 'string' ? httpUrl(raw.trim()) : undefined;
+  if (!url) {
+    throw new InvalidArticleError(`${field} "${String(raw).slice(0, 100)}" is not an absolute http(s) URL`, field);
+  }
+  return { field, url };
+}
+
+function published(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (s === 'true' || s === 'yes') return true;
+    if (s === 'false' || s === 'no') return false;
+  }
+  throw new InvalidArticleError(`published must be true or false, got "${String(v).slice(0, 40)}"`, 'published');
+}
+
+function topics(v: unknown, warnings: string[]): TopicRef[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  if (list.length > LIMITS.topics) {
+    throw new InvalidArticleError(
+      `topics lists ${list.length.toLocaleString('en-US')} topics; at most ${LIMITS.topics} are allowed`,
+      'topics',
+    );
+  }
+  const out: TopicRef[] = [];
+  const seen = new Set<string>();
+  for (const item of list) {
+    const name = optionalLine(item, Number.POSITIVE_INFINITY);
+    if (name === undefined) {
+      warnings.push(`topics: ignored an entry that is not text (${JSON.stringify(item)?.slice(0, 40)})`);
+      continue;
+    }
+    if (name.length > LIMITS.topicNameChars) {
+      throw new InvalidArticleError(
+        `topic "${name.slice(0, 40)}…" is longer than ${LIMITS.topicNameChars} characters`,
+        'topics',
+      );
+    }
+    const slug = topicSlug(name);
+    if (slug === '') {
+      warnings.push(`topics: ignored "${name}": it has no letters or digits`);
+      continue;
+    }
+    if (seen.has(slug)) continue;
+    seen.add(slug);
+    out.push({ slug, name });
+  }
+  return out;
+}
+
+function provider(v: unknown): Provider | undefined {
+  if (!isRecord(v)) return undefined;
+  const p: Provider = { name: optionalLine(v.name, 200), domain: optionalLine(v.domain, 253) };
+  return p.name || p.domain ? p : undefined;
+}
+
+function images(v: unknown, warnings: string[]): ArticleImage[] {
+  if (!Array.isArray(v)) return [];
+  const out: ArticleImage[] = [];
+  for (const item of v.slice(0, LIMITS.images)) {
+    const raw = isRecord(item) ? item.url : item;
+    const url = typeof raw === 'string' ? httpUrl(raw.trim()) : undefined;
+    if (!url) {
+      warnings.push(`images: ignored "${String(raw).slice(0, 80)}": not an absolute http(s) URL`);
+      continue;
+    }
+    const width = isRecord(item) ? optionalNumber(item.width) : undefined;
+    const height = isRecord(item) ? optionalNumber(item.height) : undefined;
+    out.push({
+      url: url.href,
+      width: width && width > 0 ? Math.round(width) : undefined,
+      height: height && height > 0 ? Math.round(height) : undefined,
+      type: imageMimeType(url),
+    });
+  }
+  return out;
+}
+
+function related(v: unknown, warnings: string[]): RelatedLink[] {
+  if (!Array.isArray(v)) return [];
+  const out: RelatedLink[] = [];
+  for (const item of v.slice(0, LIMITS.related)) {
+    if (!isRecord(item)) continue;
+    const title = optionalLine(item.title, LIMITS.titleChars);
+    const rawUrl = item.webUrl ?? item.url ?? item.originalUrl;
+    const url = typeof rawUrl === 'string' ? httpUrl(rawUrl.trim()) : undefined;
+    if (!title || !url) {
+      warnings.push(`related: ignored an entry without a title and an http(s) webUrl`);
+      continue;
+    }
+    const date = typeof item.publishedDateTime === 'string' ? parseDateTime(item.publishedDateTime) : undefined;
+    out.push({
+      title,
+      url: url.href,
+      publishedDateTime: date,
+      provider: isRecord(item.provider) ? optionalLine(item.provider.name, 200) : undefined,
+    });
+  }
+  return out;
+}
+
+/** Validates and normalizes one file's front matter and body. Throws InvalidArticleError with the reason. */
+export function normalizeArticle(data: Record<string, unknown>, body: string): Normalized {
+  const warnings: string[] = [];
+  const fields = fileSchema.parse(data);
+  const title = required(titleRule, fields.title, 'title');
+  const { url } = link(fields);
+  const publishedAt = required(publishedRule, fields.publishedDateTime, 'publishedDateTime');
+  let updatedAt = publishedAt;
+  if (fields.updatedDateTime !== undefined && fields.updatedDateTime !== null) {
+    const u = typeof fields.updatedDateTime === 'string' ? parseDateTime(fields.updatedDateTime) : undefined;
+    if (u === undefined) warnings.push('updatedDateTime: ignored, not a date and time');
+    else if (u > publishedAt) updatedAt = u;
+  }
+  const isPublished = published(fields.published);
+
+  const text = cleanBlock(body);
+  if (text.length > LIMITS.bodyChars) {
+    throw new InvalidArticleError(
+      `the body is ${text.length.toLocaleString('en-US')} characters long; at most ${LIMITS.bodyChars.toLocaleString('en-US')} fit in a feed item`,
+      'body',
+    );
+  }
+
+  const canonicalUrl = canonicalLink(url);
+  const articleId = uuidV5(canonicalUrl);
+  const quality = optionalNumber(fields.quality);
+  const heat = optionalNumber(fields.heat);
+  if (fields.quality !== undefined && quality === undefined) warnings.push('quality: ignored, not a number');
+  if (fields.heat !== undefined && heat === undefined) warnings.push('heat: ignored, not a number');
+
+  const entry: FeedEntry = {
+    id: `urn:uuid:${articleId}`,
+    articleId,
+    url: url.href,
+    title,
+    published: publishedAt,
+    updated: updatedAt,
+    summary: optionalLine(fields.excerpt, LIMITS.excerptChars),
+    contentHtml: text.length > 0 ? renderMarkdown(text) : undefined,
+    provider: provider(fields.provider),
+    topics: topics(fields.topics, warnings),
+    image: images(fields.images, warnings)[0],
+    related: related(fields.related, warnings),
+    category: optionalLine(fields.category, 200),
+    type: optionalLine(fields.type, 200),
+    quality,
+    heat,
+  };
+  return { article: { articleId, canonicalUrl, published: isPublished, entry }, warnings };
+}

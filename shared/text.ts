@@ -1,0 +1,15 @@
+/** Text hygiene for anything that ends up in XML, HTML or JSON. */
+
+// XML 1.0 forbids C0 controls but TAB/LF/CR, U+FFFE/U+FFFF and lone surrogates; C1 controls are
+// "discouraged" and no reader shows them sensibly, so they go too.
+const ILLEGAL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes characters that XML 1.0 cannot carry. */
+export const stripIllegal = (s: string): string => s.replace(ILLEGAL, '');
+
+/** One line of plain text: illegal characters removed, runs of white space folded to one space, trimmed. */
+export const cleanLine = (s: string): string => stripIllegal(s).replace(/\s+/g, ' ').trim();
+
+/** A block of text (a markdown body): illegal characters removed, line endings normalized, trimmed. */
+export const cleanBlock = (s: string): string => stripIllegal(s.replace(/\r\n?/g, '\n')).trim();
