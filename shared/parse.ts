@@ -22,7 +22,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 export function decodeText(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new InvalidArticleError('the file is empty');
   if (bytes.includes(0)) {
-    throw new InvalidArticleError('the file contains NUL bytes: it looks binary, not a text file with front matter');
+    throw new InvalidArticleError(
+      'the file contains NUL bytes: it looks binary, not a text file with front matter',
+    );
   }
   try {
     return utf8.decode(bytes);
@@ -43,7 +45,9 @@ function parseYaml(source: string): Record<string, unknown> {
       );
     }
     if (/maxDepth/.test(message)) {
-      throw new InvalidArticleError(`the front matter nests lists or mappings deeper than ${YAML_LIMITS.maxDepth} levels`);
+      throw new InvalidArticleError(
+        `the front matter nests lists or mappings deeper than ${YAML_LIMITS.maxDepth} levels`,
+      );
     }
     throw new InvalidArticleError(`the front matter is not valid YAML: ${message}`);
   }
@@ -58,14 +62,18 @@ function parseYaml(source: string): Record<string, unknown> {
 export function parseFrontMatter(text: string): RawArticle {
   const normalized = text.replace(/\r\n?/g, '\n');
   if (!/^---[ \t]*\n/.test(normalized)) {
-    throw new InvalidArticleError('the file has no front matter: it must start with a line "---", then YAML fields, then "---"');
+    throw new InvalidArticleError(
+      'the file has no front matter: it must start with a line "---", then YAML fields, then "---"',
+    );
   }
   let parsed: { data: unknown; content: string };
   try {
     parsed = matter(normalized, { language: 'yaml', engines: { yaml: parseYaml } }) as typeof parsed;
   } catch (e) {
     if (e instanceof InvalidArticleError) throw e;
-    throw new InvalidArticleError(`the front matter could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    throw new InvalidArticleError(
+      `the front matter could not be read: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const data = parsed.data as Record<string, unknown>;
   if (Object.keys(data).length === 0) {

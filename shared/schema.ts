@@ -9,8 +9,8 @@ import { InvalidArticleError } from './errors.js';
 import { canonicalLink, httpUrl, imageMimeType, uuidV5 } from './links.js';
 import { renderMarkdown } from './markdown.js';
 import type { Article, ArticleImage, FeedEntry, Provider, RelatedLink, TopicRef } from './model.js';
-import { cleanBlock, cleanLine } from './text.js';
 import { topicSlug } from './slug.js';
+import { cleanBlock, cleanLine } from './text.js';
 
 export const LIMITS = {
   titleChars: 1000,
@@ -36,7 +36,9 @@ const requiredLine = (field: string, max: number) =>
   scalarText
     .transform(cleanLine)
     .refine((s) => s.length > 0, { error: `${field} is empty` })
-    .refine((s) => s.length <= max, { error: `${field} is longer than ${max.toLocaleString('en-US')} characters` });
+    .refine((s) => s.length <= max, {
+      error: `${field} is longer than ${max.toLocaleString('en-US')} characters`,
+    });
 
 /** ISO 8601 / RFC 3339 with or without offset (UTC assumed); date-only means midnight UTC. */
 const DATE_RE =
@@ -138,14 +140,21 @@ function required<T>(rule: z.ZodType<T>, value: unknown, field: string): T {
 }
 
 function link(data: z.infer<typeof fileSchema>): { field: string; url: URL } {
-  const field = data.webUrl !== undefined && data.webUrl !== null && data.webUrl !== '' ? 'webUrl' : 'originalUrl';
+  const field =
+    data.webUrl !== undefined && data.webUrl !== null && data.webUrl !== '' ? 'webUrl' : 'originalUrl';
   const raw = data[field];
   if (raw === undefined || raw === null || raw === '') {
-    throw new InvalidArticleError('a link is missing: set webUrl (or originalUrl) to the article\'s http(s) address', 'webUrl');
+    throw new InvalidArticleError(
+      "a link is missing: set webUrl (or originalUrl) to the article's http(s) address",
+      'webUrl',
+    );
   }
   const url = typeof raw === 'string' ? httpUrl(raw.trim()) : undefined;
   if (!url) {
-    throw new InvalidArticleError(`${field} "${String(raw).slice(0, 100)}" is not an absolute http(s) URL`, field);
+    throw new InvalidArticleError(
+      `${field} "${String(raw).slice(0, 100)}" is not an absolute http(s) URL`,
+      field,
+    );
   }
   return { field, url };
 }
@@ -158,7 +167,10 @@ function published(v: unknown): boolean {
     if (s === 'true' || s === 'yes') return true;
     if (s === 'false' || s === 'no') return false;
   }
-  throw new InvalidArticleError(`published must be true or false, got "${String(v).slice(0, 40)}"`, 'published');
+  throw new InvalidArticleError(
+    `published must be true or false, got "${String(v).slice(0, 40)}"`,
+    'published',
+  );
 }
 
 function topics(v: unknown, warnings: string[]): TopicRef[] {
@@ -236,7 +248,8 @@ function related(v: unknown, warnings: string[]): RelatedLink[] {
       warnings.push(`related: ignored an entry without a title and an http(s) webUrl`);
       continue;
     }
-    const date = typeof item.publishedDateTime === 'string' ? parseDateTime(item.publishedDateTime) : undefined;
+    const date =
+      typeof item.publishedDateTime === 'string' ? parseDateTime(item.publishedDateTime) : undefined;
     out.push({
       title,
       url: url.href,

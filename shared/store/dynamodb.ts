@@ -14,11 +14,11 @@
  */
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -58,7 +58,8 @@ const topicKey = (slug: string) => ({ pk: `T#${slug}`, sk: 'T' });
 const fileKey = (key: string) => ({ pk: `K#${key}`, sk: 'K' });
 
 const isConditionFailed = (e: unknown) =>
-  e instanceof ConditionalCheckFailedException || (e as { name?: string })?.name === 'ConditionalCheckFailedException';
+  e instanceof ConditionalCheckFailedException ||
+  (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
@@ -255,7 +256,8 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: before === undefined ? 'pk = :p' : 'pk = :p AND sk < :b',
-        ExpressionAttributeValues: before === undefined ? { ':p': `F#${feed}` } : { ':p': `F#${feed}`, ':b': before },
+        ExpressionAttributeValues:
+          before === undefined ? { ':p': `F#${feed}` } : { ':p': `F#${feed}`, ':b': before },
         ScanIndexForward: false,
         // One more than asked: it tells whether a next page exists without a second request.
         Limit: limit + 1,
@@ -309,7 +311,8 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of res.Responses?.[this.tableName] ?? []) out.set(String(item.slug), toMeta(item as TopicItem));
+        for (const item of res.Responses?.[this.tableName] ?? [])
+          out.set(String(item.slug), toMeta(item as TopicItem));
         request = res.UnprocessedKeys as typeof request;
       }
     }
@@ -373,7 +376,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   try {
     await client.send(new CreateTableCommand(tableDefinition(tableName)));
   } catch (e) {
-    if (e instanceof ResourceInUseException || (e as { name?: string })?.name === 'ResourceInUseException') return;
+    if (e instanceof ResourceInUseException || (e as { name?: string })?.name === 'ResourceInUseException')
+      return;
     throw e;
   }
 }

@@ -39,7 +39,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     this.count('putFile');
     const old = this.files.get(record.key);
     const ok =
-      !old || (expectSequencer === undefined ? old.sequencer < record.sequencer : old.sequencer === expectSequencer);
+      !old ||
+      (expectSequencer === undefined ? old.sequencer < record.sequencer : old.sequencer === expectSequencer);
     if (ok) this.files.set(record.key, clone(record));
     return ok;
   }
@@ -65,7 +66,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
   async putArticle(record: ArticleRecord, expectedVersion: number) {
     this.count('putArticle');
     const old = this.articles.get(record.articleId);
-    if ((old?.version ?? 0) !== expectedVersion) throw new ConflictError(`article ${record.articleId} changed`);
+    if ((old?.version ?? 0) !== expectedVersion)
+      throw new ConflictError(`article ${record.articleId} changed`);
     this.articles.set(record.articleId, clone(record));
   }
 
@@ -78,7 +80,10 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
 
   private feed(feed: string) {
     let f = this.feeds.get(feed);
-    if (!f) this.feeds.set(feed, (f = new Map()));
+    if (!f) {
+      f = new Map();
+      this.feeds.set(feed, f);
+    }
     return f;
   }
 

@@ -1,0 +1,85 @@
+/**
+ * The ingest Lambda: S3 event notifications (direct, or in SQS messages) -> the ingest core.
+ * Bad files end as logged rejections and never fail the batch; transient failures (the store or S3 not
+ * answering after the SDK's retries) are reported per SQS message, so only those messages are retried and,
+ * in the end, land in the dead-letter queue.
+ */
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamoClient, s3Client } from '../../shared/clients.js';
+import { readIngestConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { DynamoStore } from '../../shared/store/dynamodb.js';
+import { type Delivery, decodeInvocation } from './events.js';
+import { Ingester, type Outcome } from './ingester.js';
+import { S3Objects } from './objects.js';
+
+const config = readIngestConfig();
+const log = createLogger('ingest');
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'feedbucket',
+  serviceName: 'ingest',
+});
+const ingester = new Ingester({
+  store: new DynamoStore(dynamoClient(), config.tableName),
+  objects: new S3Objects(s3Client()),
+  log,
+  maxObjectBytes: config.maxObjectBytes,
+});
+
+/** Messages handled at once; events inside one message are applied in order. */
+const CONCURRENCY = 8;
+
+const METRIC_NAMES: Record<Outcome, string> = {
+  ingested: 'FilesIngested',
+  unchanged: 'FilesUnchanged',
+  rejected: 'FilesRejected',
+  deleted: 'FilesDeleted',
+  ignored: 'FilesIgnored',
+  stale: 'EventsStale',
+  missing: 'FilesMissing',
+};
+
+async function deliver(delivery: Delivery): Promise<boolean> {
+  if (delivery.error) {
+    log.error(`message ${delivery.messageId} cannot be processed: ${delivery.error}`, {
+      messageId: delivery.messageId,
+    });
+    return false;
+  }
+  for (const event of delivery.events) {
+    try {
+      const outcome = await ingester.apply(event);
+      metrics.addMetric(METRIC_NAMES[outcome], MetricUnit.Count, 1);
+    } catch (error) {
+      log.error(`could not process ${event.key} now; it will be retried`, {
+        key: event.key,
+        error: error as Error,
+      });
+      metrics.addMetric('TransientFailures', MetricUnit.Count, 1);
+      return false;
+    }
+  }
+  return true;
+}
+
+export async function handler(event: SQSEvent | S3Event): Promise<SQSBatchResponse> {
+  const deliveries = decodeInvocation(event);
+  const failed: Delivery[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < deliveries.length) {
+      const delivery = deliveries[next++] as Delivery;
+      if (!(await deliver(delivery))) failed.push(delivery);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, deliveries.length) }, worker));
+  metrics.publishStoredMetrics();
+
+  const direct = failed.filter((d) => d.messageId === undefined);
+  if (direct.length > 0) {
+    // A direct S3 invocation has no partial response: failing it makes Lambda retry the event.
+    throw new Error(`${direct.length} S3 event(s) could not be processed; see the log lines above`);
+  }
+  return { batchItemFailures: failed.map((d) => ({ itemIdentifier: d.messageId as string })) };
+}

@@ -1,0 +1,344 @@
+/**
+ * The ingest core: applies one object event (created or removed) to the store. Knows nothing of Lambda.
+ *
+ * Every step is idempotent and safe to repeat, so at-least-once, late and out-of-order delivery converge:
+ * - per key, an event whose S3 sequencer is not above the last applied one is skipped (`stale`);
+ * - the file record is written last, so a crash before it makes the redelivered event redo the work;
+ * - an article write is optimistic (version check) and leaves `pending` set until its feed entries and
+ *   topic counters are updated, so a crash mid-way is finished by the next event for that article;
+ * - feed entry writes are conditional on the article version, so a slow, older writer never overwrites
+ *   a newer entry.
+ * Among several files with the same link, the latest upload (event time) is the one shown.
+ */
+
+import { PARSER_VERSION, parseArticle } from '../../shared/article.js';
+import { isArticleKey } from '../../shared/article-files.js';
+import { ConflictError, InvalidArticleError } from '../../shared/errors.js';
+import type { Log } from '../../shared/logger.js';
+import { ALL, type Article } from '../../shared/model.js';
+import {
+  type ArticleRecord,
+  type FeedPosition,
+  type FileRecord,
+  type IngestStore,
+  positionOf,
+} from '../../shared/store/types.js';
+import type { ObjectSource } from './objects.js';
+
+export type ObjectEvent =
+  | {
+      kind: 'created';
+      bucket: string;
+      /** Decoded key (as stored in the bucket). */
+      key: string;
+      size?: number;
+      eTag?: string;
+      /** S3 sequencer; absent when reconciling without an event. */
+      sequencer?: string;
+      /** ISO time of the upload. */
+      eventTime: string;
+    }
+  | { kind: 'removed'; bucket: string; key: string; sequencer?: string; eventTime: string };
+
+export type Outcome = 'ingested' | 'unchanged' | 'rejected' | 'deleted' | 'ignored' | 'stale' | 'missing';
+
+export interface IngesterOptions {
+  store: IngestStore;
+  objects: ObjectSource;
+  log: Log;
+  maxObjectBytes: number;
+  /** The clock, for "last change" times; tests pass a fixed one. */
+  now?: () => Date;
+}
+
+/** DynamoDB's item limit is 400 KB; stay clear of it with the record's bookkeeping around the entry. */
+export const MAX_ITEM_BYTES = 350 * 1024;
+const MAX_ATTEMPTS = 20;
+
+/** S3 sequencers compare as hex after left-padding with zeros to the same length. */
+export const padSequencer = (s: string): string => s.toUpperCase().padStart(32, '0');
+
+const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): FeedPosition[] => {
+  if (!record.published) return [];
+  const position = positionOf(record.entry);
+  return [ALL, ...record.entry.topics.map((t) => t.slug)].map((feed) => ({ feed, position }));
+};
+
+const samePosition = (a: FeedPosition, b: FeedPosition) => a.feed === b.feed && a.position === b.position;
+
+const formatKB = (bytes: number) => `${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB`;
+
+export class Ingester {
+  private readonly store: IngestStore;
+  private readonly objects: ObjectSource;
+  private readonly log: Log;
+  private readonly maxObjectBytes: number;
+  private readonly now: () => Date;
+
+  constructor(options: IngesterOptions) {
+    this.store = options.store;
+    this.objects = options.objects;
+    this.log = options.log;
+    this.maxObjectBytes = options.maxObjectBytes;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Applies one event. Returns what happened; throws only for transient failures (the store or S3 not
+   * answering), which the caller retries. Bad files end as `rejected`, never as a throw.
+   */
+  async apply(event: ObjectEvent, options: { force?: boolean } = {}): Promise<Outcome> {
+    const { key } = event;
+    if (!isArticleKey(key)) {
+      this.log.debug('ignored: not an article file (.md, .markdown or .txt)', { key });
+      return 'ignored';
+    }
+    const sequencer = event.sequencer === undefined ? undefined : padSequencer(event.sequencer);
+    const file = await this.store.getFile(key);
+    if (sequencer !== undefined && file && file.sequencer >= sequencer) {
+      this.log.debug('skipped: an event as new or newer for this key was already applied', {
+        key,
+        sequencer,
+      });
+      return 'stale';
+    }
+    const commit = (record: Omit<FileRecord, 'key' | 'sequencer'>) =>
+      this.store.putFile(
+        { key, sequencer: sequencer ?? file?.sequencer ?? '', ...record },
+        sequencer === undefined ? (file?.sequencer ?? '') : undefined,
+      );
+
+    if (event.kind === 'removed') {
+      if (file?.articleId) await this.detach(event.bucket, key, file.articleId);
+      await commit({ status: 'deleted', at: event.eventTime });
+      this.log.info('deleted', { key });
+      return 'deleted';
+    }
+
+    const reject = async (reason: string, eTag?: string): Promise<Outcome> => {
+      // The article of an earlier good version stays (nothing is lost); the file is listed as rejected.
+      await commit({
+        status: 'rejected',
+        reason,
+        eTag,
+        articleId: file?.articleId,
+        at: event.eventTime,
+        parser: PARSER_VERSION,
+      });
+      this.log.error(`rejected ${key}: ${reason}`, { key, reason });
+      return 'rejected';
+    };
+
+    // Without an event (reconciliation), an object whose ETag was applied by this parser is skipped unread.
+    const alreadyApplied = (eTag: string | undefined) =>
+      sequencer === undefined &&
+      !options.force &&
+      file !== undefined &&
+      file.status !== 'deleted' &&
+      file.eTag !== undefined &&
+      file.eTag === eTag &&
+      file.parser === PARSER_VERSION;
+    if (alreadyApplied(event.eTag)) return 'unchanged';
+    if (event.size !== undefined && event.size > this.maxObjectBytes) {
+      return reject(this.tooLarge(event.size), event.eTag);
+    }
+    const object = await this.objects.get(event.bucket, key);
+    if (!object) {
+      this.log.info('skipped: the object no longer exists (its removal event follows)', { key });
+      return 'missing';
+    }
+    const eTag = object.eTag ?? event.eTag;
+    if (alreadyApplied(eTag)) return 'unchanged';
+    if (object.body.length > this.maxObjectBytes) return reject(this.tooLarge(object.body.length), eTag);
+
+    let article: Article;
+    try {
+      const parsed = parseArticle(object.body);
+      article = parsed.article;
+      for (const warning of parsed.warnings) this.log.warn(`${key}: ${warning}`, { key, warning });
+      const bytes = Buffer.byteLength(JSON.stringify(article));
+      if (bytes > MAX_ITEM_BYTES) {
+        throw new InvalidArticleError(
+          `the article takes ${formatKB(bytes)} as a table item, over the ${formatKB(MAX_ITEM_BYTES)} that fit: shorten the body, excerpt or related list`,
+        );
+      }
+    } catch (e) {
+      if (e instanceof InvalidArticleError) return reject(e.reason, eTag);
+      throw e;
+    }
+
+    if (file?.articleId && file.articleId !== article.articleId && file.status !== 'deleted') {
+      // The file's link changed: it no longer carries its old article.
+      await this.detach(event.bucket, key, file.articleId);
+    }
+    const changed = await this.attach(key, event.eventTime, article);
+    await commit({
+      status: 'ok',
+      eTag,
+      articleId: article.articleId,
+      at: event.eventTime,
+      parser: PARSER_VERSION,
+    });
+    this.log.info(changed ? 'ingested' : 'unchanged', { key, articleId: article.articleId });
+    return changed ? 'ingested' : 'unchanged';
+  }
+
+  private tooLarge(size: number): string {
+    return `the file is ${formatKB(size)}, over the ${formatKB(this.maxObjectBytes)} limit for an article file`;
+  }
+
+  /** Makes `key` carry `article`. Returns whether what the feeds show changed. */
+  private async attach(key: string, time: string, article: Article): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const old = await this.store.getArticle(article.articleId);
+      const newer =
+        !old ||
+        (old.sourceKey === key
+          ? time >= old.sourceTime
+          : time > old.sourceTime || (time === old.sourceTime && key > old.sourceKey));
+      const files = {
+        ...old?.files,
+        [key]: time > (old?.files[key] ?? '') ? time : (old?.files[key] as string),
+      };
+      const content = newer ? article : (old as ArticleRecord);
+      const sameContent =
+        old !== undefined &&
+        old.published === content.published &&
+        JSON.stringify(old.entry) === JSON.stringify(content.entry);
+      const sameFiles = old !== undefined && JSON.stringify(old.files) === JSON.stringify(files);
+      if (old && sameContent && sameFiles && old.sourceKey === (newer ? key : old.sourceKey)) {
+        if (old.pending) await this.fanOut(old);
+        return false;
+      }
+      const record: ArticleRecord = {
+        articleId: article.articleId,
+        canonicalUrl: content.canonicalUrl,
+        published: content.published,
+        entry: content.entry,
+        files,
+        sourceKey: newer ? key : (old as ArticleRecord).sourceKey,
+        sourceTime: newer ? time : (old as ArticleRecord).sourceTime,
+        version: (old?.version ?? 0) + 1,
+      };
+      if (sameContent && !old?.pending) {
+        // Only the bookkeeping changed (another file with the same link): no feed changes.
+        try {
+          await this.store.putArticle(record, old?.version ?? 0);
+          return false;
+        } catch (e) {
+          if (e instanceof ConflictError) continue;
+          throw e;
+        }
+      }
+      const next = this.withPending(record, old);
+      try {
+        await this.store.putArticle(next, old?.version ?? 0);
+      } catch (e) {
+        if (e instanceof ConflictError) continue;
+        throw e;
+      }
+      await this.fanOut(next);
+      return true;
+    }
+    throw new ConflictError(`article ${article.articleId} kept changing under ${key}; will retry`);
+  }
+
+  /** Removes `key` from the files carrying an article; removes the article when no file carries it. */
+  private async detach(bucket: string, key: string, articleId: string): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const old = await this.store.getArticle(articleId);
+      if (!old || !(key in old.files)) return;
+      const files = { ...old.files };
+      delete files[key];
+      const remaining = Object.entries(files).sort(([ka, ta], [kb, tb]) =>
+        ta === tb ? (ka < kb ? 1 : -1) : ta < tb ? 1 : -1,
+      );
+      let record: ArticleRecord;
+      if (remaining.length === 0) {
+        record = { ...old, files, published: false, version: old.version + 1 };
+      } else if (old.sourceKey !== key) {
+        record = { ...old, files, version: old.version + 1 };
+      } else {
+        // The shown file went away: show the newest remaining file with this link, as it is now.
+        const [nextKey, nextTime] = remaining[0] as [string, string];
+        const replacement = await this.readArticle(bucket, nextKey);
+        const content = replacement?.articleId === articleId ? replacement : old;
+        record = {
+          ...old,
+          published: content.published,
+          entry: content.entry,
+          files,
+          sourceKey: nextKey,
+          sourceTime: nextTime,
+          version: old.version + 1,
+        };
+      }
+      const next = this.withPending(record, old);
+      try {
+        await this.store.putArticle(next, old.version);
+      } catch (e) {
+        if (e instanceof ConflictError) continue;
+        throw e;
+      }
+      await this.fanOut(next);
+      return;
+    }
+    throw new ConflictError(`article ${articleId} kept changing while removing ${key}; will retry`);
+  }
+
+  private async readArticle(bucket: string, key: string): Promise<Article | undefined> {
+    const object = await this.objects.get(bucket, key);
+    if (!object || object.body.length > this.maxObjectBytes) return undefined;
+    try {
+      return parseArticle(object.body).article;
+    } catch (e) {
+      if (e instanceof InvalidArticleError) return undefined;
+      throw e;
+    }
+  }
+
+  /** The record with `stale` = every position the old versions may still hold that the new one does not. */
+  private withPending(record: ArticleRecord, old: ArticleRecord | undefined): ArticleRecord {
+    const current = feedPositions(record);
+    const previous = [...(old?.stale ?? []), ...(old ? feedPositions(old) : [])];
+    const stale: FeedPosition[] = [];
+    for (const p of previous) {
+      if (!current.some((c) => samePosition(c, p)) && !stale.some((s) => samePosition(s, p))) stale.push(p);
+    }
+    return { ...record, stale, pending: true };
+  }
+
+  /**
+   * Brings feed entries and topic metadata in line with the article record, then clears `pending`
+   * (or deletes the record when no file carries the article any more).
+   */
+  private async fanOut(record: ArticleRecord): Promise<void> {
+    const at = this.now().toISOString();
+    const names = new Map(record.entry.topics.map((t) => [t.slug, t.name]));
+    const touch = (feed: string, countDelta: number) =>
+      this.store.touchTopic({ slug: feed, name: names.get(feed) ?? feed, countDelta, at });
+
+    await Promise.all(
+      (record.stale ?? []).map(async ({ feed, position }) => {
+        if (await this.store.deleteEntry(feed, position, record.version)) await touch(feed, -1);
+      }),
+    );
+    await Promise.all(
+      feedPositions(record).map(async ({ feed, position }) => {
+        const created = await this.store.putEntry(feed, position, record.entry, record.version);
+        await touch(feed, created ? 1 : 0);
+      }),
+    );
+    try {
+      if (Object.keys(record.files).length === 0) {
+        await this.store.deleteArticle(record.articleId, record.version);
+      } else {
+        const { stale: _stale, pending: _pending, ...done } = record;
+        await this.store.putArticle({ ...done, version: record.version + 1 }, record.version);
+      }
+    } catch (e) {
+      // A newer version was written meanwhile; its own fan-out finishes the work.
+      if (!(e instanceof ConflictError)) throw e;
+    }
+  }
+}
