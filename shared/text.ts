@@ -2,8 +2,8 @@
 
 // XML 1.0 forbids C0 controls but TAB/LF/CR, U+FFFE/U+FFFF and lone surrogates; C1 controls are
 // "discouraged" and no reader shows them sensibly, so they go too.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const ILLEGAL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Removes characters that XML 1.0 cannot carry. */
