@@ -9,7 +9,7 @@ import { type Normalized, normalizeArticle } from './schema.js';
 export const PARSER_VERSION = 1;
 
 export function parseArticle(content: Uint8Array | string): Normalized {
-  const text = typeof content === 'string' ? content.replace(/^\uFEFF/, '') : decodeText(content);
+  const text = decodeText(typeof content === 'string' ? Buffer.from(content) : content);
   const { data, body } = parseFrontMatter(text);
   return normalizeArticle(data, body);
 }

@@ -26,11 +26,14 @@ export function decodeText(bytes: Uint8Array): string {
       'the file contains NUL bytes: it looks binary, not a text file with front matter',
     );
   }
+  let text: string;
   try {
-    return utf8.decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw new InvalidArticleError('the file is not valid UTF-8 text: save it as UTF-8');
   }
+  if (text.trim() === '') throw new InvalidArticleError('the file is empty');
+  return text;
 }
 
 function parseYaml(source: string): Record<string, unknown> {

@@ -26,6 +26,8 @@ export const MAX_SLUG_LENGTH = 80;
 export function topicSlug(name: string): string {
   const slug = name
     .normalize('NFKC')
+    // Upper then lower approximates Unicode case folding: ß, ᾀ and ſ fold like their capitals.
+    .toUpperCase()
     .toLowerCase()
     .normalize('NFD')
     // Only marks on Latin letters are folded: in other scripts (kana voicing marks, Devanagari vowel signs)
