@@ -1,0 +1,288 @@
+/**
+ * The watched folder: mirrors a local directory into the bucket. A file added or changed is uploaded, a file
+ * removed is deleted from the bucket, sub-folders become key prefixes. Dotfiles and editors' temporary files
+ * are left out, and a file is uploaded only once its writes have finished.
+ *
+ * A manifest (key -> MD5 of what was last mirrored) lets a start-up pass catch up with what changed in the
+ * folder while nothing was running, without touching objects that were changed through S3 since.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { type FSWatcher, watch } from 'chokidar';
+
+export interface MirrorEvents {
+  uploaded?(key: string): void;
+  deleted?(key: string): void;
+  failed?(key: string, error: unknown): void;
+}
+
+export interface FolderMirrorOptions extends MirrorEvents {
+  dir: string;
+  bucket: string;
+  s3: S3Client;
+  /** Where the manifest is kept (a JSON file). */
+  manifestPath: string;
+  /** How long a file's size must stay the same before it is uploaded (ms). */
+  settleMs?: number;
+  /** Uploads at once during the start-up pass. */
+  concurrency?: number;
+}
+
+export interface SyncSummary {
+  uploaded: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/** Names that are not articles being written: hidden files, editor swap/backup files, partial downloads. */
+export function isIgnoredName(name: string): boolean {
+  return (
+    name.startsWith('.') ||
+    name.startsWith('~$') ||
+    name.endsWith('~') ||
+    (name.startsWith('#') && name.endsWith('#')) ||
+    /\.(swp|swo|swx|tmp|temp|part|partial|crdownload|download|bak)$/i.test(name) ||
+    name === '4913' // vim's write test
+  );
+}
+
+/** The bucket key of a file in the folder: its relative path with `/` separators, NFC-normalized. */
+export function keyOf(dir: string, file: string): string {
+  return path.relative(dir, file).split(path.sep).join('/').normalize('NFC');
+}
+
+const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
+const unquote = (etag: string | undefined) => etag?.replace(/"/g, '');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.md': 'text/markdown; charset=utf-8',
+  '.markdown': 'text/markdown; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export class FolderMirror {
+  private watcher?: FSWatcher;
+  private manifest = new Map<string, string>();
+  /** One chain of operations per key, so an upload and a delete of the same file never overtake each other. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private saveTimer?: NodeJS.Timeout;
+  private saving: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: FolderMirrorOptions) {}
+
+  /** Starts watching, then catches up with changes made while stopped. Resolves when the catch-up is done. */
+  async start(): Promise<SyncSummary> {
+    const { dir } = this.options;
+    await mkdir(dir, { recursive: true });
+    this.manifest = await this.loadManifest();
+    const settle = this.options.settleMs ?? 300;
+    this.watcher = watch(dir, {
+      ignoreInitial: true,
+      ignored: (p: string) => p !== dir && isIgnoredName(path.basename(p)),
+      awaitWriteFinish: { stabilityThreshold: settle, pollInterval: Math.max(20, Math.floor(settle / 4)) },
+      followSymlinks: false,
+    });
+    this.watcher.on('add', (file) => this.upload(keyOf(dir, file), file, false));
+    this.watcher.on('change', (file) => this.upload(keyOf(dir, file), file, false));
+    this.watcher.on('unlink', (file) => this.remove(keyOf(dir, file)));
+    this.watcher.on('error', (error) => this.options.failed?.(dir, error));
+    await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
+    return this.catchUp();
+  }
+
+  /** Stops watching and waits for uploads and deletes under way; saves the manifest. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.watcher?.close();
+    await Promise.all([...this.chains.values()]);
+    clearTimeout(this.saveTimer);
+    await this.saveManifest();
+  }
+
+  /** Resolves when every upload and delete queued so far has finished. */
+  async settled(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+
+  private async catchUp(): Promise<SyncSummary> {
+    const { dir, bucket, s3 } = this.options;
+    const inBucket = new Map<string, string | undefined>();
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) inBucket.set(o.Key, unquote(o.ETag));
+      token = page.NextContinuationToken;
+    } while (token);
+
+    const files = await listFiles(dir);
+    const summary: SyncSummary = { uploaded: 0, deleted: 0, unchanged: 0 };
+    const work: (() => Promise<void>)[] = [];
+    const present = new Set<string>();
+    for (const file of files) {
+      const key = keyOf(dir, file);
+      present.add(key);
+      work.push(async () => {
+        const data = await readFile(file).catch(() => undefined);
+        if (!data) return; // removed meanwhile: the watcher reports it
+        const hash = md5(data);
+        if (inBucket.get(key) === hash || this.manifest.get(key) === hash) {
+          // Already there, or unchanged here since it was mirrored (so a later change through S3 wins).
+          if (inBucket.get(key) === hash) this.remember(key, hash);
+          summary.unchanged++;
+          return;
+        }
+        if (await this.upload(key, file, true)) summary.uploaded++;
+      });
+    }
+    for (const [key, hash] of this.manifest) {
+      if (present.has(key)) continue;
+      work.push(async () => {
+        // Removed here while stopped: delete it there too, unless it was replaced through S3 since.
+        if (inBucket.has(key) && inBucket.get(key) === hash) {
+          if (await this.remove(key)) summary.deleted++;
+        } else {
+          this.forget(key);
+        }
+      });
+    }
+    await runLimited(work, this.options.concurrency ?? 8);
+    await this.saveManifest();
+    return summary;
+  }
+
+  private enqueue(key: string, op: () => Promise<boolean>): Promise<boolean> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const result = previous.then(op, op);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return result;
+  }
+
+  private upload(key: string, file: string, catchingUp: boolean): Promise<boolean> {
+    return this.enqueue(key, async () => {
+      if (this.closed && !catchingUp) return false;
+      let data: Buffer;
+      try {
+        if (!(await stat(file)).isFile()) return false;
+        data = await readFile(file);
+      } catch {
+        return false; // gone before it could be read: its unlink follows
+      }
+      try {
+        await this.options.s3.send(
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: key,
+            Body: data,
+            ContentType: CONTENT_TYPES[path.extname(key).toLowerCase()] ?? 'application/octet-stream',
+          }),
+        );
+      } catch (error) {
+        this.options.failed?.(key, error);
+        return false;
+      }
+      this.remember(key, md5(data));
+      this.options.uploaded?.(key);
+      return true;
+    });
+  }
+
+  private remove(key: string): Promise<boolean> {
+    return this.enqueue(key, async () => {
+      try {
+        await this.options.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      } catch (error) {
+        this.options.failed?.(key, error);
+        return false;
+      }
+      this.forget(key);
+      this.options.deleted?.(key);
+      return true;
+    });
+  }
+
+  private remember(key: string, hash: string): void {
+    this.manifest.set(key, hash);
+    this.scheduleSave();
+  }
+
+  private forget(key: string): void {
+    this.manifest.delete(key);
+    this.scheduleSave();
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.saveManifest();
+    }, 500);
+  }
+
+  private async loadManifest(): Promise<Map<string, string>> {
+    try {
+      const parsed = JSON.parse(await readFile(this.options.manifestPath, 'utf8')) as {
+        files?: Record<string, string>;
+      };
+      return new Map(Object.entries(parsed.files ?? {}));
+    } catch {
+      return new Map();
+    }
+  }
+
+  /** Writes the manifest atomically (a temporary file renamed over the old one). */
+  private saveManifest(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const tmp = `${this.options.manifestPath}.${process.pid}.tmp`;
+      const body = JSON.stringify({
+        version: 1,
+        dir: this.options.dir,
+        files: Object.fromEntries(this.manifest),
+      });
+      await writeFile(tmp, body);
+      await rename(tmp, this.options.manifestPath);
+    });
+    return this.saving;
+  }
+}
+
+/** Every file under `dir` that is not ignored (nor inside an ignored folder). */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (isIgnoredName(e.name)) continue;
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile()) out.push(full);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+async function runLimited(work: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const job = work[next++];
+      if (job) await job();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, work.length) }, worker));
+}

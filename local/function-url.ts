@@ -1,0 +1,173 @@
+/**
+ * The local stand-in for a Lambda Function URL: a node:http request becomes an APIGatewayProxyEventV2 (payload
+ * format 2.0, as Function URLs send it), and the handler's result becomes the HTTP response.
+ * As with Function URLs: the path keeps its percent-encoding, the query string is passed raw, repeated headers
+ * and query parameters are joined with commas, cookies move to `cookies`, and a body that is not text or JSON
+ * arrives base64-encoded.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+
+export type FunctionUrlHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
+
+/** Function URLs refuse request payloads above 6 MB. */
+const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+const isTextType = (contentType: string | undefined) =>
+  !!contentType &&
+  /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|x-www-form-urlencoded))/i.test(contentType);
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number) => String(n).padStart(2, '0');
+/** `05/Aug/2022:08:14:39 +0000`, the requestContext.time format. */
+const clfTime = (d: Date) =>
+  `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(
+    d.getUTCMinutes(),
+  )}:${pad(d.getUTCSeconds())} +0000`;
+
+export class RequestTooLargeError extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw new RequestTooLargeError('request body is larger than 6 MB');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Builds the Function URL event for a request (reads its body). */
+export async function toFunctionUrlEvent(
+  req: IncomingMessage,
+  now = new Date(),
+): Promise<APIGatewayProxyEventV2> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const rawQueryString = q === -1 ? '' : url.slice(q + 1);
+
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] ?? '').toLowerCase();
+    const value = req.rawHeaders[i + 1] ?? '';
+    if (name === 'cookie') {
+      cookies = [...(cookies ?? []), ...value.split(/;\s*/).filter(Boolean)];
+      continue;
+    }
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  const port = req.socket.localPort;
+  headers['x-forwarded-proto'] ??= 'http';
+  if (port !== undefined) headers['x-forwarded-port'] ??= String(port);
+  headers['x-forwarded-for'] ??= req.socket.remoteAddress ?? '127.0.0.1';
+
+  let queryStringParameters: Record<string, string> | undefined;
+  if (rawQueryString) {
+    queryStringParameters = {};
+    for (const [k, v] of new URLSearchParams(rawQueryString)) {
+      queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+    }
+  }
+
+  const body = await readBody(req);
+  const text = isTextType(headers['content-type']);
+  const host = headers.host ?? `127.0.0.1:${port ?? ''}`;
+  const method = (req.method ?? 'GET').toUpperCase();
+
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    cookies,
+    headers,
+    queryStringParameters,
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'local',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
+      http: {
+        method,
+        path: rawPath,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: clfTime(now),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length > 0 ? (text ? body.toString('utf8') : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+/** Writes a handler result as the response. A HEAD request gets the headers (with the length) and no body. */
+export function writeResult(
+  req: IncomingMessage,
+  res: ServerResponse,
+  result: APIGatewayProxyResultV2,
+): void {
+  // A plain string (or object) result means 200 with a JSON body, as Lambda's HTTP integrations read it.
+  const structured: APIGatewayProxyStructuredResultV2 =
+    typeof result === 'object' && result !== null && 'statusCode' in result
+      ? result
+      : {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json' },
+          body: typeof result === 'string' ? result : JSON.stringify(result),
+        };
+  const body = structured.body
+    ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(structured.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  const status = structured.statusCode ?? 200;
+  const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
+  if (!bodyless && (body.length > 0 || headers['content-length'] === undefined)) {
+    headers['content-length'] = String(body.length);
+  }
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' || bodyless ? undefined : body);
+}
+
+/** A request listener that answers every request through `handler`; failures become a short 500, never a trace. */
+export function functionUrlListener(
+  handler: FunctionUrlHandler,
+  onError: (error: unknown, req: IncomingMessage) => void = () => {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void (async () => {
+      try {
+        const event = await toFunctionUrlEvent(req);
+        writeResult(req, res, await handler(event));
+      } catch (error) {
+        const tooLarge = error instanceof RequestTooLargeError;
+        if (!tooLarge) onError(error, req);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const message = tooLarge ? 'Request body too large (6 MB at most).\n' : 'Internal error.\n';
+        res.writeHead(tooLarge ? 413 : 500, {
+          'content-type': 'text/plain; charset=utf-8',
+          connection: 'close',
+        });
+        res.end(req.method === 'HEAD' ? undefined : message);
+      }
+    })();
+  };
+}
