@@ -1,0 +1,218 @@
+/**
+ * The real ingest handler, with the real AWS SDK, against dynalite (DynamoDB API) and s3rver (S3 API) over
+ * HTTP: events arrive as S3 notifications wrapped in SQS messages, as in production.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../local/servers.js';
+import { ALL } from '../../shared/model.js';
+import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import { type ArticleFields, articleFile } from '../support/articles.js';
+
+const BUCKET = 'articles';
+const TABLE = 'feedbucket-test';
+
+let dynamo: LocalDynamo;
+let s3: LocalS3;
+let dir: string;
+let store: DynamoStore;
+let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+let sequencer = 0x10_0000;
+let messageId = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'feedbucket-ingest-'));
+  [dynamo, s3] = await Promise.all([startDynamo(), startS3({ directory: dir, buckets: [BUCKET] })]);
+  await ensureTable(dynamo.client, TABLE);
+  store = new DynamoStore(dynamo.client, TABLE);
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = await import('../../functions/ingest/handler.js'));
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo?.close(), s3?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A key encoded as S3 encodes it in event notifications. */
+const encodeKey = (key: string) => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+
+type Notice = { name: string; key: string; size?: number; bucket?: string; sequencer?: string };
+
+const notification = (n: Notice) => ({
+  eventVersion: '2.1',
+  eventSource: 'aws:s3',
+  awsRegion: 'us-east-1',
+  eventTime: new Date().toISOString(),
+  eventName: n.name,
+  s3: {
+    s3SchemaVersion: '1.0',
+    configurationId: 'ingest',
+    bucket: {
+      name: n.bucket ?? BUCKET,
+      arn: `arn:aws:s3:::${n.bucket ?? BUCKET}`,
+      ownerIdentity: { principalId: 'x' },
+    },
+    object: {
+      key: encodeKey(n.key),
+      size: n.size,
+      sequencer: n.sequencer ?? (sequencer++).toString(16).toUpperCase(),
+    },
+  },
+});
+
+const sqsEvent = (notices: Notice[]): SQSEvent =>
+  ({
+    Records: notices.map((n) => ({
+      messageId: `m${messageId++}`,
+      eventSource: 'aws:sqs',
+      body: JSON.stringify({ Records: [notification(n)] }),
+    })),
+  }) as unknown as SQSEvent;
+
+async function put(key: string, content: string | ArticleFields): Promise<Notice> {
+  const body = typeof content === 'string' ? content : articleFile(content);
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  return { name: 'ObjectCreated:Put', key, size: Buffer.byteLength(body) };
+}
+
+const titles = async (feed: string) => (await store.queryEntries(feed, 200)).entries.map((e) => e.title);
+const count = async (slug: string) => (await store.getTopic(slug))?.count ?? 0;
+
+describe('ingest handler against dynalite and s3rver', () => {
+  it('creates, updates, moves between topics, unpublishes and deletes', async () => {
+    const key = 'politics/North Korea outreach.txt';
+    const link = 'https://example.com/nk';
+    expect(
+      await handler(sqsEvent([await put(key, { webUrl: link, title: 'v1', topics: ['Diplomacy'] })])),
+    ).toEqual({
+      batchItemFailures: [],
+    });
+    expect(await titles('diplomacy')).toEqual(['v1']);
+
+    await handler(sqsEvent([await put(key, { webUrl: link, title: 'v2', topics: ['Diplomacy'] })]));
+    expect(await titles('diplomacy')).toEqual(['v2']);
+    expect(await count('diplomacy')).toBe(1);
+
+    await handler(sqsEvent([await put(key, { webUrl: link, title: 'v3', topics: ['Korea'] })]));
+    expect(await titles('diplomacy')).toEqual([]);
+    expect(await count('diplomacy')).toBe(0);
+    expect(await titles('korea')).toEqual(['v3']);
+
+    await handler(
+      sqsEvent([await put(key, { webUrl: link, title: 'v3', topics: ['Korea'], published: false })]),
+    );
+    expect(await titles('korea')).toEqual([]);
+    expect((await store.listTopics()).map((t) => t.slug)).not.toContain('korea');
+
+    await handler(sqsEvent([await put(key, { webUrl: link, title: 'v4', topics: ['Korea'] })]));
+    expect(await titles('korea')).toEqual(['v4']);
+    await handler(sqsEvent([{ name: 'ObjectRemoved:Delete', key }]));
+    expect(await titles('korea')).toEqual([]);
+    expect(await store.getFile(key)).toMatchObject({ status: 'deleted' });
+  });
+
+  it('keeps one article for two files with the same link', async () => {
+    const link = 'https://example.com/same';
+    await handler(sqsEvent([await put('dup/a.md', { webUrl: link, title: 'A', topics: ['Dup'] })]));
+    await handler(sqsEvent([await put('dup/b.md', { webUrl: link, title: 'B', topics: ['Dup'] })]));
+    expect(await titles('dup')).toEqual(['B']);
+    await handler(sqsEvent([{ name: 'ObjectRemoved:Delete', key: 'dup/b.md' }]));
+    expect(await titles('dup')).toEqual(['A']);
+  });
+
+  it('applies a replayed event once and ignores an older one arriving late', async () => {
+    const first = await put('replay.md', {
+      webUrl: 'https://example.com/r',
+      title: 'old',
+      topics: ['Replay'],
+    });
+    first.sequencer = '00A0';
+    const second = await put('replay.md', {
+      webUrl: 'https://example.com/r',
+      title: 'new',
+      topics: ['Replay'],
+    });
+    second.sequencer = '00B0';
+    await handler(sqsEvent([second]));
+    const topic = await store.getTopic('replay');
+    await handler(sqsEvent([second, second]));
+    await handler(sqsEvent([first]));
+    expect(await titles('replay')).toEqual(['new']);
+    expect(await store.getTopic('replay')).toEqual(topic);
+  });
+
+  it('counts every file of a concurrent batch in one topic', async () => {
+    const notices = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        put(`batch/${i}.md`, { webUrl: `https://example.com/batch/${i}`, title: `B${i}`, topics: ['Batch'] }),
+      ),
+    );
+    expect(await handler(sqsEvent(notices))).toEqual({ batchItemFailures: [] });
+    expect(await count('batch')).toBe(30);
+    expect((await store.queryEntries('batch', 200)).entries).toHaveLength(30);
+  });
+
+  it('rejects each kind of bad file with a listed reason, without failing the batch', async () => {
+    const bad: [string, string | Buffer, RegExp][] = [
+      ['bad/yaml.md', '---\ntitle: [x\n---\n', /not valid YAML/],
+      ['bad/none.md', 'no front matter here', /no front matter/],
+      ['bad/title.md', articleFile().replace(/^title: .*$/m, ''), /title is missing/],
+      ['bad/link.md', articleFile({ webUrl: 'example.com/x' }), /not an absolute http\(s\) URL/],
+      ['bad/date.md', articleFile({ publishedDateTime: 'soon' }), /"soon" is not a date/],
+      ['bad/empty.md', '', /the file is empty/],
+      ['bad/binary.md', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), /binary/],
+    ];
+    const notices: Notice[] = [];
+    for (const [key, body] of bad) {
+      await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+      notices.push({ name: 'ObjectCreated:Put', key, size: body.length });
+    }
+    notices.push({ name: 'ObjectCreated:Put', key: 'bad/huge.md', size: 5 * 1024 * 1024 });
+    notices.push(
+      await put('bad/fine.md', { webUrl: 'https://example.com/fine', title: 'Fine', topics: ['Fine'] }),
+    );
+    expect(await handler(sqsEvent(notices))).toEqual({ batchItemFailures: [] });
+
+    const rejections = new Map((await store.listRejections()).map((r) => [r.key, r.reason]));
+    for (const [key, , reason] of bad) expect(rejections.get(key)).toMatch(reason);
+    expect(rejections.get('bad/huge.md')).toMatch(/the file is 5,120 KB, over the 1,024 KB limit/);
+    expect(await titles('fine')).toEqual(['Fine']);
+
+    // A valid re-upload clears the rejection.
+    await handler(
+      sqsEvent([await put('bad/yaml.md', { webUrl: 'https://example.com/y', title: 'Y', topics: ['Fine'] })]),
+    );
+    expect((await store.listRejections()).map((r) => r.key)).not.toContain('bad/yaml.md');
+  });
+
+  it('reports only the messages that failed for a transient cause', async () => {
+    const ok = await put('partial/ok.md', {
+      webUrl: 'https://example.com/p',
+      title: 'P',
+      topics: ['Partial'],
+    });
+    const event = sqsEvent([
+      ok,
+      { name: 'ObjectCreated:Put', key: 'x.md', size: 10, bucket: 'no-such-bucket' },
+    ]);
+    const failed = event.Records[1]?.messageId;
+    expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: failed }] });
+    expect(await titles('partial')).toEqual(['P']);
+    expect(await count(ALL)).toBeGreaterThan(0);
+  });
+});
