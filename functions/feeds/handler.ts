@@ -1,0 +1,24 @@
+/**
+ * The feeds Lambda entry point: configuration, store and logger made once per process, the app wrapped in
+ * the payload 2.0 adapter (lambda.ts). The app itself is in app.ts.
+ */
+import { dynamoClient } from '../../shared/clients.js';
+import { readFeedsConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { DynamoStore } from '../../shared/store/dynamodb.js';
+import { createFeedsApp } from './app.js';
+import { lambdaHandler } from './lambda.js';
+
+export { createFeedsApp } from './app.js';
+export { lambdaHandler } from './lambda.js';
+
+const config = readFeedsConfig();
+
+export const handler = lambdaHandler(
+  createFeedsApp({
+    store: new DynamoStore(dynamoClient(), config.tableName),
+    config,
+    log: createLogger('feeds'),
+    cursorKey: `feedbucket cursors ${config.tableName}`,
+  }),
+);
