@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { InvalidArticleError } from './errors.js';
-import { canonicalLink, httpUrl, imageMimeType, uuidV5 } from './links.js';
+import { canonicalLink, httpHref, httpUrl, imageMimeType, uuidV5 } from './links.js';
 import { renderMarkdown } from './markdown.js';
 import type { Article, ArticleImage, FeedEntry, Provider, RelatedLink, TopicRef } from './model.js';
 import { topicSlug } from './slug.js';
@@ -44,7 +44,11 @@ const requiredLine = (field: string, max: number) =>
 const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
+// The form nearly every file uses (2021-03-14T01:27:54Z): checked by a round trip, without the general parse.
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
+
 export function parseDateTime(raw: string): string | undefined {
+  if (CANONICAL_UTC.test(raw) && onCalendar(raw)) return raw.length === 20 ? `${raw.slice(0, 19)}.000Z` : raw;
   const m = DATE_RE.exec(raw.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
@@ -65,6 +69,26 @@ export function parseDateTime(raw: string): string | undefined {
   const year = new Date(t).getUTCFullYear();
   if (year < 1900 || year > 2999) return undefined;
   return new Date(t).toISOString();
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether YYYY-MM-DDTHH:MM:SS names a real instant from 1900 to 2999 (string checks, no Date). */
+function onCalendar(s: string): boolean {
+  const year = +s.slice(0, 4);
+  const month = +s.slice(5, 7);
+  const day = +s.slice(8, 10);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && !leap ? 28 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return (
+    year >= 1900 &&
+    year <= 2999 &&
+    day >= 1 &&
+    day <= days &&
+    +s.slice(11, 13) < 24 &&
+    +s.slice(14, 16) < 60 &&
+    +s.slice(17, 19) < 60
+  );
 }
 
 function offsetMinutes(offset: string): number {
@@ -219,7 +243,7 @@ function images(v: unknown, warnings: string[]): ArticleImage[] {
   const out: ArticleImage[] = [];
   for (const item of v.slice(0, LIMITS.images)) {
     const raw = isRecord(item) ? item.url : item;
-    const url = typeof raw === 'string' ? httpUrl(raw.trim()) : undefined;
+    const url = typeof raw === 'string' ? httpHref(raw.trim()) : undefined;
     if (!url) {
       warnings.push(`images: ignored "${String(raw).slice(0, 80)}": not an absolute http(s) URL`);
       continue;
@@ -227,7 +251,7 @@ function images(v: unknown, warnings: string[]): ArticleImage[] {
     const width = isRecord(item) ? optionalNumber(item.width) : undefined;
     const height = isRecord(item) ? optionalNumber(item.height) : undefined;
     out.push({
-      url: url.href,
+      url,
       width: width && width > 0 ? Math.round(width) : undefined,
       height: height && height > 0 ? Math.round(height) : undefined,
       type: imageMimeType(url),
@@ -243,7 +267,7 @@ function related(v: unknown, warnings: string[]): RelatedLink[] {
     if (!isRecord(item)) continue;
     const title = optionalLine(item.title, LIMITS.titleChars);
     const rawUrl = item.webUrl ?? item.url ?? item.originalUrl;
-    const url = typeof rawUrl === 'string' ? httpUrl(rawUrl.trim()) : undefined;
+    const url = typeof rawUrl === 'string' ? httpHref(rawUrl.trim()) : undefined;
     if (!title || !url) {
       warnings.push(`related: ignored an entry without a title and an http(s) webUrl`);
       continue;
@@ -252,7 +276,7 @@ function related(v: unknown, warnings: string[]): RelatedLink[] {
       typeof item.publishedDateTime === 'string' ? parseDateTime(item.publishedDateTime) : undefined;
     out.push({
       title,
-      url: url.href,
+      url,
       publishedDateTime: date,
       provider: isRecord(item.provider) ? optionalLine(item.provider.name, 200) : undefined,
     });

@@ -23,7 +23,20 @@ const LATIN_SPECIAL_RE = new RegExp(`[${Object.keys(LATIN_SPECIAL).join('')}]`, 
 /** The longest slug kept, in characters. */
 export const MAX_SLUG_LENGTH = 80;
 
+// Topic names repeat across articles (a few hundred topics, Zipf-like): remember recent slugs.
+const cache = new Map<string, string>();
+const CACHE_SIZE = 5000;
+
 export function topicSlug(name: string): string {
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  const slug = computeSlug(name);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(name, slug);
+  return slug;
+}
+
+function computeSlug(name: string): string {
   const slug = name
     .normalize('NFKC')
     // Upper then lower approximates Unicode case folding: ß, ᾀ and ſ fold like their capitals.

@@ -6,11 +6,20 @@ const ILLEGAL =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+// A cheap first look: most text has none of these, and then the exact (slower) pattern is not needed.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Removes characters that XML 1.0 cannot carry. */
-export const stripIllegal = (s: string): string => s.replace(ILLEGAL, '');
+export const stripIllegal = (s: string): string => (SUSPECT.test(s) ? s.replace(ILLEGAL, '') : s);
+
+const FOLDABLE = /\s\s|[\t\n\r\f\v\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\uFEFF]|^\s|\s$/;
 
 /** One line of plain text: illegal characters removed, runs of white space folded to one space, trimmed. */
-export const cleanLine = (s: string): string => stripIllegal(s).replace(/\s+/g, ' ').trim();
+export const cleanLine = (s: string): string => {
+  const legal = stripIllegal(s);
+  return FOLDABLE.test(legal) ? legal.replace(/\s+/g, ' ').trim() : legal;
+};
 
 /** A block of text (a markdown body): illegal characters removed, line endings normalized, trimmed. */
 export const cleanBlock = (s: string): string => stripIllegal(s.replace(/\r\n?/g, '\n')).trim();
