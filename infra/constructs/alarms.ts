@@ -1,0 +1,107 @@
+/**
+ * What tells an operator that something went wrong: alarms to one SNS topic, optionally e-mailed.
+ * - a message in the dead-letter queue (an article file that could not be ingested after every retry);
+ * - the oldest message of the ingest queue waiting too long (ingest stuck or far behind);
+ * - ingest errors (invocations that failed as a whole) and throttles;
+ * - feeds answering 5xx at the Function URL (regional metrics, unlike CloudFront's, which live in us-east-1).
+ * Missing data is "OK": no traffic is not a failure.
+ */
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface AlarmsProps {
+  deadLetterQueue: IQueue;
+  queue: IQueue;
+  ingestFunction: IFunction;
+  feedsFunction: IFunction;
+  /** Alarm when the oldest queued event is older than this. */
+  maxQueueAge: Duration;
+  email?: string;
+}
+
+export class Alarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', { displayName: 'feedbucket alarms', enforceSSL: true });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+
+    const period = Duration.minutes(5);
+    this.add(
+      'DeadLetters',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: Stats.MAXIMUM,
+      }),
+      0,
+      'Article events failed every retry and wait in the dead-letter queue: read the ingest logs for their keys, fix, then redrive the queue or run npm run reindex.',
+    );
+    this.add(
+      'QueueAge',
+      props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: Stats.MAXIMUM }),
+      props.maxQueueAge.toSeconds(),
+      'The oldest article event has waited too long: ingest is failing, throttled or far behind.',
+    );
+    this.add(
+      'IngestErrors',
+      props.ingestFunction.metricErrors({ period, statistic: Stats.SUM }),
+      0,
+      'Ingest invocations failed as a whole (crash or timeout): read the ingest logs.',
+    );
+    this.add(
+      'IngestThrottles',
+      props.ingestFunction.metricThrottles({ period, statistic: Stats.SUM }),
+      0,
+      'Ingest was throttled: the account concurrency limit is reached.',
+    );
+    this.add(
+      'Feeds5xx',
+      new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'Url5xxCount',
+        dimensionsMap: { FunctionName: props.feedsFunction.functionName },
+        period,
+        statistic: Stats.SUM,
+      }),
+      0,
+      'The feeds function answered 5xx (an error or a timeout): read the feeds logs.',
+    );
+    this.add(
+      'FeedsThrottles',
+      props.feedsFunction.metricThrottles({ period, statistic: Stats.SUM }),
+      0,
+      'The feeds function was throttled: the account concurrency limit is reached.',
+    );
+  }
+
+  private add(id: string, metric: IMetric, threshold: number, description: string): void {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+  }
+}

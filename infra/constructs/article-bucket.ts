@@ -1,0 +1,101 @@
+/**
+ * The articles bucket and the queue its events go through: S3 (ObjectCreated, ObjectRemoved, article suffixes
+ * only) -> SQS -> ingest, with a dead-letter queue for records that keep failing.
+ */
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ARTICLE_SUFFIXES } from '../../shared/article-files.js';
+
+export interface ArticleBucketProps {
+  removalPolicy: RemovalPolicy;
+  /** Empty the bucket when the stack is deleted (only with a DESTROY removal policy). */
+  autoDeleteObjects: boolean;
+  /** Must be at least 6 times the consuming function's timeout (AWS guidance for SQS event sources). */
+  visibilityTimeout: Duration;
+  /** Deliveries of one message before it moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  /** Days an overwritten or deleted object version stays recoverable. */
+  keepOldVersionsDays: number;
+}
+
+/**
+ * S3 suffix filters are case-sensitive while ingest accepts any case (`isArticleKey`). Each suffix is
+ * subscribed in lower and upper case (`.md`, `.MD`); a mixed-case name (`.Md`) gets no event, and
+ * `npm run reindex` picks it up. No suffix may end another (S3 refuses overlapping filters).
+ */
+export function notificationSuffixes(suffixes: readonly string[] = ARTICLE_SUFFIXES): string[] {
+  const all = [...new Set(suffixes.flatMap((s) => [s.toLowerCase(), s.toUpperCase()]))];
+  for (const a of all) {
+    for (const b of all) {
+      if (a !== b && a.endsWith(b))
+        throw new Error(`article suffixes "${a}" and "${b}" overlap as S3 filters`);
+    }
+  }
+  return all;
+}
+
+export class ArticleBucket extends Construct {
+  readonly bucket: Bucket;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: ArticleBucketProps) {
+    super(scope, id);
+    if (
+      !Number.isInteger(props.maxReceiveCount) ||
+      props.maxReceiveCount < 1 ||
+      props.maxReceiveCount > 1000
+    ) {
+      throw new Error(`${this.node.path}: maxReceiveCount must be a whole number between 1 and 1000`);
+    }
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.queue = new Queue(this, 'EventQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: props.visibilityTimeout,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      removalPolicy: props.removalPolicy,
+      autoDeleteObjects: props.autoDeleteObjects,
+      lifecycleRules: [
+        {
+          id: 'expire-old-versions',
+          noncurrentVersionExpiration: Duration.days(props.keepOldVersionsDays),
+          expiredObjectDeleteMarker: true,
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Server access logs would need a second bucket and cost more than the articles; every change to an object ' +
+        'is already recorded as an S3 event and applied by ingest, whose logs name the key. Use CloudTrail data ' +
+        'events when an audit trail of who wrote what is required.',
+    });
+
+    const destination = new SqsDestination(this.queue);
+    for (const suffix of notificationSuffixes()) {
+      this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, { suffix });
+      this.bucket.addEventNotification(EventType.OBJECT_REMOVED, destination, { suffix });
+    }
+  }
+}

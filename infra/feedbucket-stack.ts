@@ -1,0 +1,146 @@
+/**
+ * The feedbucket stack: articles bucket -> queue -> ingest -> table <- feeds <- CloudFront, with alarms.
+ */
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { Alarms } from './constructs/alarms.js';
+import { ArticleBucket } from './constructs/article-bucket.js';
+import { ArticleTable } from './constructs/article-table.js';
+import { FeedsSite } from './constructs/feeds-site.js';
+import { Ingest } from './constructs/ingest.js';
+import { acknowledgeCdkProviders } from './nag.js';
+import { configuredBaseUrl, type Settings } from './settings.js';
+
+/** The handler modules, relative to the repository root. */
+export const HANDLER_ENTRIES = {
+  ingest: fileURLToPath(new URL('../functions/ingest/handler.ts', import.meta.url)),
+  feeds: fileURLToPath(new URL('../functions/feeds/handler.ts', import.meta.url)),
+} as const;
+
+/**
+ * Timeouts, from measurements (README, "Sizing"): a 10-record ingest batch takes well under a second of work
+ * and a feed page a few milliseconds; the margins cover DynamoDB retries with back-off and cold starts.
+ */
+export const INGEST_TIMEOUT = Duration.seconds(30);
+export const FEEDS_TIMEOUT = Duration.seconds(10);
+/** AWS guidance for SQS event sources: a visibility timeout of at least six times the function timeout. */
+export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6);
+export const MAX_RECEIVE_COUNT = 5;
+export const INGEST_BATCH_SIZE = 10;
+export const INGEST_BATCHING_WINDOW = Duration.seconds(1);
+
+export interface FeedbucketStackProps extends StackProps {
+  settings: Settings;
+  /** The handler modules; default HANDLER_ENTRIES. */
+  entries?: { ingest: string; feeds: string };
+}
+
+const PRICE_CLASS = {
+  '100': PriceClass.PRICE_CLASS_100,
+  '200': PriceClass.PRICE_CLASS_200,
+  All: PriceClass.PRICE_CLASS_ALL,
+} as const;
+
+export class FeedbucketStack extends Stack {
+  readonly articles: ArticleBucket;
+  readonly store: ArticleTable;
+  readonly ingest: Ingest;
+  readonly feeds: FeedsSite;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: FeedbucketStackProps) {
+    super(scope, id, {
+      description: 'feedbucket: article files in S3 become RSS, Atom and JSON feeds per topic',
+      ...props,
+    });
+    const { settings, entries = HANDLER_ENTRIES } = props;
+    const destroy = settings.removalPolicy === 'destroy';
+    const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = settings.logRetentionDays as RetentionDays;
+
+    this.articles = new ArticleBucket(this, 'Articles', {
+      removalPolicy,
+      autoDeleteObjects: destroy,
+      visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      keepOldVersionsDays: settings.keepOldVersionsDays,
+    });
+
+    this.store = new ArticleTable(this, 'Store', {
+      removalPolicy,
+      deletionProtection: settings.deletionProtection,
+    });
+
+    this.ingest = new Ingest(this, 'Ingest', {
+      entry: entries.ingest,
+      bucket: this.articles.bucket,
+      queue: this.articles.queue,
+      table: this.store,
+      memorySize: settings.ingestMemoryMb,
+      timeout: INGEST_TIMEOUT,
+      maxConcurrency: settings.ingestMaxConcurrency,
+      batchSize: INGEST_BATCH_SIZE,
+      maxBatchingWindow: INGEST_BATCHING_WINDOW,
+      maxObjectBytes: settings.maxObjectBytes,
+      logLevel: settings.logLevel,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.feeds = new FeedsSite(this, 'Feeds', {
+      entry: entries.feeds,
+      table: this.store,
+      siteTitle: settings.siteTitle,
+      publicBaseUrl: configuredBaseUrl(settings),
+      domainName: settings.domainName,
+      certificateArn: settings.certificateArn,
+      maxAge: settings.feedMaxAge,
+      staleWhileRevalidate: settings.feedStaleWhileRevalidate,
+      defaultLimit: settings.feedDefaultLimit,
+      maxLimit: settings.feedMaxLimit,
+      priceClass: PRICE_CLASS[settings.priceClass],
+      memorySize: settings.feedsMemoryMb,
+      timeout: FEEDS_TIMEOUT,
+      logLevel: settings.logLevel,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      deadLetterQueue: this.articles.deadLetterQueue,
+      queue: this.articles.queue,
+      ingestFunction: this.ingest.function.fn,
+      feedsFunction: this.feeds.function.fn,
+      maxQueueAge: Duration.minutes(30),
+      email: settings.alarmEmail,
+    });
+
+    acknowledgeCdkProviders(this);
+
+    const base = this.feeds.baseUrl;
+    new CfnOutput(this, 'BucketName', {
+      value: this.articles.bucket.bucketName,
+      description: 'Upload article files here (aws s3 sync ./articles s3://<bucket>/)',
+    });
+    new CfnOutput(this, 'FeedsUrl', { value: `${base}/`, description: 'Home page: topics and their feeds' });
+    new CfnOutput(this, 'OpmlUrl', {
+      value: `${base}/feeds.opml`,
+      description: 'Every topic feed, for a reader',
+    });
+    new CfnOutput(this, 'DeadLetterQueueName', {
+      value: this.articles.deadLetterQueue.queueName,
+      description: 'Article events that failed every retry',
+    });
+    new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
+    new CfnOutput(this, 'Region', { value: this.region, description: 'Where the bucket and table are' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.feeds.distribution.distributionDomainName,
+      description: 'Point a custom domain here (CNAME or alias)',
+    });
+    new CfnOutput(this, 'DistributionId', { value: this.feeds.distribution.distributionId });
+  }
+}

@@ -1,0 +1,56 @@
+/** Builds the stack for assertions: no bundling, no built-in template validation (fast), output in a temp dir. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { FeedbucketStack, HANDLER_ENTRIES } from '../../infra/feedbucket-stack.js';
+import { resolveSettings, type Settings } from '../../infra/settings.js';
+
+const outdirs: string[] = [];
+
+export interface Built {
+  app: App;
+  stack: FeedbucketStack;
+  template: Template;
+  settings: Settings;
+}
+
+/** The stack for these settings (given as CDK context would give them). */
+export function buildStack(context: Record<string, unknown> = {}): Built {
+  const outdir = mkdtempSync(join(tmpdir(), 'feedbucket-cdk-'));
+  outdirs.push(outdir);
+  const app = new App({
+    outdir,
+    analyticsReporting: false,
+    builtinCloudFormationValidation: false,
+    context: { 'aws:cdk:bundling-stacks': [] },
+  });
+  const settings = resolveSettings({}, context);
+  const entries = existsSync(HANDLER_ENTRIES.feeds)
+    ? HANDLER_ENTRIES
+    : { ...HANDLER_ENTRIES, feeds: HANDLER_ENTRIES.ingest };
+  const stack = new FeedbucketStack(app, settings.stackName, { settings, entries });
+  return { app, stack, template: Template.fromStack(stack), settings };
+}
+
+/** Removes the temp output of every stack built so far (call from afterAll). */
+export function cleanOutdirs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+type Json = Record<string, unknown>;
+
+/** The template's resources of one type, by logical id. */
+export function resourcesOf(template: Template, type: string): Record<string, Json> {
+  return template.findResources(type) as Record<string, Json>;
+}
+
+/** The only resource of a type (fails if there is not exactly one). */
+export function onlyResource(template: Template, type: string): [string, Json] {
+  const entries = Object.entries(resourcesOf(template, type));
+  if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
+  return entries[0] as [string, Json];
+}
+
+export const props = (resource: Json): Json => (resource.Properties ?? {}) as Json;
