@@ -7,7 +7,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { isArticleKey } from '../../shared/article-files.js';
 import type { Log } from '../../shared/logger.js';
-import type { FileIndex, IngestStore } from '../../shared/store/types.js';
+import type { FileIndex, IngestStore, TopicRecount } from '../../shared/store/types.js';
 import type { Ingester, ObjectEvent, Outcome } from './ingester.js';
 import { unquote } from './objects.js';
 
@@ -107,4 +107,27 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, work.length)) }, worker));
   return result;
+}
+
+/**
+ * Counts every topic's entries again and repairs counters that drifted (see TopicRecount). Returns the slugs
+ * whose count was corrected. Cost: one count-only Query per topic, reading all its entries.
+ */
+export async function recountTopics(store: TopicRecount, log: Log, concurrency = 4): Promise<string[]> {
+  const slugs = await store.listTopicSlugs();
+  const fixed: string[] = [];
+  const at = new Date().toISOString();
+  let next = 0;
+  const worker = async () => {
+    while (next < slugs.length) {
+      const slug = slugs[next++] as string;
+      const count = await store.countEntries(slug);
+      if (await store.setTopicCount(slug, count, at)) {
+        fixed.push(slug);
+        log.warn(`topic ${slug}: count corrected to ${count}`, { topic: slug, count });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, slugs.length) }, worker));
+  return fixed.sort();
 }

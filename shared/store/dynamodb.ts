@@ -39,6 +39,7 @@ import type {
   IngestStore,
   RejectionStore,
   TopicChange,
+  TopicRecount,
 } from './types.js';
 
 /** The key schema, shared with the CDK table definition so the two cannot drift. */
@@ -83,7 +84,7 @@ const toMeta = (item: TopicItem): TopicMeta => ({
   lastChange: item.lastChange ?? new Date(0).toISOString(),
 });
 
-export class DynamoStore implements IngestStore, FeedStore, RejectionStore, FileIndex {
+export class DynamoStore implements IngestStore, FeedStore, RejectionStore, FileIndex, TopicRecount {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -292,6 +293,64 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
         },
       }),
     );
+  }
+
+  async listTopicSlugs(): Promise<string[]> {
+    const slugs = [ALL];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.gsi1.indexName,
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': 'TOPICS' },
+          ProjectionExpression: 'slug',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) slugs.push(String(item.slug));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return slugs;
+  }
+
+  async countEntries(feed: string): Promise<number> {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': `F#${feed}` },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return total;
+  }
+
+  async setTopicCount(slug: string, count: number, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: topicKey(slug),
+          UpdateExpression: 'SET #count = :c, lastChange = :at ADD revision :one',
+          ConditionExpression: 'attribute_exists(pk) AND #count <> :c',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':c': count, ':at': at, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
   }
 
   async getTopic(slug: string): Promise<TopicMeta | undefined> {

@@ -12,11 +12,12 @@ import type {
   IngestStore,
   RejectionStore,
   TopicChange,
+  TopicRecount,
 } from './types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
-export class MemoryStore implements IngestStore, FeedStore, RejectionStore, FileIndex {
+export class MemoryStore implements IngestStore, FeedStore, RejectionStore, FileIndex, TopicRecount {
   readonly files = new Map<string, FileRecord>();
   readonly articles = new Map<string, ArticleRecord>();
   /** feed -> position -> { version, entry } */
@@ -126,6 +127,21 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
       revision: (old?.revision ?? 0) + 1,
       lastChange: change.at,
     });
+  }
+
+  async listTopicSlugs() {
+    return [...this.topics.keys()];
+  }
+
+  async countEntries(feed: string) {
+    return this.feed(feed).size;
+  }
+
+  async setTopicCount(slug: string, count: number, at: string) {
+    const t = this.topics.get(slug);
+    if (!t || t.count === count) return false;
+    this.topics.set(slug, { ...t, count, revision: t.revision + 1, lastChange: at });
+    return true;
   }
 
   async getTopic(slug: string) {

@@ -105,6 +105,20 @@ export interface RejectionStore {
   listRejections(limit?: number): Promise<Rejection[]>;
 }
 
+/**
+ * Repairs topic counters. Counters are kept by atomic increments as entries come and go; a function that
+ * dies between an entry write and its increment (there are no transactions in the local DynamoDB) can leave
+ * one off by one, so reconciliation can count again. Reads every entry of the topic: operator tools only.
+ */
+export interface TopicRecount {
+  /** Every topic (and ALL) that has metadata, by slug. */
+  listTopicSlugs(): Promise<string[]>;
+  /** The number of entries in a feed (one paginated count-only Query). */
+  countEntries(feed: string): Promise<number>;
+  /** Sets a topic's count; bumps its revision when the count changes. */
+  setTopicCount(slug: string, count: number, at: string): Promise<boolean>;
+}
+
 /** Files known to the store, for reconciliation against the bucket (a scan: operator tools only). */
 export interface FileIndex {
   listFiles(): AsyncIterable<FileRecord>;
