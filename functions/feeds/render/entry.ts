@@ -4,6 +4,7 @@
  */
 import { uuidV5 } from '../../../shared/links.js';
 import type { FeedEntry } from '../../../shared/model.js';
+import { stripIllegal } from '../../../shared/text.js';
 import {
   cdataSafeHtml,
   domainUrl,
@@ -147,7 +148,7 @@ export function safeEntry(entry: FeedEntry, ctx: EntryContext): SafeEntry {
 
   const summaryText = line(entry.summary) || undefined;
   const summaryHtml = summaryText ? `<p>${escapeHtml(summaryText)}</p>` : undefined;
-  const rawBody = typeof entry.contentHtml === 'string' ? entry.contentHtml.trim() : '';
+  const rawBody = typeof entry.contentHtml === 'string' ? stripIllegal(entry.contentHtml).trim() : '';
   const body = rawBody && !UNSAFE_HTML.test(rawBody) ? absolutize(rawBody, link) : '';
   const related = relatedHtml(entry);
   const main = body || summaryHtml || '';

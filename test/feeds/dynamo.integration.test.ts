@@ -1,0 +1,110 @@
+/**
+ * The feeds app against the real DynamoDB adapter on dynalite (free port), the table seeded through the
+ * IngestStore methods the ingest core uses (putEntry, touchTopic), independent of the ingest core itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startDynamo } from '../../local/servers.js';
+import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import type { FeedStore } from '../../shared/store/types.js';
+import { entry, seed, testApp, text } from './fixtures.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  await ensureTable(dynamo.client, 'feeds-test');
+  store = new DynamoStore(dynamo.client, 'feeds-test');
+  await seed(
+    store,
+    Array.from({ length: 12 }, (_, i) =>
+      entry(i, {
+        topics:
+          i % 2 === 0
+            ? [
+                { slug: 'election', name: 'Election' },
+                { slug: '北朝鮮', name: '北朝鮮' },
+              ]
+            : [{ slug: 'election', name: 'Election' }],
+      }),
+    ),
+  );
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+});
+
+// The app reads only through FeedStore; this wraps the DynamoStore to count what it is asked.
+function counted() {
+  const seen: string[] = [];
+  const wrap: FeedStore = {
+    getTopic(s) {
+      seen.push('getTopic');
+      return store.getTopic(s);
+    },
+    getTopics(s) {
+      seen.push('getTopics');
+      return store.getTopics(s);
+    },
+    listTopics() {
+      seen.push('listTopics');
+      return store.listTopics();
+    },
+    queryEntries(f, l, b) {
+      seen.push('queryEntries');
+      return store.queryEntries(f, l, b);
+    },
+  };
+  return { seen, app: testApp({ store: wrap as never }) };
+}
+
+describe('feeds on DynamoDB (dynalite)', () => {
+  it('serves a topic feed newest first and answers a conditional request from the topic item alone', async () => {
+    const { seen, app } = counted();
+    const res = await app.get('/topics/election/feed.json?limit=5');
+    expect(res.status).toBe(200);
+    const feed = JSON.parse(text(res.body));
+    expect(feed.items.map((i: { title: string }) => i.title)).toEqual(
+      [11, 10, 9, 8, 7].map((n) => `Story number ${n}`),
+    );
+    seen.length = 0;
+    const again = await app.get('/topics/election/feed.json?limit=5', {
+      'if-none-match': res.headers.etag as string,
+    });
+    expect(again.status).toBe(304);
+    expect(seen).toEqual(['getTopic']);
+  });
+
+  it('walks every page of merged topics and of all articles exactly once', async () => {
+    const { app } = counted();
+    for (const [first, expected] of [
+      [`/topics/election,${encodeURIComponent('北朝鮮')}/feed.json?limit=5`, 12],
+      ['/feed.json?limit=5', 12],
+      [`/topics/${encodeURIComponent('北朝鮮')}/feed.json?limit=4`, 6],
+    ] as const) {
+      const ids: string[] = [];
+      let next: string | undefined = first;
+      while (next) {
+        const body = JSON.parse(text((await app.get(next.replace(/^https:\/\/[^/]+/, ''))).body));
+        ids.push(...body.items.map((i: { id: string }) => i.id));
+        next = body.next_url;
+      }
+      expect(ids, first).toHaveLength(expected);
+      expect(new Set(ids).size).toBe(expected);
+    }
+  });
+
+  it('lists topics from the index and returns 404 for unknown ones', async () => {
+    const { app } = counted();
+    const topics = JSON.parse(text((await app.get('/topics.json')).body));
+    expect(topics.topics.map((t: { slug: string; count: number }) => [t.slug, t.count])).toEqual([
+      ['election', 12],
+      ['北朝鮮', 6],
+    ]);
+    expect(topics.all.count).toBe(12);
+    expect((await app.get('/topics/unknown/rss.xml')).status).toBe(404);
+  });
+});
