@@ -75,8 +75,26 @@ export class FolderMirror {
   private saveTimer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Requests to S3 under way, and those waiting for a slot (a folder of 10,000 new files is 10,000 events). */
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: FolderMirrorOptions) {}
+
+  private async limited<T>(op: () => Promise<T>): Promise<T> {
+    if (this.active >= (this.options.concurrency ?? 8)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await op();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
 
   /** Starts watching, then catches up with changes made while stopped. Resolves when the catch-up is done. */
   async start(): Promise<SyncSummary> {
@@ -160,7 +178,8 @@ export class FolderMirror {
 
   private enqueue(key: string, op: () => Promise<boolean>): Promise<boolean> {
     const previous = this.chains.get(key) ?? Promise.resolve();
-    const result = previous.then(op, op);
+    const run = () => this.limited(op);
+    const result = previous.then(run, run);
     const tail = result.then(
       () => undefined,
       () => undefined,

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { fixS3rver, repairStore } from './s3rver-fixes.js';
 
 /** s3rver accepts only these credentials. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -64,7 +65,8 @@ export async function startS3(options: {
     vhostBuckets: false,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
-  installListV2Shim(server);
+  await repairStore(options.directory);
+  fixS3rver(server);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new S3Client({
@@ -85,58 +87,4 @@ export async function startS3(options: {
       await server.close();
     },
   };
-}
-
-interface KoaContext {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | undefined>;
-  body?: unknown;
-}
-interface ListResult {
-  IsTruncated?: boolean;
-  Marker?: string;
-  NextMarker?: string;
-  StartAfter?: string;
-  ContinuationToken?: string;
-  NextContinuationToken?: string;
-  KeyCount?: number;
-  Contents?: { Key: string; Owner?: unknown }[];
-  CommonPrefixes?: { Prefix: string }[];
-}
-
-/**
- * s3rver 3.7 makes ListObjectsV2 continuation tokens with the DES cipher, which Node's OpenSSL 3 no longer
- * offers, so listing a bucket of more than 1,000 objects fails with an internal error. This middleware serves
- * ListObjectsV2 through s3rver's ListObjects (v1, paged by marker) and writes the answer back in v2 form, with
- * the last key (base64url) as the continuation token.
- */
-function installListV2Shim(server: S3rver): void {
-  const shim = async (ctx: KoaContext, next: () => Promise<void>) => {
-    const q = ctx.query;
-    if (ctx.method !== 'GET' || q['list-type'] !== '2' || !/^\/[^/]+\/?$/.test(ctx.path)) return next();
-    const token = typeof q['continuation-token'] === 'string' ? q['continuation-token'] : undefined;
-    const startAfter =
-      token !== undefined ? Buffer.from(token, 'base64url').toString('utf8') : q['start-after'];
-    const fetchOwner = q['fetch-owner'] === 'true';
-    const { 'list-type': _t, 'continuation-token': _c, 'start-after': _s, 'fetch-owner': _f, ...rest } = q;
-    ctx.query = { ...rest, ...(typeof startAfter === 'string' && startAfter ? { marker: startAfter } : {}) };
-    await next();
-    const result = (ctx.body as { ListBucketResult?: ListResult } | undefined)?.ListBucketResult;
-    if (!result) return;
-    const contents = result.Contents ?? [];
-    const prefixes = result.CommonPrefixes ?? [];
-    // As s3rver's v1 NextMarker: the last key listed (common prefixes do not count towards max-keys).
-    const last = contents[contents.length - 1]?.Key ?? prefixes[prefixes.length - 1]?.Prefix;
-    delete result.Marker;
-    delete result.NextMarker;
-    if (token === undefined && typeof startAfter === 'string') result.StartAfter = startAfter;
-    if (token !== undefined) result.ContinuationToken = token;
-    if (result.IsTruncated && last)
-      result.NextContinuationToken = Buffer.from(last, 'utf8').toString('base64url');
-    result.KeyCount = contents.length + prefixes.length;
-    if (!fetchOwner) for (const c of contents) delete c.Owner;
-  };
-  // After s3rver's logger and XML encoder (so the body is still an object here), before its router.
-  (server as unknown as { middleware: unknown[] }).middleware.splice(2, 0, shim);
 }

@@ -1,0 +1,184 @@
+/**
+ * Fixes for s3rver 3.7.1 where it falls short of S3 in ways the local stack depends on:
+ * - ListObjectsV2 beyond one page fails (its continuation tokens use DES, which OpenSSL 3 no longer offers);
+ * - an upload is acknowledged, and its event emitted, before the object file is completely written, and a
+ *   process killed mid-write leaves truncated object or metadata files that make every later listing fail.
+ * Writes here go to a temporary file renamed into place, so an object is either all there or not at all;
+ * `repairStore` clears what an older crash left behind.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type S3rver from 's3rver';
+
+const require = createRequire(import.meta.url);
+/** The metadata headers s3rver keeps with an object (besides x-amz-meta-*). */
+const ALLOWED_METADATA: string[] = require('s3rver/lib/models/object.js').ALLOWED_METADATA;
+
+/** Temporary files of writes under way: never listed by s3rver (it lists only `._S3rver_object` files). */
+const TMP_SUFFIX = '.fbtmp';
+let tmpCounter = 0;
+const tmpPath = (target: string) => `${target}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
+
+async function writeAtomically(target: string, data: string): Promise<void> {
+  const tmp = tmpPath(target);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+interface StoredObjectInput {
+  bucket: string;
+  key: string;
+  content: Buffer | NodeJS.ReadableStream;
+  metadata: Record<string, string>;
+}
+
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putObject(object: StoredObjectInput): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+}
+
+export function fixS3rver(server: S3rver): void {
+  installListV2Shim(server);
+  makeWritesAtomic((server as unknown as { store: FilesystemStore }).store);
+}
+
+function makeWritesAtomic(store: FilesystemStore): void {
+  store.putMetadata = async (bucket, key, metadata, md5) => {
+    const kept: Record<string, string> = {};
+    for (const [name, value] of Object.entries(metadata)) {
+      if (ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')) kept[name] = value;
+    }
+    if (md5) await writeAtomically(store.getResourcePath(bucket, key, 'object.md5'), md5);
+    await writeAtomically(store.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(kept, null, 2));
+  };
+
+  store.putObject = async (object) => {
+    const target = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = tmpPath(target);
+    const hash = createHash('md5');
+    let size = 0;
+    const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    try {
+      await pipeline(
+        source,
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            hash.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        }),
+        createWriteStream(tmp),
+      );
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    const md5 = hash.digest('hex');
+    // Without its .md5 file s3rver hashes the object again: a crash between these steps never leaves a stale ETag.
+    await rm(store.getResourcePath(object.bucket, object.key, 'object.md5'), { force: true });
+    await rename(tmp, target);
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size, md5 };
+  };
+}
+
+/**
+ * Clears what a killed process may have left in an s3rver directory: temporary files, and metadata or MD5
+ * files that are empty or cut short (s3rver then falls back to defaults and hashes the object again).
+ */
+export async function repairStore(directory: string): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        await walk(full);
+        continue;
+      }
+      let bad = e.name.endsWith(TMP_SUFFIX);
+      if (!bad && e.name.endsWith('._S3rver_metadata.json')) {
+        try {
+          JSON.parse(await readFile(full, 'utf8'));
+        } catch {
+          bad = true;
+        }
+      } else if (!bad && e.name.endsWith('._S3rver_object.md5')) {
+        bad = !/^[0-9a-f]{32}$/.test((await readFile(full, 'utf8')).trim());
+      }
+      if (bad) {
+        await rm(full, { force: true });
+        removed++;
+      }
+    }
+  };
+  await walk(directory);
+  return removed;
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  body?: unknown;
+}
+interface ListResult {
+  IsTruncated?: boolean;
+  Marker?: string;
+  NextMarker?: string;
+  StartAfter?: string;
+  ContinuationToken?: string;
+  NextContinuationToken?: string;
+  KeyCount?: number;
+  Contents?: { Key: string; Owner?: unknown }[];
+  CommonPrefixes?: { Prefix: string }[];
+}
+
+/**
+ * s3rver 3.7 makes ListObjectsV2 continuation tokens with the DES cipher, which Node's OpenSSL 3 no longer
+ * offers, so listing a bucket of more than 1,000 objects fails with an internal error. This middleware serves
+ * ListObjectsV2 through s3rver's ListObjects (v1, paged by marker) and writes the answer back in v2 form, with
+ * the last key (base64url) as the continuation token.
+ */
+function installListV2Shim(server: S3rver): void {
+  const shim = async (ctx: KoaContext, next: () => Promise<void>) => {
+    const q = ctx.query;
+    if (ctx.method !== 'GET' || q['list-type'] !== '2' || !/^\/[^/]+\/?$/.test(ctx.path)) return next();
+    const token = typeof q['continuation-token'] === 'string' ? q['continuation-token'] : undefined;
+    const startAfter =
+      token !== undefined ? Buffer.from(token, 'base64url').toString('utf8') : q['start-after'];
+    const fetchOwner = q['fetch-owner'] === 'true';
+    const { 'list-type': _t, 'continuation-token': _c, 'start-after': _s, 'fetch-owner': _f, ...rest } = q;
+    ctx.query = { ...rest, ...(typeof startAfter === 'string' && startAfter ? { marker: startAfter } : {}) };
+    await next();
+    const result = (ctx.body as { ListBucketResult?: ListResult } | undefined)?.ListBucketResult;
+    if (!result) return;
+    const contents = result.Contents ?? [];
+    const prefixes = result.CommonPrefixes ?? [];
+    // As s3rver's v1 NextMarker: the last key listed (common prefixes do not count towards max-keys).
+    const last = contents[contents.length - 1]?.Key ?? prefixes[prefixes.length - 1]?.Prefix;
+    delete result.Marker;
+    delete result.NextMarker;
+    if (token === undefined && typeof startAfter === 'string') result.StartAfter = startAfter;
+    if (token !== undefined) result.ContinuationToken = token;
+    if (result.IsTruncated && last)
+      result.NextContinuationToken = Buffer.from(last, 'utf8').toString('base64url');
+    result.KeyCount = contents.length + prefixes.length;
+    if (!fetchOwner) for (const c of contents) delete c.Owner;
+  };
+  // After s3rver's logger and XML encoder (so the body is still an object here), before its router.
+  (server as unknown as { middleware: unknown[] }).middleware.splice(2, 0, shim);
+}

@@ -1,0 +1,465 @@
+/**
+ * The whole pipeline on one machine: dynalite and s3rver (persisted under the data directory), bucket events
+ * delivered as S3 notifications through a local queue to the real ingest handler, HTTP requests turned into
+ * Function URL events for the real feeds handler, a watched folder mirrored into the bucket, and a start-up
+ * reconciliation that catches up with anything a crash left undone.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3EventRecord } from 'aws-lambda';
+import { Ingester } from '../functions/ingest/ingester.js';
+import { S3Objects } from '../functions/ingest/objects.js';
+import { reconcileBucket } from '../functions/ingest/reconcile.js';
+import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
+import { readIngestConfig } from '../shared/config.js';
+import type { Log } from '../shared/logger.js';
+import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
+import { fmt, StatusConsole } from './console.js';
+import { EventQueue } from './event-queue.js';
+import { FolderMirror, isIgnoredName } from './folder-mirror.js';
+import { type FunctionUrlHandler, functionUrlListener } from './function-url.js';
+import { notificationRecord, Sequencer, watchObjectChanges } from './s3-notifications.js';
+import {
+  LOCAL_REGION,
+  type LocalDynamo,
+  type LocalS3,
+  S3RVER_CREDENTIALS,
+  startDynamo,
+  startS3,
+} from './servers.js';
+import { lockDataDir, StateFile } from './state.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+export const HOST = '127.0.0.1';
+
+export interface LocalStackOptions {
+  /** Where the table, the bucket's objects and the stack's state are kept. Created if missing. */
+  dataDir: string;
+  /** The watched folder, mirrored into the bucket (created if missing); false for none. */
+  articlesDir?: string | false;
+  /** Ports on 127.0.0.1; 0 picks a free one. Defaults: 3000, 4569, 4567. */
+  port?: number;
+  s3Port?: number;
+  dynamoPort?: number;
+  bucket?: string;
+  tableName?: string;
+  /** Folder of example articles loaded into a new data directory; false for none. */
+  examples?: string | false;
+  /** Batches in flight at once and messages per batch of the ingest queue. */
+  concurrency?: number;
+  batchSize?: number;
+  /** How long a file in the watched folder must stay unchanged before it is uploaded (ms). */
+  settleMs?: number;
+  /** Console output; a quiet one by default (the CLI passes the real console). */
+  console?: StatusConsole;
+}
+
+export interface StartupReport {
+  /** True when the data directory was new. */
+  firstRun: boolean;
+  examplesLoaded: number;
+  reconciled?: { listed: number; ingested: number; unchanged: number; removed: number; rejected: number };
+  folder?: { uploaded: number; deleted: number; unchanged: number };
+  /** From the call to the moment the table caught up with the bucket and the folder (ms). */
+  readyMs: number;
+}
+
+export interface LocalStack {
+  urls: { feeds: string; opml: string; errors: string; s3: string; dynamo: string };
+  ports: { http: number; s3: number; dynamo: number };
+  bucket: string;
+  tableName: string;
+  dataDir: string;
+  articlesDir?: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; region: string };
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  store: DynamoStore;
+  /** Resolves when the start-up work (reconciliation, folder catch-up, first-run examples) is done. */
+  ready: Promise<StartupReport>;
+  /** Resolves when the start-up work is done and nothing is queued, uploading or being ingested. */
+  idle(): Promise<void>;
+  /** Stops everything: the watcher, the queue (after draining a little), the servers. */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** Sets the environment the handlers read at module load: where the table, bucket and feeds are; quiet logs. */
+function setHandlerEnv(opts: { tableName: string; dynamoEndpoint: string; s3Endpoint: string }): void {
+  const env = process.env;
+  env.TABLE_NAME = opts.tableName;
+  env.DYNAMODB_ENDPOINT = opts.dynamoEndpoint;
+  env.S3_ENDPOINT = opts.s3Endpoint;
+  env.AWS_REGION = LOCAL_REGION;
+  env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+  env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  env.AWS_REQUEST_CHECKSUM_CALCULATION ??= 'WHEN_REQUIRED';
+  env.AWS_RESPONSE_CHECKSUM_VALIDATION ??= 'WHEN_REQUIRED';
+  // The handlers log JSON lines for CloudWatch; locally the stack prints its own readable lines.
+  env.LOG_LEVEL ??= 'SILENT';
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // A change shows at the next reload (in AWS, CloudFront caches each feed for FEED_MAX_AGE seconds).
+  env.FEED_MAX_AGE ??= '0';
+  env.FEED_STALE_WHILE_REVALIDATE ??= '0';
+  env.POWERTOOLS_METRICS_NAMESPACE ??= 'feedbucket-local';
+  env.POWERTOOLS_SERVICE_NAME ??= 'feedbucket-local';
+}
+
+const decodeKey = (encoded: string) => decodeURIComponent(encoded.replace(/\+/g, ' '));
+
+/** Every file under `dir` (not dotfiles), as paths relative to it with `/` separators. */
+async function listRelative(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, prefix: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (isIgnoredName(e.name)) continue;
+      if (e.isDirectory()) await walk(path.join(d, e.name), `${prefix}${e.name}/`);
+      else if (e.isFile()) out.push(`${prefix}${e.name}`);
+    }
+  };
+  await walk(dir, '');
+  return out.sort();
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const started = Date.now();
+  const out = options.console ?? new StatusConsole(process.stdout, { quiet: true });
+  const dataDir = path.resolve(options.dataDir);
+  const bucket = options.bucket ?? 'articles';
+  const tableName = options.tableName ?? 'feedbucket';
+  const articlesDir =
+    options.articlesDir === false ? undefined : path.resolve(options.articlesDir ?? 'articles');
+  const examplesDir = options.examples === false ? undefined : (options.examples ?? EXAMPLES_DIR);
+
+  const freshDir = !existsSync(path.join(dataDir, 'dynamo')) && !existsSync(path.join(dataDir, 's3'));
+  const unlock = await lockDataDir(dataDir);
+  const cleanups: (() => Promise<unknown>)[] = [unlock];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+
+  try {
+    const state = await StateFile.open(dataDir, freshDir);
+    await mkdir(path.join(dataDir, 's3'), { recursive: true });
+
+    const dynamo: LocalDynamo = await startDynamo({
+      port: options.dynamoPort ?? 4567,
+      path: path.join(dataDir, 'dynamo'),
+    });
+    cleanups.push(() => dynamo.close());
+    await ensureTable(dynamo.client, tableName);
+    const s3: LocalS3 = await startS3({
+      directory: path.join(dataDir, 's3'),
+      port: options.s3Port ?? 4569,
+      buckets: [bucket],
+    });
+    cleanups.push(() => s3.close());
+    const store = new DynamoStore(dynamo.client, tableName);
+
+    // ---- HTTP: /_errors here, everything else to the feeds handler as a Function URL event ----
+    // Listening before the handlers load: a port in use is reported at once.
+    let feedsHandler: FunctionUrlHandler = async () => ({ statusCode: 503, body: 'Starting.\n' });
+    const feedsListener = functionUrlListener(
+      (event) => feedsHandler(event),
+      (error, req) =>
+        out.log(
+          `error     ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    );
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      const pathname = (req.url ?? '/').split('?')[0];
+      if (pathname === '/_errors' && (req.method === 'GET' || req.method === 'HEAD')) {
+        void serveErrors(store, req, res);
+        return;
+      }
+      feedsListener(req, res);
+    };
+    const http = createServer({ keepAlive: true }, listener);
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? 3000, HOST, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    cleanups.push(() => closeHttp(http));
+    const httpPort = (http.address() as AddressInfo).port;
+    const base = `http://${HOST}:${httpPort}`;
+
+    setHandlerEnv({ tableName, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint });
+    const ingest = await import('../functions/ingest/handler.js');
+    const feeds = await import('../functions/feeds/handler.js');
+    feedsHandler = feeds.handler;
+
+    // ---- bucket events -> queue -> ingest handler ----
+    const sequencer = new Sequencer(state.state.sequencer);
+    let burst = { total: 0, done: 0, rejected: 0, startedAt: 0, showing: false };
+    const SHOW_FILES_UNDER = 20;
+    const reportOutcome = async (record: S3EventRecord) => {
+      const key = decodeKey(record.s3.object.key);
+      const file = await store.getFile(key).catch(() => undefined);
+      burst.done++;
+      if (file?.status === 'rejected') {
+        burst.rejected++;
+        out.log(`rejected  ${key}: ${file.reason ?? 'not a valid article'}`);
+      } else if (burst.total <= SHOW_FILES_UNDER && !burst.showing) {
+        out.log(record.eventName.startsWith('ObjectRemoved') ? `removed   ${key}` : `ingested  ${key}`);
+      }
+    };
+    const outcomes = new Set<Promise<void>>();
+    const queue = new EventQueue({
+      handler: ingest.handler,
+      concurrency: options.concurrency ?? 4,
+      batchSize: options.batchSize ?? 10,
+      onDone: (record) => {
+        const p = reportOutcome(record).finally(() => {
+          outcomes.delete(p);
+          if (queue.stats().pending === 0 && outcomes.size === 0) endBurst();
+        });
+        outcomes.add(p);
+      },
+      onRetry: (record, attempt, error) => {
+        if (attempt === 3 || attempt % 10 === 0) {
+          const why = error instanceof Error ? `: ${error.message}` : '';
+          out.log(`retrying  ${decodeKey(record.s3.object.key)} (attempt ${attempt + 1})${why}`);
+        }
+      },
+    });
+    const startBurst = () => {
+      burst = { total: 0, done: 0, rejected: 0, startedAt: Date.now(), showing: false };
+    };
+    const endBurst = () => {
+      if (burst.showing) {
+        const secs = (Date.now() - burst.startedAt) / 1000;
+        out.endStatus(
+          `ingested ${fmt(burst.done)} / ${fmt(burst.total)}, ${fmt(burst.rejected)} rejected in ${secs.toFixed(1)} s`,
+        );
+      }
+      startBurst();
+    };
+    startBurst();
+
+    const stopWatching = watchObjectChanges(s3.server, (change) => {
+      if (change.bucket !== bucket) return;
+      if (!isArticleKey(change.key)) {
+        if (!change.eventName.startsWith('ObjectRemoved')) {
+          out.log(`skipped   ${change.key}: not an article file (${ARTICLE_SUFFIXES.join(', ')})`);
+        }
+        return;
+      }
+      if (queue.stats().pending === 0 && outcomes.size === 0) startBurst();
+      burst.total++;
+      if (!burst.showing && burst.total > SHOW_FILES_UNDER) {
+        burst.showing = true;
+        out.startStatus(
+          () => `ingested ${fmt(burst.done)} / ${fmt(burst.total)}, ${fmt(burst.rejected)} rejected`,
+        );
+      }
+      queue.push(notificationRecord(change, sequencer.next()));
+    });
+    cleanups.push(async () => stopWatching());
+
+    // ---- start-up work: reconcile, folder catch-up, first-run examples ----
+    let mirror: FolderMirror | undefined;
+    if (articlesDir) {
+      mirror = new FolderMirror({
+        dir: articlesDir,
+        bucket,
+        s3: s3.client,
+        manifestPath: path.join(dataDir, 'folder-manifest.json'),
+        settleMs: options.settleMs,
+        failed: (key, error) =>
+          out.log(`error     ${key}: ${error instanceof Error ? error.message : String(error)}`),
+      });
+    }
+
+    const ready = (async (): Promise<StartupReport> => {
+      const report: StartupReport = { firstRun: state.fresh, examplesLoaded: 0, readyMs: 0 };
+      const [reconciled, folder] = await Promise.all([
+        reconcile({ bucket, s3: s3.client, store, out }),
+        mirror?.start(),
+      ]);
+      report.reconciled = reconciled;
+      report.folder = folder;
+      if (state.state.examplesPending && examplesDir) {
+        const files = (await listRelative(examplesDir)).filter(isArticleKey);
+        for (const rel of files) {
+          const body = await readFile(path.join(examplesDir, rel));
+          await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: `examples/${rel}`, Body: body }));
+        }
+        report.examplesLoaded = files.length;
+      }
+      if (state.state.examplesPending) {
+        await state.update({ examplesPending: false, examplesLoadedAt: new Date().toISOString() });
+      }
+      await queue.idle();
+      await Promise.all([...outcomes]);
+      report.readyMs = Date.now() - started;
+      return report;
+    })();
+    // Keeps an unhandled rejection from ending the process; callers see it through `ready`.
+    ready.catch(() => {});
+
+    const saveSequencer = setInterval(() => {
+      if (sequencer.current() !== state.state.sequencer)
+        void state.update({ sequencer: sequencer.current() });
+    }, 5000);
+    saveSequencer.unref();
+
+    let closing: Promise<void> | undefined;
+    const close = (closeOptions: { drainMs?: number } = {}) => {
+      closing ??= (async () => {
+        clearInterval(saveSequencer);
+        await ready.catch(() => {});
+        await mirror?.close();
+        // No new objects, so no new events: then let the queue finish what it has (briefly).
+        await s3.server.close().catch(() => {});
+        const left = await queue.stop(closeOptions.drainMs ?? 5000);
+        if (left > 0)
+          out.log(`stopping with ${fmt(left)} events not ingested yet: they are caught up at the next start`);
+        await Promise.all([...outcomes]);
+        out.endStatus();
+        await state.update({ sequencer: sequencer.current() || state.state.sequencer });
+        await undo();
+      })();
+      return closing;
+    };
+
+    return {
+      urls: {
+        feeds: `${base}/`,
+        opml: `${base}/feeds.opml`,
+        errors: `${base}/_errors`,
+        s3: s3.endpoint,
+        dynamo: dynamo.endpoint,
+      },
+      ports: {
+        http: httpPort,
+        s3: Number(new URL(s3.endpoint).port),
+        dynamo: Number(new URL(dynamo.endpoint).port),
+      },
+      bucket,
+      tableName,
+      dataDir,
+      articlesDir,
+      credentials: { ...S3RVER_CREDENTIALS, region: LOCAL_REGION },
+      s3: s3.client,
+      dynamo: dynamo.client,
+      store,
+      ready,
+      idle: async () => {
+        await ready;
+        for (;;) {
+          await mirror?.settled();
+          await queue.idle();
+          await Promise.all([...outcomes]);
+          if (queue.stats().pending === 0 && outcomes.size === 0) return;
+        }
+      },
+      close,
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+async function serveErrors(store: DynamoStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const rejections = await store.listRejections();
+    const body = `${JSON.stringify(
+      rejections.map((r) => ({ key: r.key, reason: r.reason, time: r.at })),
+      null,
+      2,
+    )}\n`;
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('The table is not available right now.\n');
+  }
+}
+
+/** Closes the HTTP server: idle connections at once, busy ones after their response (2 s at most). */
+async function closeHttp(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 2000);
+  await closed;
+  clearTimeout(timer);
+}
+
+/** The ingest core's log, read for people: rejections and failures as lines, the rest left out. */
+function consoleLog(out: StatusConsole): Log {
+  const quiet = () => {};
+  return {
+    debug: quiet,
+    info: quiet,
+    warn: quiet,
+    error: (message, ...extra) => {
+      const fields = Object.assign({}, ...extra) as { key?: string; reason?: string; error?: unknown };
+      if (fields.key && fields.reason) out.log(`rejected  ${fields.key}: ${fields.reason}`);
+      else {
+        const why = fields.error instanceof Error ? `: ${fields.error.message}` : '';
+        out.log(`error     ${message}${why}`);
+      }
+    },
+  };
+}
+
+/** Start-up reconciliation of the table with the bucket, through the ingest core, with a progress line. */
+async function reconcile(opts: {
+  bucket: string;
+  s3: S3Client;
+  store: DynamoStore;
+  out: StatusConsole;
+}): Promise<StartupReport['reconciled']> {
+  const { out } = opts;
+  const log = consoleLog(out);
+  const ingester = new Ingester({
+    store: opts.store,
+    objects: new S3Objects(opts.s3),
+    log,
+    maxObjectBytes: readIngestConfig().maxObjectBytes,
+  });
+  let progress = { done: 0, total: 0, rejected: 0 };
+  const started = Date.now();
+  let showing = false;
+  try {
+    return await reconcileBucket({
+      bucket: opts.bucket,
+      s3: opts.s3,
+      store: opts.store,
+      ingester,
+      log,
+      onProgress: (p) => {
+        progress = p;
+        if (!showing && (p.total > 50 || Date.now() - started > 1000)) {
+          showing = true;
+          out.startStatus(
+            () =>
+              `catching up with the bucket: ${fmt(progress.done)} / ${fmt(progress.total)} checked, ${fmt(progress.rejected)} rejected`,
+          );
+        }
+      },
+    });
+  } finally {
+    if (showing) {
+      out.endStatus(
+        `caught up with the bucket: ${fmt(progress.done)} / ${fmt(progress.total)} checked in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+  }
+}
