@@ -1,0 +1,41 @@
+/**
+ * The floor for any Node server: a plain `http` server answering from memory with bytes fixed in advance.
+ * Child process: `node --import tsx bench/servers/plain.ts <fixture.json>`; prints its URL when ready.
+ * The fixture holds the body and headers captured from the feeds server, so both send the identical bytes.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { announceReady } from '../lib/procs.js';
+
+export interface Fixture {
+  /** Headers of the full answer (content-type, etag, last-modified, cache-control). */
+  headers: Record<string, string>;
+  /** The body, base64. */
+  body: string;
+}
+
+const fixture = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Fixture;
+const body = Buffer.from(fixture.body, 'base64');
+const full = { ...fixture.headers, 'content-length': String(body.length) };
+const etag = fixture.headers.etag;
+const notModified: Record<string, string> = {};
+for (const name of ['etag', 'last-modified', 'cache-control']) {
+  const value = fixture.headers[name];
+  if (value !== undefined) notModified[name] = value;
+}
+
+const server = createServer((req, res) => {
+  if (etag !== undefined && req.headers['if-none-match'] === etag) {
+    res.writeHead(304, notModified);
+    res.end();
+    return;
+  }
+  res.writeHead(200, full);
+  res.end(body);
+});
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  announceReady({ url: `http://127.0.0.1:${port}/` });
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
