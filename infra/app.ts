@@ -10,6 +10,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { FeedbucketStack } from './feedbucket-stack.js';
 import { readSettingsFile, resolveSettings, SettingsError } from './settings.js';
 
+// NodejsFunction runs the local esbuild through `npx --no-install`; npx would otherwise ask the npm registry
+// whether a newer npm exists (a network call in the middle of an offline synth).
+process.env.npm_config_update_notifier ??= 'false';
+
 const app = new App();
 try {
   const configPath = app.node.tryGetContext('config') as string | undefined;

@@ -206,7 +206,8 @@ export class FeedsSite extends Construct {
       priceClass: props.priceClass,
       domainNames: props.domainName ? [props.domainName] : undefined,
       certificate,
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      // Only with a custom certificate: the default *.cloudfront.net one has a fixed policy.
+      minimumProtocolVersion: certificate ? SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
     });
 
     this.baseUrl =

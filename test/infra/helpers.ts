@@ -1,13 +1,15 @@
 /** Builds the stack for assertions: no bundling, no built-in template validation (fast), output in a temp dir. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FeedbucketStack, HANDLER_ENTRIES } from '../../infra/feedbucket-stack.js';
+import { FeedbucketStack } from '../../infra/feedbucket-stack.js';
 import { resolveSettings, type Settings } from '../../infra/settings.js';
 
 const outdirs: string[] = [];
+const CDK_JSON_CONTEXT = JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8'))
+  .context as Record<string, unknown>;
 
 export interface Built {
   app: App;
@@ -24,13 +26,11 @@ export function buildStack(context: Record<string, unknown> = {}): Built {
     outdir,
     analyticsReporting: false,
     builtinCloudFormationValidation: false,
-    context: { 'aws:cdk:bundling-stacks': [] },
+    // The feature flags of cdk.json, as the CLI passes them; no bundling.
+    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] },
   });
   const settings = resolveSettings({}, context);
-  const entries = existsSync(HANDLER_ENTRIES.feeds)
-    ? HANDLER_ENTRIES
-    : { ...HANDLER_ENTRIES, feeds: HANDLER_ENTRIES.ingest };
-  const stack = new FeedbucketStack(app, settings.stackName, { settings, entries });
+  const stack = new FeedbucketStack(app, settings.stackName, { settings });
   return { app, stack, template: Template.fromStack(stack), settings };
 }
 
