@@ -1,4 +1,5 @@
 /** Builds the stack for assertions: no bundling, no built-in template validation (fast), output in a temp dir. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,3 +55,24 @@ export function onlyResource(template: Template, type: string): [string, Json] {
 }
 
 export const props = (resource: Json): Json => (resource.Properties ?? {}) as Json;
+
+/** Runs a command asynchronously (servers of the calling test may live in this process) and collects its output. */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string | undefined> },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

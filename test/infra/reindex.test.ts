@@ -2,7 +2,6 @@
  * `npm run reindex` against real S3 and DynamoDB APIs (s3rver and dynalite on free ports), with the example
  * articles of the repository.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -28,6 +27,7 @@ import {
 } from '../../scripts/reindex.js';
 import { ALL } from '../../shared/model.js';
 import { DynamoStore, documentClient, ensureTable } from '../../shared/store/dynamodb.js';
+import { runProcess } from './helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
 const BUCKET = 'articles';
@@ -48,24 +48,11 @@ function exampleFiles(): { key: string; body: Buffer }[] {
 }
 
 /** Runs `scripts/reindex.ts` in a child process without credentials from the environment. */
-function runCommand(args: string[], env: Record<string, string>) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/reindex.ts', ...args], {
-      cwd: join(import.meta.dirname, '../..'),
-      env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: 'true', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+const runCommand = (args: string[], env: Record<string, string>) =>
+  runProcess(process.execPath, ['--import', 'tsx', 'scripts/reindex.ts', ...args], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: 'true', ...env },
   });
-}
 
 /** A sink for the command's output. */
 const sink = () => {

@@ -3,12 +3,12 @@
  * (cdk.json), bundles both functions with the local esbuild and runs cdk-nag. Any connection attempt is caught
  * by pointing the proxy variables at a local listener that counts connections.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runProcess } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -37,38 +37,21 @@ afterAll(async () => {
 function synth(outdir: string) {
   const { port } = proxy.address() as { port: number };
   const proxyUrl = `http://127.0.0.1:${port}`;
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(
-      join(ROOT, 'node_modules/.bin/cdk'),
-      ['synth', '--no-notices', '--quiet', '-o', outdir],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          CDK_DISABLE_CLI_TELEMETRY: 'true',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-          AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-          HTTP_PROXY: proxyUrl,
-          HTTPS_PROXY: proxyUrl,
-          http_proxy: proxyUrl,
-          https_proxy: proxyUrl,
-          NO_PROXY: '',
-          npm_config_offline: 'true',
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  return runProcess(join(ROOT, 'node_modules/.bin/cdk'), ['synth', '--no-notices', '--quiet', '-o', outdir], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+      HTTP_PROXY: proxyUrl,
+      HTTPS_PROXY: proxyUrl,
+      http_proxy: proxyUrl,
+      https_proxy: proxyUrl,
+      NO_PROXY: '',
+    },
   });
 }
 
