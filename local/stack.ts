@@ -15,7 +15,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
 import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
-import { reconcileBucket } from '../functions/ingest/reconcile.js';
+import { reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
 import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
 import { readIngestConfig } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
@@ -67,6 +67,8 @@ export interface StartupReport {
   examplesLoaded: number;
   reconciled?: { listed: number; ingested: number; unchanged: number; removed: number; rejected: number };
   folder?: { uploaded: number; deleted: number; unchanged: number };
+  /** After an unclean stop: how many topic counters had to be corrected. */
+  recounted?: number;
   /** From the call to the moment the table caught up with the bucket and the folder (ms). */
   readyMs: number;
 }
@@ -140,8 +142,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const examplesDir = options.examples === false ? undefined : (options.examples ?? EXAMPLES_DIR);
 
   const freshDir = !existsSync(path.join(dataDir, 'dynamo')) && !existsSync(path.join(dataDir, 's3'));
-  const unlock = await lockDataDir(dataDir);
-  const cleanups: (() => Promise<unknown>)[] = [unlock];
+  const lock = await lockDataDir(dataDir);
+  const cleanups: (() => Promise<unknown>)[] = [lock.release];
   const undo = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
@@ -302,6 +304,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       await queue.idle();
       await Promise.all([...outcomes]);
+      if (lock.recovered) {
+        // The last run was killed: a topic counter may have missed its increment (see TopicRecount).
+        const fixed = await recountTopics(store, consoleLog(out));
+        report.recounted = fixed.length;
+      }
       report.readyMs = Date.now() - started;
       return report;
     })();
@@ -401,13 +408,13 @@ async function closeHttp(server: Server): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The ingest core's log, read for people: rejections and failures as lines, the rest left out. */
+/** The ingest core's log, read for people: rejections, warnings and failures as lines, the rest left out. */
 function consoleLog(out: StatusConsole): Log {
   const quiet = () => {};
   return {
     debug: quiet,
     info: quiet,
-    warn: quiet,
+    warn: (message) => out.log(`warning   ${message}`),
     error: (message, ...extra) => {
       const fields = Object.assign({}, ...extra) as { key?: string; reason?: string; error?: unknown };
       if (fields.key && fields.reason) out.log(`rejected  ${fields.key}: ${fields.reason}`);

@@ -147,6 +147,7 @@ async function main(): Promise<void> {
     if (f && (f.uploaded > 0 || f.deleted > 0)) {
       parts.push(`caught up with the folder: ${fmt(f.uploaded)} uploaded, ${fmt(f.deleted)} deleted`);
     }
+    if (report.recounted) parts.push(`corrected ${fmt(report.recounted)} topic counts after an unclean stop`);
     if (!stopping)
       out.log(
         `Ready in ${(report.readyMs / 1000).toFixed(1)} s${parts.length ? ` (${parts.join('; ')})` : ''}.`,

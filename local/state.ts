@@ -70,19 +70,26 @@ const alive = (pid: number) => {
   }
 };
 
+export interface DataDirLock {
+  release(): Promise<void>;
+  /** True when the lock of a process that is gone was found: the last run did not stop cleanly. */
+  recovered: boolean;
+}
+
 /**
  * Takes the data directory's lock file (holding this process id). A lock left by a process that is gone (one
- * killed with SIGKILL, say) is taken over. Returns the function that releases it.
+ * killed with SIGKILL, say) is taken over, and reported as `recovered`.
  */
-export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const file = path.join(dataDir, 'lock');
+  let recovered = false;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx');
       await handle.writeFile(String(process.pid));
       await handle.close();
-      return () => rm(file, { force: true });
+      return { release: () => rm(file, { force: true }), recovered };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
@@ -91,6 +98,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
           `the data directory ${dataDir} is in use by another feedbucket (process ${pid}); stop it first, or set DATA_DIR to another directory`,
         );
       }
+      recovered = true;
       await rm(file, { force: true });
     }
   }

@@ -1,0 +1,246 @@
+/**
+ * The local stack end to end, as a user drives it: files go in through the S3 endpoint and the watched folder;
+ * feeds and /_errors are read over HTTP. Free ports, temporary directories.
+ */
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, type StartupReport, startLocalStack } from '../../local/stack.js';
+
+interface JsonFeed {
+  title: string;
+  items: { id: string; url: string; title: string }[];
+}
+
+let root: string;
+let dataDir: string;
+let articlesDir: string;
+let stack: LocalStack;
+let report: StartupReport;
+let s3: S3Client;
+
+const start = (ports?: LocalStack['ports']) =>
+  startLocalStack({
+    dataDir,
+    articlesDir,
+    port: ports?.http ?? 0,
+    s3Port: ports?.s3 ?? 0,
+    dynamoPort: ports?.dynamo ?? 0,
+    settleMs: 50,
+  });
+
+/** An article file; `topics` as given in the front matter. */
+const article = (o: { title: string; url: string; topics: string[]; body?: string }) =>
+  [
+    '---',
+    `title: ${JSON.stringify(o.title)}`,
+    `excerpt: "About ${o.title}"`,
+    'publishedDateTime: 2025-09-01T10:00:00Z',
+    `webUrl: ${JSON.stringify(o.url)}`,
+    'topics:',
+    ...o.topics.map((t) => `  - ${JSON.stringify(t)}`),
+    '---',
+    o.body ?? '',
+  ].join('\n');
+
+const get = (p: string) => fetch(new URL(p, stack.urls.feeds));
+
+/** The titles in a feed (JSON Feed), or undefined when the topic does not exist (404). */
+async function titles(feedPath: string): Promise<string[] | undefined> {
+  const res = await get(feedPath);
+  if (res.status === 404) return undefined;
+  expect(res.status).toBe(200);
+  return ((await res.json()) as JsonFeed).items.map((i) => i.title);
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T = await probe();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    last = await probe();
+  }
+  return last;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'fb-e2e-'));
+  dataDir = path.join(root, 'data');
+  articlesDir = path.join(root, 'articles');
+  stack = await start();
+  report = await stack.ready;
+  s3 = new S3Client({
+    endpoint: stack.urls.s3,
+    region: stack.credentials.region,
+    credentials: stack.credentials,
+    forcePathStyle: true,
+  });
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await stack?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the local stack', () => {
+  it('loads the example articles on a first run and serves them in every format', async () => {
+    expect(report.firstRun).toBe(true);
+    expect(report.examplesLoaded).toBe(14);
+    const all = await titles('/feed.json');
+    expect(all).toHaveLength(14);
+    expect(all).toContain("White house says Biden does not intend to meet with North Korea's Kim");
+    // A non-Latin topic and one with a diacritic (its slug folds the accent).
+    expect(await titles(`/topics/${encodeURIComponent('東京')}/feed.json`)).toEqual([
+      'Getting around Tokyo by rail: the Yamanote loop first',
+    ]);
+    expect(await titles('/topics/cafe/feed.json')).toEqual(['Café culture: why the counter beats the table']);
+    const rss = await get('/topics/election/rss.xml');
+    expect(rss.headers.get('content-type')).toMatch(/^application\/rss\+xml/);
+    expect(await rss.text()).toContain('Biden administration started outreach to North Korea last month');
+    const opml = await (await get('/feeds.opml')).text();
+    expect(opml).toContain('<opml');
+    expect(opml).toContain('/topics/election/rss.xml');
+  });
+
+  it('ingests a file uploaded through the S3 endpoint, and removes it on a batch delete', async () => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: 'uploads/via s3+cli.md',
+        Body: article({
+          title: 'Uploaded with S3',
+          url: 'https://e2e.example.com/s3',
+          topics: ['E2E Upload'],
+        }),
+      }),
+    );
+    await until(
+      'the uploaded article',
+      () => titles('/topics/e2e-upload/feed.json'),
+      (t) => !!t?.length,
+    );
+    expect(await titles('/topics/e2e-upload/feed.json')).toEqual(['Uploaded with S3']);
+
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: stack.bucket,
+        Delete: { Objects: [{ Key: 'uploads/via s3+cli.md' }] },
+      }),
+    );
+    await until(
+      'its removal',
+      () => titles('/feed.json'),
+      (t) => !t?.includes('Uploaded with S3'),
+    );
+    await until(
+      'its topic to empty',
+      () => titles('/topics/e2e-upload/feed.json'),
+      (t) => !t?.length,
+    );
+  });
+
+  it('follows the watched folder: add, edit, move to another topic, delete', async () => {
+    const file = path.join(articlesDir, 'desk', 'story.md');
+    await mkdir(path.dirname(file), { recursive: true });
+    const url = 'https://e2e.example.com/folder-story';
+    await writeFile(
+      file,
+      article({ title: 'Folder story', url, topics: ['Folder News'], body: 'First *draft*.' }),
+    );
+    await until(
+      'the added file',
+      () => titles('/topics/folder-news/feed.json'),
+      (t) => !!t?.length,
+    );
+
+    await writeFile(file, article({ title: 'Folder story, edited', url, topics: ['Folder News'] }));
+    await until(
+      'the edit',
+      () => titles('/topics/folder-news/feed.json'),
+      (t) => t?.[0] === 'Folder story, edited',
+    );
+    expect(await titles('/topics/folder-news/feed.json')).toEqual(['Folder story, edited']);
+
+    await writeFile(file, article({ title: 'Folder story, edited', url, topics: ['Elsewhere'] }));
+    await until(
+      'the move',
+      () => titles('/topics/elsewhere/feed.json'),
+      (t) => !!t?.length,
+    );
+    await until(
+      'the old topic to empty',
+      () => titles('/topics/folder-news/feed.json'),
+      (t) => !t?.length,
+    );
+
+    await unlink(file);
+    await until(
+      'the delete',
+      () => titles('/feed.json'),
+      (t) => !t?.includes('Folder story, edited'),
+    );
+    await until(
+      'its topic to empty',
+      () => titles('/topics/elsewhere/feed.json'),
+      (t) => !t?.length,
+    );
+  });
+
+  it('lists a bad file at /_errors with its key and a reason, and keeps it out of the feeds', async () => {
+    await writeFile(
+      path.join(articlesDir, 'broken.md'),
+      '---\nwebUrl: https://e2e.example.com/broken\n---\n',
+    );
+    const errors = await until(
+      'the rejection',
+      async () => (await (await get('/_errors')).json()) as { key: string; reason: string; time: string }[],
+      (list) => list.some((e) => e.key === 'broken.md'),
+    );
+    const entry = errors.find((e) => e.key === 'broken.md');
+    expect(entry?.reason).toMatch(/title/);
+    expect(Number.isNaN(Date.parse(entry?.time ?? ''))).toBe(false);
+    expect(await titles('/feed.json')).toHaveLength(14);
+  });
+
+  it('keeps everything across a restart and does not load the examples again', async () => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: 'kept.md',
+        Body: article({
+          title: 'Kept across restarts',
+          url: 'https://e2e.example.com/kept',
+          topics: ['Kept'],
+        }),
+      }),
+    );
+    await stack.idle();
+    // The feeds read topic metadata at most a second old.
+    const before = await until(
+      'the new article',
+      () => titles('/feed.json'),
+      (t) => !!t?.includes('Kept across restarts'),
+    );
+    const ports = stack.ports;
+    await stack.close();
+
+    stack = await start(ports);
+    const again = await stack.ready;
+    expect(again.firstRun).toBe(false);
+    expect(again.examplesLoaded).toBe(0);
+    expect(again.folder?.uploaded).toBe(0);
+    expect(again.reconciled?.ingested).toBe(0);
+    expect(await titles('/feed.json')).toEqual(before);
+    const errors = (await (await get('/_errors')).json()) as { key: string }[];
+    expect(errors.map((e) => e.key)).toEqual(['broken.md']);
+  });
+});
