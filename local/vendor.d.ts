@@ -1,6 +1,7 @@
 // Minimal declarations for the two local protocol servers (neither ships types).
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;
@@ -13,8 +14,9 @@ declare module 'dynalite' {
 }
 
 declare module 's3rver' {
-  import type { Server } from 'node:http';
   import type { EventEmitter } from 'node:events';
+  import type { Server } from 'node:http';
+
   interface S3rverOptions {
     address?: string;
     port?: number;
