@@ -22,8 +22,8 @@ export interface Representation {
   text?: string;
   /** Headers of a 200 for this representation (content-type, length, coding, etag, caching). */
   headers: Readonly<Record<string, string>>;
-  /** The body in base64, made once on first use by the Lambda adapter. */
-  base64?: string;
+  /** Headers of a 304 for this representation, made once on first use. */
+  notModified?: Readonly<Record<string, string>>;
 }
 
 export interface Rendered {
@@ -35,6 +35,8 @@ export interface Rendered {
   gzip?: Representation;
   br?: Representation;
   bytes: number;
+  /** When it was last used (a counter): the least recently used go first. */
+  used: number;
 }
 
 export const representation = (r: Rendered, encoding: Encoding): Representation =>
@@ -58,7 +60,13 @@ export async function buildRendered(
       etag: etagFor(tag, encoding),
     },
   });
-  const rendered: Rendered = { tag, revisions, identity: make(raw, 'identity', body), bytes: raw.length * 2 };
+  const rendered: Rendered = {
+    tag,
+    revisions,
+    identity: make(raw, 'identity', body),
+    bytes: raw.length * 2,
+    used: 0,
+  };
   if (raw.length >= MIN_COMPRESS_BYTES) {
     const [gz, br] = await Promise.all([
       gzipAsync(raw, { level: 9 }),
@@ -86,6 +94,7 @@ export class RenderCache {
   private readonly entries = new Map<string, Rendered>();
   private readonly pending = new Map<string, Promise<Rendered>>();
   private bytes = 0;
+  private clock = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -93,9 +102,7 @@ export class RenderCache {
   get(variant: string, revisions: string): Rendered | undefined {
     const hit = this.entries.get(variant);
     if (!hit || hit.revisions !== revisions) return undefined;
-    // Refresh its place in the LRU order (a Map iterates in insertion order).
-    this.entries.delete(variant);
-    this.entries.set(variant, hit);
+    hit.used = ++this.clock;
     return hit;
   }
 
@@ -121,10 +128,17 @@ export class RenderCache {
       this.bytes -= old.bytes;
     }
     if (r.bytes > this.maxBytes) return;
+    r.used = ++this.clock;
     this.entries.set(variant, r);
     this.bytes += r.bytes;
-    for (const [key, e] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
+    if (this.bytes > this.maxBytes) this.evict();
+  }
+
+  /** Drops the least recently used renders until memory is back under a margin below the limit. */
+  private evict(): void {
+    const oldest = [...this.entries].sort((a, b) => a[1].used - b[1].used);
+    for (const [key, e] of oldest) {
+      if (this.bytes <= this.maxBytes * 0.9) break;
       this.entries.delete(key);
       this.bytes -= e.bytes;
     }
