@@ -1,0 +1,83 @@
+/**
+ * A raw HTTP/1.1 client over a TCP socket: sends exactly the bytes given (no path normalization, no header
+ * validation, as an attacker would), reads until the server closes, and splits the answer. `status` is 0
+ * when the server closed the connection without answering.
+ */
+import { connect } from 'node:net';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Milliseconds from connect to close. */
+  ms: number;
+}
+
+export function rawRequest(port: number, request: string | Buffer, timeoutMs = 10_000): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1');
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    // write, not end: a half-closed client makes Node's server drop responses still being made.
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    // A server may reset a connection it refuses before we finished sending: what it wrote still counts.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ ...parseResponse(Buffer.concat(chunks).toString('latin1')), ms: Date.now() - started });
+    });
+  });
+}
+
+function parseResponse(raw: string): Omit<RawResponse, 'ms'> {
+  const end = raw.indexOf('\r\n\r\n');
+  if (!raw.startsWith('HTTP/') || end === -1) return { status: 0, headers: {}, body: raw };
+  const [statusLine = '', ...lines] = raw.slice(0, end).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = raw.slice(end + 4);
+  if (/chunked/i.test(headers['transfer-encoding'] ?? '')) body = unchunk(body);
+  return {
+    status: Number(statusLine.split(' ')[1] ?? 0),
+    headers,
+    body: Buffer.from(body, 'latin1').toString('utf8'),
+  };
+}
+
+function unchunk(s: string): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const eol = s.indexOf('\r\n', i);
+    if (eol === -1) return out;
+    const size = Number.parseInt(s.slice(i, eol), 16);
+    if (!(size > 0)) return out;
+    out += s.slice(eol + 2, eol + 2 + size);
+    i = eol + 2 + size + 2;
+  }
+}
+
+/** A request as bytes: request line, Host (unless `host: null`), the headers given, then the body. */
+export function requestBytes(r: {
+  method?: string;
+  target: string;
+  host?: string | null;
+  headers?: [string, string][];
+  body?: string;
+  version?: string;
+}): string {
+  const lines = [`${r.method ?? 'GET'} ${r.target} ${r.version ?? 'HTTP/1.1'}`];
+  if (r.host !== null) lines.push(`Host: ${r.host ?? 'feeds.example.org'}`);
+  for (const [k, v] of r.headers ?? []) lines.push(`${k}: ${v}`);
+  lines.push('Connection: close');
+  if (r.body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(r.body)}`);
+  return `${lines.join('\r\n')}\r\n\r\n${r.body ?? ''}`;
+}
