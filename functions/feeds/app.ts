@@ -26,7 +26,7 @@ import { renderRss } from './render/rss.js';
 import { feedPath, parseRoute, type Route, topicPath } from './routes.js';
 
 /** Bump when rendered output changes for the same data: it is part of every ETag. */
-const RENDER_VERSION = '1';
+const RENDER_VERSION = '2';
 
 export interface FeedsRequest {
   method: string;

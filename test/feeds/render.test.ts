@@ -304,7 +304,7 @@ describe('hostile articles', () => {
     expect(item.description).toBe(summary);
     // The body with a script and an event handler is not shown; the related article is, as text.
     expect(item['content:encoded']).toBe(
-      `${summary}<p><strong>Related</strong></p><ul><li>R ]]&gt; &lt;i&gt;</li></ul>`,
+      `${summary}\n<p><strong>Related</strong></p><ul><li>R ]]&gt; &lt;i&gt;</li></ul>`,
     );
     expect(item.category).toEqual(['Name "<>& ]]>']);
     expect(item['dc:creator']).toBe('<b>Prov</b> & "co"');
@@ -328,7 +328,7 @@ describe('hostile articles', () => {
     expect(e.author.uri).toBeUndefined();
     // The unsafe body is not shown; the related article is, as text (its data: URL is no link).
     expect(textOf(e.content)).toBe(
-      '<p>Sum ]]&gt; ]]&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;</p>' +
+      '<p>Sum ]]&gt; ]]&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp;lt;</p>\n' +
         '<p><strong>Related</strong></p><ul><li>R ]]&gt; &lt;i&gt;</li></ul>',
     );
   });

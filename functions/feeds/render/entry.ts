@@ -153,7 +153,9 @@ export function safeEntry(entry: FeedEntry, ctx: EntryContext): SafeEntry {
   const related = relatedHtml(entry);
   const main = body || summaryHtml || '';
   const contentHtml = cdataSafeHtml(
-    main || related ? `${main}${related}` : `<p><a href="${escapeAttr(link)}">${escapeHtml(title)}</a></p>`,
+    main || related
+      ? `${main}${main && related ? '\n' : ''}${related}`
+      : `<p><a href="${escapeAttr(link)}">${escapeHtml(title)}</a></p>`,
   );
 
   const providerName = line(entry.provider?.name) || line(entry.provider?.domain);

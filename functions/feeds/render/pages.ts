@@ -13,7 +13,7 @@ import type { SiteListing } from './listing.js';
 const CSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--muted:#5f6368;--line:#e3e3e6;--accent:#c2410c;--chip:#f4f4f5}
 @media (prefers-color-scheme:dark){:root{--fg:#ececee;--muted:#a1a1aa;--line:#2e2e33;--accent:#fb923c;--chip:#27272a}}
 *{box-sizing:border-box}body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
-main,header,footer{max-width:46rem;margin:0 auto;padding:0 1.25rem}header{padding-top:1.5rem}
+main,header{max-width:46rem;margin:0 auto;padding:0 1.25rem}header{padding-top:1.5rem}main:first-child{padding-top:1.5rem}
 header a{color:var(--muted);text-decoration:none;font-weight:600}h1{font-size:1.9rem;line-height:1.2;margin:.4rem 0 .6rem}
 a{color:inherit}p{margin:.3rem 0}.muted{color:var(--muted);font-size:.9rem}
 .subscribe{display:flex;flex-wrap:wrap;gap:.4rem;margin:.8rem 0 1.6rem;padding:0;list-style:none}
@@ -24,7 +24,8 @@ a{color:inherit}p{margin:.3rem 0}.muted{color:var(--muted);font-size:.9rem}
 article{display:flex;gap:1rem;padding:1.1rem 0;border-top:1px solid var(--line)}article div{flex:1;min-width:0}
 article h2{font-size:1.15rem;line-height:1.3;margin:0 0 .25rem}article h2 a{text-decoration:none}
 article h2 a:hover{color:var(--accent)}article img{flex:none;width:7.5rem;height:5rem;object-fit:cover;border-radius:.4rem;background:var(--chip)}
-.tags a{color:var(--muted)}nav{padding:1.2rem 0 2.5rem}footer{padding-bottom:2rem}`;
+.tags a{color:var(--muted)}nav{padding:1.2rem 0 0}main{padding-bottom:2.5rem}
+@media (max-width:36rem){article img{width:4.5rem;height:3.2rem}h1{font-size:1.6rem}}`;
 
 /** The policy sent with every page: no script of any origin, this style sheet only, images from anywhere. */
 export const PAGE_CSP = `default-src 'none'; img-src https: http: data:; style-src 'sha256-${createHash(
@@ -51,8 +52,7 @@ ${p.head}
 <style>${CSS}</style>
 </head>
 <body>
-<header><a href="${attr(p.homeUrl)}">${html(p.siteTitle)}</a></header>
-<main>
+${p.homeUrl ? `<header><a href="${attr(p.homeUrl)}">${html(p.siteTitle)}</a></header>\n` : ''}<main>
 ${p.body}
 </main>
 </body>
@@ -88,7 +88,6 @@ ${rows.length ? `<ul class="topics">\n${rows.join('\n')}\n</ul>` : '<p>No topics
   return layout({
     title: site.siteTitle,
     siteTitle: site.siteTitle,
-    homeUrl: site.homeUrl,
     head: alternates(site.siteTitle, site.all),
     body,
   });
