@@ -37,7 +37,8 @@ export const PAGE_CSP = `default-src 'none'; img-src https: http: data:; style-s
 function layout(p: {
   title: string;
   siteTitle: string;
-  homeUrl: string;
+  /** The site link above the page; none on the home page itself. */
+  homeUrl?: string;
   head: string;
   body: string;
 }): string {
