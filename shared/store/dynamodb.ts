@@ -262,6 +262,10 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
         ScanIndexForward: false,
         // One more than asked: it tells whether a next page exists without a second request.
         Limit: limit + 1,
+        // Ingest writes entries before it bumps the topic's revision; the feeds read the revision, then
+        // the entries, and cache the page under that revision. A consistent read cannot miss an entry the
+        // revision already counts (only cache misses query, so the doubled read cost is rare).
+        ConsistentRead: true,
       }),
     );
     const items = Items ?? [];
