@@ -32,6 +32,7 @@ import { S3Objects } from '../functions/ingest/objects.js';
 import { LOCAL_REGION, S3RVER_CREDENTIALS, startDynamo, startS3 } from '../local/servers.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, documentClient, ensureTable } from '../shared/store/dynamodb.js';
+import { BUNDLE } from './constructs/app-function.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -58,7 +59,7 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 // node_modules as the runtime's copy would resolve from /var/runtime.
 const work = mkdtempSync(join(ROOT, 'cdk.out.measure-'));
 
-/** The options of infra/constructs/app-function.ts (target node20: the bundles run on this machine's Node). */
+/** The functions' bundle (infra/constructs/app-function.ts), targeting node20 so that it runs on this machine. */
 async function bundle(entry: string, out: string, external: boolean): Promise<string> {
   const file = join(work, out);
   await build({
@@ -66,17 +67,12 @@ async function bundle(entry: string, out: string, external: boolean): Promise<st
     outfile: file,
     bundle: true,
     platform: 'node',
-    format: 'esm',
     target: 'node20',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
+    ...BUNDLE,
+    mainFields: [...BUNDLE.mainFields],
+    banner: { js: BUNDLE.banner },
     external: external ? ['@aws-sdk/*'] : [],
     logLevel: 'silent',
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
   });
   return file;
 }

@@ -26,6 +26,21 @@ export interface AppFunctionProps {
 export const RUNTIME = Runtime.NODEJS_24_X;
 const ESBUILD_TARGET = 'node24';
 
+/**
+ * How the functions are bundled, in esbuild's own terms (infra/measure.ts builds the very same bundles): ESM,
+ * minified, with source maps, the AWS SDK inside. CommonJS dependencies that call require() for Node built-ins
+ * get a require from the banner.
+ */
+export const BUNDLE = {
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+} as const;
+
 export class AppFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly logGroup: LogGroup;
