@@ -18,8 +18,11 @@ import { type LatencyPoint, latencyChart } from './lib/chart.js';
 import { failed, markdownTable, type RowReport } from './lib/report.js';
 import { now } from './lib/stats.js';
 import { bundlesRow } from './rows/bundles.js';
+import { capacityRow } from './rows/capacity.js';
 import { type BenchContext, measureOf } from './rows/context.js';
+import { ingestRows } from './rows/ingest.js';
 import { parseRow } from './rows/parse.js';
+import { scaleRow } from './rows/scale.js';
 import { servingRows } from './rows/serving.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -32,10 +35,19 @@ interface RowDef {
 
 const ROWS: RowDef[] = [
   { row: 1, title: 'parse + validate + normalize', run: parseRow },
+  { row: 2, title: 'local ingest end to end', run: async (ctx) => need((await ingestRows(ctx)).ingest) },
   { row: 3, title: 'warm 50-item topic feed over HTTP', run: async (ctx) => (await servingRows(ctx)).feed },
   { row: 4, title: '304 to a conditional request', run: async (ctx) => (await servingRows(ctx)).notModified },
+  { row: 5, title: 'feed latency against table size', run: scaleRow },
   { row: 6, title: 'bundle size and module init', run: bundlesRow },
+  { row: 7, title: 'DynamoDB capacity units', run: capacityRow },
+  { row: 8, title: 'drop to feed', run: async (ctx) => need((await ingestRows(ctx)).drop) },
 ];
+
+const need = (report: RowReport | undefined): RowReport => {
+  if (!report) throw new Error('the row was not measured');
+  return report;
+};
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -76,6 +88,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'feedbucket-bench-'));
   const started = now();
   const ctx: BenchContext = {
+    selected: rows.map((r) => r.row),
     seed: Number(values.seed),
     runs: Math.max(1, Number(values.runs)),
     quick: values.quick,

@@ -3,6 +3,8 @@ import type { Measure, Unit } from '../lib/report.js';
 import { median } from '../lib/stats.js';
 
 export interface BenchContext {
+  /** The rows this run measures. */
+  selected: number[];
   /** Corpus seed. */
   seed: number;
   /** Runs per figure (each figure is their median). */
