@@ -6,18 +6,16 @@
  * what dynalite reports and what is computed).
  */
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { createFeedsApp } from '../../functions/feeds/app.js';
 import { Ingester } from '../../functions/ingest/ingester.js';
 import { startDynamo } from '../../local/servers.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
 import { generateCorpus } from '../corpus.js';
 import { meterClient } from '../lib/capacity.js';
+import { benchFeedsApp, QUIET_LOG } from '../lib/feeds-app.js';
 import { compare, type RowReport } from '../lib/report.js';
 import type { BenchContext } from './context.js';
 
 const TABLE = 'feedbucket';
-const quiet = () => {};
-const QUIET_LOG = { debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
   const count = ctx.quick ? 100 : 500;
@@ -61,19 +59,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
     const top = [...topics].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
     const memberships = [...topics.values()].reduce((s, n) => s + n, 0) / count;
 
-    const app = createFeedsApp({
-      store,
-      config: {
-        siteTitle: 'feedbucket',
-        publicBaseUrl: 'https://feeds.example.org',
-        maxAge: 300,
-        staleWhileRevalidate: 3600,
-        defaultLimit: 50,
-        maxLimit: 200,
-      },
-      log: QUIET_LOG,
-      metaTtlMs: 0,
-    });
+    const app = benchFeedsApp(store, { metaTtlMs: 0 });
     const path = `/topics/${encodeURIComponent(top)}/rss.xml`;
     const readsOf = async (headers: Record<string, string>, status: number) => {
       meter.reset();

@@ -8,10 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createFeedsApp, type FeedsApp } from '../../functions/feeds/app.js';
+import type { FeedsApp } from '../../functions/feeds/app.js';
 import type { FeedEntry } from '../../shared/model.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
 import type { LatencyPoint } from '../lib/chart.js';
+import { benchFeedsApp } from '../lib/feeds-app.js';
 import { beside, type Child, startChild } from '../lib/procs.js';
 import { compare, type RowReport } from '../lib/report.js';
 import { baseEntries, growTable, newSeedState, type SeedState, verifySeed } from '../lib/seed-table.js';
@@ -19,8 +20,6 @@ import { median, now, quantile } from '../lib/stats.js';
 import type { BenchContext } from './context.js';
 
 const TABLE = 'feedbucket';
-const quiet = () => {};
-const QUIET_LOG = { debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 interface Table {
   child: Child<{ endpoint: string }>;
@@ -44,20 +43,7 @@ async function startTable(slug: string, heapMb: number): Promise<Table> {
   });
   await ensureTable(client, TABLE);
   const store = new DynamoStore(client, TABLE);
-  const app = createFeedsApp({
-    store,
-    config: {
-      siteTitle: 'feedbucket',
-      publicBaseUrl: 'https://feeds.example.org',
-      maxAge: 300,
-      staleWhileRevalidate: 3600,
-      defaultLimit: 50,
-      maxLimit: 200,
-    },
-    log: QUIET_LOG,
-    metaTtlMs: 0,
-    cacheBytes: 0,
-  });
+  const app = benchFeedsApp(store, { metaTtlMs: 0, cacheBytes: 0 });
   return { child, client, store, app, state: newSeedState(slug) };
 }
 
