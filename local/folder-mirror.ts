@@ -3,18 +3,14 @@
  * removed is deleted from the bucket, sub-folders become key prefixes. Dotfiles and editors' temporary files
  * are left out, and a file is uploaded only once its writes have finished.
  *
- * A manifest (key -> MD5 of what was last mirrored) lets a start-up pass catch up with what changed in the
+ * A manifest (key -> MD5, size and time of what was last mirrored) lets a start-up pass catch up with what changed in the
  * folder while nothing was running, without touching objects that were changed through S3 since.
  */
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type FSWatcher, watch } from 'chokidar';
 
 export interface MirrorEvents {
@@ -33,6 +29,13 @@ export interface FolderMirrorOptions extends MirrorEvents {
   settleMs?: number;
   /** Uploads at once during the start-up pass. */
   concurrency?: number;
+}
+
+/** What was last mirrored of a file: its content hash, and its size and time to notice changes cheaply. */
+interface Mirrored {
+  md5: string;
+  size: number;
+  mtimeMs: number;
 }
 
 export interface SyncSummary {
@@ -69,7 +72,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export class FolderMirror {
   private watcher?: FSWatcher;
-  private manifest = new Map<string, string>();
+  private manifest = new Map<string, Mirrored>();
   /** One chain of operations per key, so an upload and a delete of the same file never overtake each other. */
   private readonly chains = new Map<string, Promise<void>>();
   private saveTimer?: NodeJS.Timeout;
@@ -108,8 +111,8 @@ export class FolderMirror {
       awaitWriteFinish: { stabilityThreshold: settle, pollInterval: Math.max(20, Math.floor(settle / 4)) },
       followSymlinks: false,
     });
-    this.watcher.on('add', (file) => this.upload(keyOf(dir, file), file, false));
-    this.watcher.on('change', (file) => this.upload(keyOf(dir, file), file, false));
+    this.watcher.on('add', (file) => this.upload(keyOf(dir, file), file));
+    this.watcher.on('change', (file) => this.upload(keyOf(dir, file), file));
     this.watcher.on('unlink', (file) => this.remove(keyOf(dir, file)));
     this.watcher.on('error', (error) => this.options.failed?.(dir, error));
     await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
@@ -131,15 +134,7 @@ export class FolderMirror {
   }
 
   private async catchUp(): Promise<SyncSummary> {
-    const { dir, bucket, s3 } = this.options;
-    const inBucket = new Map<string, string | undefined>();
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) if (o.Key) inBucket.set(o.Key, unquote(o.ETag));
-      token = page.NextContinuationToken;
-    } while (token);
-
+    const { dir } = this.options;
     const files = await listFiles(dir);
     const summary: SyncSummary = { uploaded: 0, deleted: 0, unchanged: 0 };
     const work: (() => Promise<void>)[] = [];
@@ -148,23 +143,31 @@ export class FolderMirror {
       const key = keyOf(dir, file);
       present.add(key);
       work.push(async () => {
+        const info = await stat(file).catch(() => undefined);
+        if (!info) return; // removed meanwhile: the watcher reports it
+        const known = this.manifest.get(key);
+        if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) {
+          summary.unchanged++; // untouched since it was mirrored: not even read
+          return;
+        }
         const data = await readFile(file).catch(() => undefined);
-        if (!data) return; // removed meanwhile: the watcher reports it
+        if (!data) return;
         const hash = md5(data);
-        if (inBucket.get(key) === hash || this.manifest.get(key) === hash) {
+        const there = await this.eTagOf(key);
+        if (there === hash || known?.md5 === hash) {
           // Already there, or unchanged here since it was mirrored (so a later change through S3 wins).
-          if (inBucket.get(key) === hash) this.remember(key, hash);
+          if (there === hash) this.remember(key, { md5: hash, size: info.size, mtimeMs: info.mtimeMs });
           summary.unchanged++;
           return;
         }
-        if (await this.upload(key, file, true)) summary.uploaded++;
+        if (await this.upload(key, file)) summary.uploaded++;
       });
     }
-    for (const [key, hash] of this.manifest) {
+    for (const [key, known] of this.manifest) {
       if (present.has(key)) continue;
       work.push(async () => {
         // Removed here while stopped: delete it there too, unless it was replaced through S3 since.
-        if (inBucket.has(key) && inBucket.get(key) === hash) {
+        if ((await this.eTagOf(key)) === known.md5) {
           if (await this.remove(key)) summary.deleted++;
         } else {
           this.forget(key);
@@ -174,6 +177,20 @@ export class FolderMirror {
     await runLimited(work, this.options.concurrency ?? 8);
     await this.saveManifest();
     return summary;
+  }
+
+  /** The ETag (MD5) of the object at `key`, or undefined when there is none. */
+  private async eTagOf(key: string): Promise<string | undefined> {
+    try {
+      const head = await this.options.s3.send(
+        new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }),
+      );
+      return unquote(head.ETag);
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw e;
+    }
   }
 
   private enqueue(key: string, op: () => Promise<boolean>): Promise<boolean> {
@@ -191,12 +208,14 @@ export class FolderMirror {
     return result;
   }
 
-  private upload(key: string, file: string, catchingUp: boolean): Promise<boolean> {
+  private upload(key: string, file: string): Promise<boolean> {
     return this.enqueue(key, async () => {
-      if (this.closed && !catchingUp) return false;
+      if (this.closed) return false;
       let data: Buffer;
+      let info: Stats;
       try {
-        if (!(await stat(file)).isFile()) return false;
+        info = await stat(file);
+        if (!info.isFile()) return false;
         data = await readFile(file);
       } catch {
         return false; // gone before it could be read: its unlink follows
@@ -214,7 +233,7 @@ export class FolderMirror {
         this.options.failed?.(key, error);
         return false;
       }
-      this.remember(key, md5(data));
+      this.remember(key, { md5: md5(data), size: info.size, mtimeMs: info.mtimeMs });
       this.options.uploaded?.(key);
       return true;
     });
@@ -234,8 +253,8 @@ export class FolderMirror {
     });
   }
 
-  private remember(key: string, hash: string): void {
-    this.manifest.set(key, hash);
+  private remember(key: string, mirrored: Mirrored): void {
+    this.manifest.set(key, mirrored);
     this.scheduleSave();
   }
 
@@ -252,12 +271,12 @@ export class FolderMirror {
     }, 500);
   }
 
-  private async loadManifest(): Promise<Map<string, string>> {
+  private async loadManifest(): Promise<Map<string, Mirrored>> {
     try {
       const parsed = JSON.parse(await readFile(this.options.manifestPath, 'utf8')) as {
-        files?: Record<string, string>;
+        files?: Record<string, Mirrored>;
       };
-      return new Map(Object.entries(parsed.files ?? {}));
+      return new Map(Object.entries(parsed.files ?? {}).filter(([, m]) => typeof m?.md5 === 'string'));
     } catch {
       return new Map();
     }

@@ -15,7 +15,8 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
 import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
-import { reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
+import { type ReconcileResult, reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
+import { PARSER_VERSION } from '../shared/article.js';
 import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
 import { readIngestConfig } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
@@ -65,7 +66,8 @@ export interface StartupReport {
   /** True when the data directory was new. */
   firstRun: boolean;
   examplesLoaded: number;
-  reconciled?: { listed: number; ingested: number; unchanged: number; removed: number; rejected: number };
+  /** Absent when the last run stopped cleanly (the table is known to match the bucket). */
+  reconciled?: ReconcileResult;
   folder?: { uploaded: number; deleted: number; unchanged: number };
   /** After an unclean stop: how many topic counters had to be corrected. */
   recounted?: number;
@@ -141,7 +143,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     options.articlesDir === false ? undefined : path.resolve(options.articlesDir ?? 'articles');
   const examplesDir = options.examples === false ? undefined : (options.examples ?? EXAMPLES_DIR);
 
-  const freshDir = !existsSync(path.join(dataDir, 'dynamo')) && !existsSync(path.join(dataDir, 's3'));
+  const hadTable = existsSync(path.join(dataDir, 'dynamo'));
+  const freshDir = !hadTable && !existsSync(path.join(dataDir, 's3'));
   const lock = await lockDataDir(dataDir);
   const cleanups: (() => Promise<unknown>)[] = [lock.release];
   const undo = async () => {
@@ -150,6 +153,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const state = await StateFile.open(dataDir, freshDir);
+    // The table is known to match the bucket only after a clean stop of a run with the same parser.
+    const mustReconcile =
+      lock.recovered || !hadTable || state.state.cleanStop !== true || state.state.parser !== PARSER_VERSION;
+    await state.update({ cleanStop: false });
     await mkdir(path.join(dataDir, 's3'), { recursive: true });
 
     const dynamo: LocalDynamo = await startDynamo({
@@ -201,6 +208,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const feeds = await import('../functions/feeds/handler.js');
     feedsHandler = feeds.handler;
 
+    const stopping = { value: false };
+    /** The start-up catch-up finished with nothing left over; events arriving while stopping spoil a clean stop. */
+    let caughtUp = false;
+    let missedEvents = false;
+
     // ---- bucket events -> queue -> ingest handler ----
     const sequencer = new Sequencer(state.state.sequencer);
     let burst = { total: 0, done: 0, rejected: 0, startedAt: 0, showing: false };
@@ -251,6 +263,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const stopWatching = watchObjectChanges(s3.server, (change) => {
       if (change.bucket !== bucket) return;
+      if (stopping.value) {
+        missedEvents = true; // the next start reconciles
+        return;
+      }
       if (!isArticleKey(change.key)) {
         if (!change.eventName.startsWith('ObjectRemoved')) {
           out.log(`skipped   ${change.key}: not an article file (${ARTICLE_SUFFIXES.join(', ')})`);
@@ -286,10 +302,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ready = (async (): Promise<StartupReport> => {
       const report: StartupReport = { firstRun: state.fresh, examplesLoaded: 0, readyMs: 0 };
       const [reconciled, folder] = await Promise.all([
-        reconcile({ bucket, s3: s3.client, store, out }),
+        mustReconcile ? reconcile({ bucket, s3: s3.client, store, out, stopping }) : undefined,
         mirror?.start(),
       ]);
       report.reconciled = reconciled;
+      if (reconciled && reconciled.failed === 0) await state.update({ parser: PARSER_VERSION });
+      caughtUp = !reconciled || reconciled.failed === 0;
       report.folder = folder;
       if (state.state.examplesPending && examplesDir) {
         const files = (await listRelative(examplesDir)).filter(isArticleKey);
@@ -325,16 +343,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const close = (closeOptions: { drainMs?: number } = {}) => {
       closing ??= (async () => {
         clearInterval(saveSequencer);
-        await ready.catch(() => {});
-        await mirror?.close();
-        // No new objects, so no new events: then let the queue finish what it has (briefly).
-        await s3.server.close().catch(() => {});
-        const left = await queue.stop(closeOptions.drainMs ?? 5000);
-        if (left > 0)
-          out.log(`stopping with ${fmt(left)} events not ingested yet: they are caught up at the next start`);
-        await Promise.all([...outcomes]);
+        stopping.value = true;
         out.endStatus();
-        await state.update({ sequencer: sequencer.current() || state.state.sequencer });
+        // Start-up work still under way stops at its next file; what it did not reach is caught up next time.
+        await mirror?.close();
+        // No new events from here on (objects still arriving are caught up at the next start); the queue
+        // finishes what it has, for a few seconds at most.
+        const left = await queue.stop(closeOptions.drainMs ?? 5000);
+        if (left > 0) {
+          out.log(`stopping with ${fmt(left)} events not ingested yet: they are caught up at the next start`);
+        }
+        const finished = await ready.then(
+          () => true,
+          () => false,
+        );
+        await Promise.all([...outcomes]);
+        await state.update({
+          sequencer: sequencer.current() || state.state.sequencer,
+          cleanStop: finished && caughtUp && left === 0 && !missedEvents,
+        });
         await undo();
       })();
       return closing;
@@ -408,14 +435,30 @@ async function closeHttp(server: Server): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Stops applying events once the stack is stopping (reconciliation leaves the rest for the next start). */
+class StoppableIngester extends Ingester {
+  constructor(
+    private readonly stopping: { value: boolean },
+    options: ConstructorParameters<typeof Ingester>[0],
+  ) {
+    super(options);
+  }
+
+  override apply(...args: Parameters<Ingester['apply']>): ReturnType<Ingester['apply']> {
+    if (this.stopping.value) return Promise.reject(new Error('stopping'));
+    return super.apply(...args);
+  }
+}
+
 /** The ingest core's log, read for people: rejections, warnings and failures as lines, the rest left out. */
-function consoleLog(out: StatusConsole): Log {
+function consoleLog(out: StatusConsole, stopping: { value: boolean } = { value: false }): Log {
   const quiet = () => {};
   return {
     debug: quiet,
     info: quiet,
     warn: (message) => out.log(`warning   ${message}`),
     error: (message, ...extra) => {
+      if (stopping.value) return;
       const fields = Object.assign({}, ...extra) as { key?: string; reason?: string; error?: unknown };
       if (fields.key && fields.reason) out.log(`rejected  ${fields.key}: ${fields.reason}`);
       else {
@@ -432,10 +475,11 @@ async function reconcile(opts: {
   s3: S3Client;
   store: DynamoStore;
   out: StatusConsole;
+  stopping: { value: boolean };
 }): Promise<StartupReport['reconciled']> {
-  const { out } = opts;
-  const log = consoleLog(out);
-  const ingester = new Ingester({
+  const { out, stopping } = opts;
+  const log = consoleLog(out, stopping);
+  const ingester = new StoppableIngester(stopping, {
     store: opts.store,
     objects: new S3Objects(opts.s3),
     log,
@@ -463,7 +507,7 @@ async function reconcile(opts: {
       },
     });
   } finally {
-    if (showing) {
+    if (showing && !stopping.value) {
       out.endStatus(
         `caught up with the bucket: ${fmt(progress.done)} / ${fmt(progress.total)} checked in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );

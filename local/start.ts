@@ -126,14 +126,21 @@ async function main(): Promise<void> {
     try {
       await stack.close();
       out.log('Stopped.');
-      process.exitCode = 0;
+      process.exit(0);
     } catch (e) {
       console.error(`feedbucket: error while stopping: ${(e as Error).message}`);
-      process.exitCode = 1;
+      process.exit(1);
     }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  // `npm start` runs us under a shell that dies of a SIGTERM sent to npm without passing it on: stop when
+  // the parent is gone rather than live on as an orphan.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !stopping) void stop('parent process ended');
+  }, 500).unref();
 
   try {
     const report = await stack.ready;

@@ -13,6 +13,13 @@ export interface LocalState {
   examplesLoadedAt?: string;
   /** The last S3 event sequencer handed out (hex). */
   sequencer?: string;
+  /**
+   * The last run stopped cleanly: every event it received was ingested and its start-up catch-up finished.
+   * Cleared at every start, so a run that is killed leaves it false.
+   */
+  cleanStop?: boolean;
+  /** The parser version whose output the whole table is known to hold (a newer one re-ingests at start). */
+  parser?: number;
 }
 
 export class DataDirInUseError extends Error {}
