@@ -22,6 +22,9 @@ export async function startStack(
   const dataDir = join(tmp, `stack-${++started}`);
   mkdirSync(dataDir, { recursive: true });
   const { command, args } = tsNode(beside(import.meta.url, '../servers/stack.ts'));
+  // BENCH_PROFILE=<dir>: a CPU profile of the stack process (where its time goes), written when it stops.
+  const profile = process.env.BENCH_PROFILE;
+  if (profile) args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
   const child = await startChild<StackChildInfo>(command, args, {
     env: { BENCH_STACK: JSON.stringify({ ...options, dataDir }) },
     timeoutMs: 180_000,

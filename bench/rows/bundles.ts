@@ -46,21 +46,22 @@ export const handler = async () => doc;`,
   },
 ];
 
-/** The CDK construct's bundling options (target node20 here so that the bundle runs on this Node). */
-const OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  logLevel: 'silent',
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-};
+/**
+ * The functions' bundle as the CDK construct builds it (infra/constructs/app-function.ts: BUNDLE), targeting
+ * node20 so that it runs on this machine. Loaded when the row runs (it brings aws-cdk-lib along).
+ */
+async function bundleOptions(): Promise<BuildOptions> {
+  const { BUNDLE } = await import('../../infra/constructs/app-function.js');
+  return {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    ...BUNDLE,
+    mainFields: [...BUNDLE.mainFields],
+    banner: { js: BUNDLE.banner },
+    logLevel: 'silent',
+  };
+}
 
 interface Bundle {
   file: string;
@@ -78,7 +79,7 @@ const packageOf = (input: string) => {
 async function bundle(def: FunctionDef, dir: string, sdkOnly: boolean): Promise<Bundle> {
   const file = join(dir, `${def.name}${sdkOnly ? '-sdk-only' : ''}.mjs`);
   const result = await build({
-    ...OPTIONS,
+    ...(await bundleOptions()),
     metafile: true,
     outfile: file,
     ...(sdkOnly

@@ -99,8 +99,8 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
       await verifySeed(b.client, TABLE, b.state);
       const seedSeconds = (now() - t) / 1000;
       await timeFeed(b, 5); // warm-up
-      const feed = await timeFeed(b, ctx.quick ? 20 : 60);
-      const query = await timeQuery(b, ctx.quick ? 50 : 200);
+      const feed = await timeFeed(b, ctx.quick ? 20 : 40);
+      const query = await timeQuery(b, ctx.quick ? 50 : 100);
       points.push({
         articles: size,
         p50: quantile(feed, 0.5),
@@ -121,10 +121,10 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
     const queryBig: number[] = [];
     await timeFeed(a, 5);
     for (let r = 0; r < ctx.runs; r++) {
-      feedSmall.push(median(await timeFeed(a, 20)));
-      feedBig.push(median(await timeFeed(b, 20)));
-      querySmall.push(median(await timeQuery(a, 60)));
-      queryBig.push(median(await timeQuery(b, 60)));
+      feedSmall.push(median(await timeFeed(a, 15)));
+      feedBig.push(median(await timeFeed(b, 15)));
+      querySmall.push(median(await timeQuery(a, 40)));
+      queryBig.push(median(await timeQuery(b, 40)));
     }
     const watched = b.state.feedCounts.get(slug) ?? 0;
     const mem = readFileSync(`/proc/${b.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];

@@ -54,6 +54,7 @@ const info: StackChildInfo = {
 };
 announceReady(info);
 
+// process.exit (not a signal death) so that a --cpu-prof profile is written.
 process.on('SIGTERM', () => {
   void stack.close({ drainMs: 0 }).finally(() => process.exit(0));
 });
