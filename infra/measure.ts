@@ -29,6 +29,7 @@ import { runToEnd } from '../bench/lib/procs.js';
 import { createFeedsApp } from '../functions/feeds/app.js';
 import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
+import { reconcileBucket } from '../functions/ingest/reconcile.js';
 import { LOCAL_REGION, S3RVER_CREDENTIALS, startDynamo, startS3 } from '../local/servers.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, documentClient, ensureTable } from '../shared/store/dynamodb.js';
@@ -302,6 +303,17 @@ async function main(): Promise<void> {
     }
     const edited = meter.totals();
     meter.reset();
+    // `npm run reindex` (every file again, contents unchanged): the scan of file records plus each file.
+    const reindexed = await reconcileBucket({
+      bucket: 'articles',
+      s3: s3.client,
+      store,
+      ingester,
+      log: quiet,
+      force: true,
+    });
+    const reindexUnits = meter.totals();
+    meter.reset();
 
     const Items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -335,6 +347,13 @@ async function main(): Promise<void> {
     );
     say(
       `- edited article (same topics): ${per(edited.write + edited.indexWrite, edits.length)} WRU, ${per(edited.read, edits.length)} RRU`,
+    );
+    say(
+      `- npm run reindex, contents unchanged (${reindexed.listed} files, ${reindexed.unchanged} unchanged): ${per(reindexUnits.write + reindexUnits.indexWrite, reindexed.listed)} WRU and ${per(reindexUnits.read, reindexed.listed)} RRU per file; requests: ${Object.entries(
+        reindexUnits.requests,
+      )
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')}`,
     );
     say('\n| item | count | median size | p95 size |');
     say('| --- | --- | --- | --- |');
