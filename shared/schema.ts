@@ -4,7 +4,8 @@
  * lenient (an invalid one is dropped with a warning, so one bad image never hides an article).
  * Only known fields are read into fresh objects: keys such as `__proto__` or `constructor` are inert.
  */
-import { z } from 'zod';
+// zod/mini: the same validator as zod with a tree-shakable API (12 KB bundled instead of 450 KB).
+import * as z from 'zod/mini';
 import { InvalidArticleError } from './errors.js';
 import { canonicalLink, httpHref, httpUrl, imageMimeType, uuidV5 } from './links.js';
 import { renderMarkdown } from './markdown.js';
@@ -30,15 +31,18 @@ export interface Normalized {
 
 // ---- field rules ----
 
-const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+const scalarText = z.pipe(
+  z.union([z.string(), z.number(), z.boolean()]),
+  z.transform((v) => String(v)),
+);
 
 const requiredLine = (field: string, max: number) =>
-  scalarText
-    .transform(cleanLine)
-    .refine((s) => s.length > 0, { error: `${field} is empty` })
-    .refine((s) => s.length <= max, {
+  z.pipe(scalarText, z.transform(cleanLine)).check(
+    z.refine((s) => s.length > 0, { error: `${field} is empty` }),
+    z.refine((s) => s.length <= max, {
       error: `${field} is longer than ${max.toLocaleString('en-US')} characters`,
-    });
+    }),
+  );
 
 /** ISO 8601 / RFC 3339 with or without offset (UTC assumed); date-only means midnight UTC. */
 const DATE_RE =
@@ -98,41 +102,44 @@ function offsetMinutes(offset: string): number {
 }
 
 const requiredDate = (field: string) =>
-  z.unknown().transform((v, ctx) => {
-    const raw = v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined;
-    const iso = raw === undefined ? undefined : parseDateTime(raw);
-    if (iso === undefined) {
-      ctx.issues.push({
-        code: 'custom',
-        input: v,
-        message:
-          v === undefined || v === null
-            ? `${field} is missing`
-            : `${field} "${String(v).slice(0, 60)}" is not a date and time like 2021-03-14T01:27:54Z`,
-      });
-      return z.NEVER;
-    }
-    return iso;
-  });
+  z.pipe(
+    z.unknown(),
+    z.transform((v, ctx) => {
+      const raw = v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined;
+      const iso = raw === undefined ? undefined : parseDateTime(raw);
+      if (iso === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: v,
+          message:
+            v === undefined || v === null
+              ? `${field} is missing`
+              : `${field} "${String(v).slice(0, 60)}" is not a date and time like 2021-03-14T01:27:54Z`,
+        });
+        return z.NEVER;
+      }
+      return iso;
+    }),
+  );
 
 // ---- the file ----
 
 const fileSchema = z.object({
-  title: z.unknown().optional(),
-  webUrl: z.unknown().optional(),
-  originalUrl: z.unknown().optional(),
-  publishedDateTime: z.unknown().optional(),
-  updatedDateTime: z.unknown().optional(),
-  excerpt: z.unknown().optional(),
-  provider: z.unknown().optional(),
-  topics: z.unknown().optional(),
-  images: z.unknown().optional(),
-  related: z.unknown().optional(),
-  quality: z.unknown().optional(),
-  heat: z.unknown().optional(),
-  category: z.unknown().optional(),
-  type: z.unknown().optional(),
-  published: z.unknown().optional(),
+  title: z.optional(z.unknown()),
+  webUrl: z.optional(z.unknown()),
+  originalUrl: z.optional(z.unknown()),
+  publishedDateTime: z.optional(z.unknown()),
+  updatedDateTime: z.optional(z.unknown()),
+  excerpt: z.optional(z.unknown()),
+  provider: z.optional(z.unknown()),
+  topics: z.optional(z.unknown()),
+  images: z.optional(z.unknown()),
+  related: z.optional(z.unknown()),
+  quality: z.optional(z.unknown()),
+  heat: z.optional(z.unknown()),
+  category: z.optional(z.unknown()),
+  type: z.optional(z.unknown()),
+  published: z.optional(z.unknown()),
 });
 
 const titleRule = requiredLine('title', LIMITS.titleChars);
@@ -150,11 +157,11 @@ const optionalLine = (v: unknown, max: number): string | undefined => {
 const optionalNumber = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
-function firstIssue(error: z.ZodError): string {
+function firstIssue(error: z.core.$ZodError): string {
   return error.issues[0]?.message ?? 'invalid value';
 }
 
-function required<T>(rule: z.ZodType<T>, value: unknown, field: string): T {
+function required<T>(rule: z.ZodMiniType<T>, value: unknown, field: string): T {
   const r = rule.safeParse(value);
   if (!r.success) {
     const message = value === undefined || value === null ? `${field} is missing` : firstIssue(r.error);

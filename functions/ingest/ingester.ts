@@ -23,7 +23,7 @@ import {
   type IngestStore,
   positionOf,
 } from '../../shared/store/types.js';
-import type { ObjectSource } from './objects.js';
+import type { ObjectSource, StoredObject } from './objects.js';
 
 export type ObjectEvent =
   | {
@@ -108,12 +108,21 @@ export class Ingester {
         sequencer === undefined ? (file?.sequencer ?? '') : undefined,
       );
 
+    let object: StoredObject | undefined;
     if (event.kind === 'removed') {
-      if (file?.articleId) await this.detach(event.bucket, key, file.articleId);
-      await commit({ status: 'deleted', at: event.eventTime });
-      this.log.info('deleted', { key });
-      return 'deleted';
+      // In a versioned bucket, deleting one version (not the key) sends ObjectRemoved:Delete too, while the
+      // key keeps a current version (an older one may even become current again). The file is gone only if
+      // the key is; otherwise it is applied as it is now.
+      object = await this.objects.get(event.bucket, key);
+      if (!object) {
+        if (file?.articleId) await this.detach(event.bucket, key, file.articleId);
+        await commit({ status: 'deleted', at: event.eventTime });
+        this.log.info('deleted', { key });
+        return 'deleted';
+      }
+      this.log.info('a version was deleted but the key remains: applying its current content', { key });
     }
+    const announced = event.kind === 'created' ? { size: event.size, eTag: event.eTag } : {};
 
     const reject = async (reason: string, eTag?: string): Promise<Outcome> => {
       // The article of an earlier good version stays (nothing is lost); the file is listed as rejected.
@@ -138,16 +147,18 @@ export class Ingester {
       file.eTag !== undefined &&
       file.eTag === eTag &&
       file.parser === PARSER_VERSION;
-    if (alreadyApplied(event.eTag)) return 'unchanged';
-    if (event.size !== undefined && event.size > this.maxObjectBytes) {
-      return reject(this.tooLarge(event.size), event.eTag);
-    }
-    const object = await this.objects.get(event.bucket, key);
     if (!object) {
-      this.log.info('skipped: the object no longer exists (its removal event follows)', { key });
-      return 'missing';
+      if (alreadyApplied(announced.eTag)) return 'unchanged';
+      if (announced.size !== undefined && announced.size > this.maxObjectBytes) {
+        return reject(this.tooLarge(announced.size), announced.eTag);
+      }
+      object = await this.objects.get(event.bucket, key);
+      if (!object) {
+        this.log.info('skipped: the object no longer exists (its removal event follows)', { key });
+        return 'missing';
+      }
     }
-    const eTag = object.eTag ?? event.eTag;
+    const eTag = object.eTag ?? announced.eTag;
     if (alreadyApplied(eTag)) return 'unchanged';
     if (object.body.length > this.maxObjectBytes) return reject(this.tooLarge(object.body.length), eTag);
 

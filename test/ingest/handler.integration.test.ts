@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../local/servers.js';
@@ -90,6 +90,11 @@ async function put(key: string, content: string | ArticleFields): Promise<Notice
   return { name: 'ObjectCreated:Put', key, size: Buffer.byteLength(body) };
 }
 
+async function del(key: string): Promise<Notice> {
+  await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+  return { name: 'ObjectRemoved:Delete', key };
+}
+
 const titles = async (feed: string) => (await store.queryEntries(feed, 200)).entries.map((e) => e.title);
 const count = async (slug: string) => (await store.getTopic(slug))?.count ?? 0;
 
@@ -121,7 +126,7 @@ describe('ingest handler against dynalite and s3rver', () => {
 
     await handler(sqsEvent([await put(key, { webUrl: link, title: 'v4', topics: ['Korea'] })]));
     expect(await titles('korea')).toEqual(['v4']);
-    await handler(sqsEvent([{ name: 'ObjectRemoved:Delete', key }]));
+    await handler(sqsEvent([await del(key)]));
     expect(await titles('korea')).toEqual([]);
     expect(await store.getFile(key)).toMatchObject({ status: 'deleted' });
   });
@@ -131,7 +136,7 @@ describe('ingest handler against dynalite and s3rver', () => {
     await handler(sqsEvent([await put('dup/a.md', { webUrl: link, title: 'A', topics: ['Dup'] })]));
     await handler(sqsEvent([await put('dup/b.md', { webUrl: link, title: 'B', topics: ['Dup'] })]));
     expect(await titles('dup')).toEqual(['B']);
-    await handler(sqsEvent([{ name: 'ObjectRemoved:Delete', key: 'dup/b.md' }]));
+    await handler(sqsEvent([await del('dup/b.md')]));
     expect(await titles('dup')).toEqual(['A']);
   });
 

@@ -130,6 +130,20 @@ describe('Ingester: files become articles', () => {
     expect(await w.store.getFile('a.md')).toMatchObject({ status: 'deleted' });
   });
 
+  it('a removal event for a key that still exists (a deleted version) keeps the file as it is now', async () => {
+    await w.ingester.apply(w.upload('a.md', { title: 'v1' }));
+    await w.ingester.apply(w.upload('a.md', { title: 'v2' }));
+    // Deleting version v2 by id makes v1 current again; S3 still sends ObjectRemoved:Delete.
+    w.objects.put('a.md', articleFile({ title: 'v1' }));
+    const { sequencer, eventTime } = w.remove('a.md');
+    w.objects.put('a.md', articleFile({ title: 'v1' }));
+    expect(
+      await w.ingester.apply({ kind: 'removed', bucket: BUCKET, key: 'a.md', sequencer, eventTime }),
+    ).toBe('ingested');
+    expect((await w.feed(ALL)).map((e) => e.title)).toEqual(['v1']);
+    expect(await w.store.getFile('a.md')).toMatchObject({ status: 'ok' });
+  });
+
   it('a file whose link changes leaves its old article and carries the new one', async () => {
     await w.ingester.apply(w.upload('a.md', { webUrl: 'https://example.com/one', title: 'One' }));
     await w.ingester.apply(w.upload('a.md', { webUrl: 'https://example.com/two', title: 'Two' }));
