@@ -5,7 +5,7 @@
  *
  *   npm run bench                      all rows
  *   npm run bench -- --only 1,3        some rows (their results replace those rows in latest.json)
- *   npm run bench -- --runs 7          runs per figure (default 5)
+ *   npm run bench -- --runs 5          runs per figure (default 3)
  *   npm run bench -- --quick           small corpora and short runs, to try the harness (not for quoting)
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,8 +53,10 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 interface Results {
   generatedAt: string;
-  machine: { cpus: number; model: string; node: string; loadAverage: number[] };
+  machine: { cpus: number; model: string; node: string; loadAverage: number[]; loadAverageAtStart: number[] };
   command: string;
+  /** Wall time of this run. */
+  seconds: number;
   rows: (RowReport & { at: string })[];
 }
 
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       only: { type: 'string' },
-      runs: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '3' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
       quick: { type: 'boolean', default: false },
     },
@@ -87,6 +89,14 @@ async function main(): Promise<void> {
   const rows = ROWS.filter((r) => !only || only.includes(r.row));
   const tmp = mkdtempSync(join(tmpdir(), 'feedbucket-bench-'));
   const started = now();
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
+  const [busy = 0] = loadAtStart;
+  if (busy > cpus().length * 0.5) {
+    process.stderr.write(
+      `note: the machine is busy before the bench starts (load average ${busy.toFixed(1)} on ${cpus().length} cores): ` +
+        'ratios are still from one run, but noisier; absolute figures will be low\n',
+    );
+  }
   const ctx: BenchContext = {
     selected: rows.map((r) => r.row),
     seed: Number(values.seed),
@@ -133,7 +143,9 @@ async function main(): Promise<void> {
       model: cpus()[0]?.model ?? 'unknown',
       node: process.version,
       loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+      loadAverageAtStart: loadAtStart,
     },
+    seconds: Math.round((now() - started) / 1000),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     rows: merged,
   };

@@ -24,6 +24,8 @@ export interface CapacityTotals {
   indexWrite: number;
   /** Requests by operation (GetItem, Query, PutItem, …). */
   requests: Record<string, number>;
+  /** Of those, the strongly consistent reads by operation. */
+  consistent: Record<string, number>;
 }
 
 export interface Meter {
@@ -61,7 +63,7 @@ const unitsOf = (c: unknown): number =>
 
 /** Attaches a meter to a client (and every DynamoDBDocumentClient made from it: they share its middleware). */
 export function meterClient(client: DynamoDBClient): Meter {
-  let totals: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {} };
+  let totals: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {} };
   const middleware =
     (next: (args: Args) => Promise<{ output: Record<string, unknown> }>) => async (args: Args) => {
       const request = args.request;
@@ -95,7 +97,7 @@ export function meterClient(client: DynamoDBClient): Meter {
   return {
     totals: () => structuredClone(totals),
     reset: () => {
-      totals = { read: 0, write: 0, indexWrite: 0, requests: {} };
+      totals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {} };
     },
   };
 }

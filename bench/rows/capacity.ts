@@ -65,18 +65,23 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
       meter.reset();
       const res = await app({ method: 'GET', path, headers });
       if (res.status !== status) throw new Error(`${path} answered ${res.status}, not ${status}`);
+      const t = meter.totals();
       return {
-        units: meter.totals().read,
-        requests: meter.totals().requests,
+        units: t.read,
+        requests: t.requests,
+        consistent: t.consistent,
         etag: res.headers.etag as string,
       };
     };
     const miss = await readsOf({}, 200);
     const hit = await readsOf({}, 200);
     const notModified = await readsOf({ 'if-none-match': miss.etag }, 304);
-    const requests = (r: Record<string, number>) =>
+    const requests = (r: Record<string, number>, consistent: Record<string, number> = {}) =>
       Object.entries(r)
-        .map(([op, n]) => `${n} ${op}`)
+        .map(
+          ([op, n]) =>
+            `${n} ${op}${consistent[op] ? ` (${consistent[op] === n ? '' : `${consistent[op]} `}strongly consistent)` : ''}`,
+        )
         .join(' + ');
     const per = (n: number) => n / count;
     const m = (label: string, unit: 'units' | 'items', value: number) => ctx.measure(label, unit, [value]);
@@ -110,7 +115,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
           m('miss', 'units', miss.units),
           undefined,
           undefined,
-          `${requests(miss.requests)}; 50 items of "${top}", eventually consistent`,
+          `${requests(miss.requests, miss.consistent)}; 50 items of "${top}"`,
         ),
         compare(
           '7d',
@@ -118,7 +123,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
           m('hit', 'units', hit.units),
           undefined,
           undefined,
-          requests(hit.requests),
+          requests(hit.requests, hit.consistent),
         ),
         compare(
           '7e',
@@ -126,7 +131,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
           m('304', 'units', notModified.units),
           undefined,
           undefined,
-          `${requests(notModified.requests)}; with the app's default 1 s metadata reuse, polls within a second share one read`,
+          `${requests(notModified.requests, notModified.consistent)}; with the app's default 1 s metadata reuse, polls within a second share one read`,
         ),
       ],
       data: { articles: count, writes, itemsPerArticle: per(items), miss, hit, notModified },
