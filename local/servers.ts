@@ -2,10 +2,10 @@
  * The two local protocol servers: dynalite (the DynamoDB API) and s3rver (the S3 API). Used by the local
  * stack and by integration tests; both speak the real wire protocols, so the real AWS SDK talks to them.
  */
-import type { AddressInfo } from 'node:net';
+import { getHeapStatistics } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { fixS3rver, repairStore } from './s3rver-fixes.js';
 
@@ -19,27 +19,49 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on 127.0.0.1 (port 0: a free one). With `path` the data persists on disk. */
+/**
+ * Starts dynalite on 127.0.0.1 (port 0: a free one), in a worker thread so that it has a core of its own.
+ * With `path` the data persists on disk.
+ */
 export async function startDynamo(options: { port?: number; path?: string } = {}): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.path });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { port: options.port ?? 0, path: options.path },
+    // The worker runs plain JavaScript: no TypeScript loader needed (nor wanted) in it.
+    execArgv: [],
+    // An in-memory table may be large: allow it the heap this process was given (--max-old-space-size).
+    resourceLimits: { maxOldGenerationSizeMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) },
   });
-  const { port } = server.address() as AddressInfo;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { port?: number; error?: { message: string; code?: string } }) => {
+      if (m.port !== undefined) return resolve(m.port);
+      const error = Object.assign(new Error(m.error?.message ?? 'dynalite did not start'), {
+        code: m.error?.code,
+        port: options.port,
+      });
+      void worker.terminate();
+      reject(error);
+    });
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  let closing: Promise<void> | undefined;
   return {
     endpoint,
     client,
-    close: async () => {
-      client.destroy();
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    close: () => {
+      closing ??= (async () => {
+        client.destroy();
+        // The server and its database close in the worker; then the thread ends.
+        const closed = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.postMessage('close');
+        await closed;
+      })();
+      return closing;
     },
   };
 }

@@ -45,7 +45,10 @@ export interface LocalStackOptions {
   dataDir: string;
   /** The watched folder, mirrored into the bucket (created if missing); false for none. */
   articlesDir?: string | false;
-  /** Ports on 127.0.0.1; 0 picks a free one. Defaults: 3000, 4569, 4567. */
+  /**
+   * Ports on 127.0.0.1; 0 picks a free one. Defaults: 3000, 4569, 4567. A second stack in one process keeps
+   * the first one's S3 and DynamoDB ports (the handlers read their endpoints once).
+   */
   port?: number;
   s3Port?: number;
   dynamoPort?: number;
@@ -133,12 +136,38 @@ async function listRelative(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * The handlers read their settings (endpoints, table) once per process, when first loaded. A later stack in
+ * the same process therefore reuses the first one's DynamoDB and S3 ports and table name.
+ */
+let loadedWith: { dynamoPort: number; s3Port: number; tableName: string } | undefined;
+
+function portFor(
+  name: string,
+  asked: number | undefined,
+  fallback: number,
+  loaded: number | undefined,
+): number {
+  if (loaded === undefined) return asked ?? fallback;
+  if (asked === undefined || asked === 0 || asked === loaded) return loaded;
+  throw new Error(
+    `${name} ${asked}: the handlers in this process were loaded with port ${loaded}; start the stack in another process to use other ports`,
+  );
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started = Date.now();
   const out = options.console ?? new StatusConsole(process.stdout, { quiet: true });
   const dataDir = path.resolve(options.dataDir);
   const bucket = options.bucket ?? 'articles';
   const tableName = options.tableName ?? 'feedbucket';
+  if (loadedWith && loadedWith.tableName !== tableName) {
+    throw new Error(
+      `table ${tableName}: the handlers in this process were loaded for table ${loadedWith.tableName}`,
+    );
+  }
+  const dynamoPort = portFor('DYNAMO_PORT', options.dynamoPort, 4567, loadedWith?.dynamoPort);
+  const s3Port = portFor('S3_PORT', options.s3Port, 4569, loadedWith?.s3Port);
   const articlesDir =
     options.articlesDir === false ? undefined : path.resolve(options.articlesDir ?? 'articles');
   const examplesDir = options.examples === false ? undefined : (options.examples ?? EXAMPLES_DIR);
@@ -160,14 +189,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await mkdir(path.join(dataDir, 's3'), { recursive: true });
 
     const dynamo: LocalDynamo = await startDynamo({
-      port: options.dynamoPort ?? 4567,
+      port: dynamoPort,
       path: path.join(dataDir, 'dynamo'),
     });
     cleanups.push(() => dynamo.close());
     await ensureTable(dynamo.client, tableName);
     const s3: LocalS3 = await startS3({
       directory: path.join(dataDir, 's3'),
-      port: options.s3Port ?? 4569,
+      port: s3Port,
       buckets: [bucket],
     });
     cleanups.push(() => s3.close());
@@ -204,6 +233,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const base = `http://${HOST}:${httpPort}`;
 
     setHandlerEnv({ tableName, dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint });
+    loadedWith ??= {
+      dynamoPort: Number(new URL(dynamo.endpoint).port),
+      s3Port: Number(new URL(s3.endpoint).port),
+      tableName,
+    };
     const ingest = await import('../functions/ingest/handler.js');
     const feeds = await import('../functions/feeds/handler.js');
     feedsHandler = feeds.handler;

@@ -1,0 +1,20 @@
+// dynalite in a worker thread, so the table's work runs on its own core beside the handlers and s3rver.
+// Started by startDynamo (servers.ts): workerData { port, path }; posts { port } once listening, or { error };
+// on the message 'close' it closes the server and its database, then posts { closed: true }.
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: workerData.path });
+server.once('error', (error) =>
+  parentPort.postMessage({ error: { message: error.message, code: error.code } }),
+);
+server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+
+parentPort.on('message', (message) => {
+  if (message !== 'close') return;
+  server.closeAllConnections?.();
+  server.close(() => {
+    parentPort.postMessage({ closed: true });
+    parentPort.close();
+  });
+});
