@@ -1,0 +1,86 @@
+/**
+ * The local stack in a process of its own, for `npm run reliability`: started on free ports in a temporary
+ * data directory, loaded through its S3 endpoint (a generated corpus, or the hostile catalogue), then it
+ * prints one JSON line `{"ready": …}` and serves until its stdin closes or it gets SIGTERM.
+ *
+ *   node --import tsx reliability/stack-process.ts --root DIR (--corpus N | --hostile)
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const { startLocalStack } = await import('../local/stack.js');
+const { generateCorpus } = await import('../bench/corpus.js');
+const { hostileCatalogue } = await import('./hostile/catalogue.js');
+
+const { values } = parseArgs({
+  options: { root: { type: 'string' }, corpus: { type: 'string' }, hostile: { type: 'boolean' } },
+});
+if (!values.root) throw new Error('--root DIR is required');
+
+/** The data directory sits two levels below the root, so a key that climbs out of s3rver's folder stays inside. */
+const dataDir = path.join(values.root, 'stack', 'data');
+await mkdir(dataDir, { recursive: true });
+const stack = await startLocalStack({
+  dataDir,
+  articlesDir: false,
+  examples: false,
+  port: 0,
+  s3Port: 0,
+  dynamoPort: 0,
+});
+await stack.ready;
+
+const files: { key: string; body: Buffer }[] = values.hostile
+  ? hostileCatalogue().map((f) => ({ key: f.key, body: f.body }))
+  : [...generateCorpus({ count: Number(values.corpus ?? 1000) })].map((f) => ({
+      key: f.key,
+      body: Buffer.from(f.text),
+    }));
+
+const started = Date.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 8 }, async () => {
+    while (next < files.length) {
+      const f = files[next++] as (typeof files)[number];
+      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: f.key, Body: f.body }));
+    }
+  }),
+);
+await stack.idle();
+
+const ready = {
+  pid: process.pid,
+  urls: stack.urls,
+  ports: stack.ports,
+  dataDir,
+  bucket: stack.bucket,
+  files: files.length,
+  keys: files.map((f) => f.key),
+  loadMs: Date.now() - started,
+};
+process.stdout.write(`${JSON.stringify({ ready })}\n`);
+
+// SIGUSR2: collect garbage (when --expose-gc) and print the memory figures on stderr, for leak hunting.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1048576);
+  process.stderr.write(
+    `memory: rss ${mb(m.rss)} MB, heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`,
+  );
+});
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await stack.close({ drainMs: 0 });
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
