@@ -131,7 +131,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
           m('304', 'units', notModified.units),
           undefined,
           undefined,
-          `${requests(notModified.requests, notModified.consistent)}; with the app's default 1 s metadata reuse, polls within a second share one read`,
+          `${requests(notModified.requests, notModified.consistent)}; measured with metadata reuse off: with it on (the default), requests close together share one read`,
         ),
       ],
       data: { articles: count, writes, itemsPerArticle: per(items), miss, hit, notModified },
