@@ -27,8 +27,12 @@ export interface FolderMirrorOptions extends MirrorEvents {
   manifestPath: string;
   /** How long a file's size must stay the same before it is uploaded (ms). */
   settleMs?: number;
-  /** Uploads at once during the start-up pass. */
+  /** Uploads at once. */
   concurrency?: number;
+  /** How often the whole folder is compared with the manifest, besides after each burst of changes (ms). */
+  rescanMs?: number;
+  /** false: no file-system events, only the periodic rescans (for file systems without change events). */
+  watch?: boolean;
 }
 
 /** What was last mirrored of a file: its content hash, and its size and time to notice changes cheaply. */
@@ -78,11 +82,19 @@ export class FolderMirror {
   private saveTimer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
+  private periodic?: NodeJS.Timeout;
+  private rescanTimer?: NodeJS.Timeout;
+  private scanning?: Promise<void>;
   /** Requests to S3 under way, and those waiting for a slot (a folder of 10,000 new files is 10,000 events). */
   private active = 0;
+  private queued = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: FolderMirrorOptions) {}
+
+  private get settleMs(): number {
+    return this.options.settleMs ?? 300;
+  }
 
   private async limited<T>(op: () => Promise<T>): Promise<T> {
     if (this.active >= (this.options.concurrency ?? 8)) {
@@ -104,7 +116,10 @@ export class FolderMirror {
     const { dir } = this.options;
     await mkdir(dir, { recursive: true });
     this.manifest = await this.loadManifest();
-    const settle = this.options.settleMs ?? 300;
+    const settle = this.settleMs;
+    this.periodic = setInterval(() => this.scheduleRescan(0), this.options.rescanMs ?? 60_000);
+    this.periodic.unref();
+    if (this.options.watch === false) return this.exclusiveSync();
     this.watcher = watch(dir, {
       ignoreInitial: true,
       ignored: (p: string) => p !== dir && isIgnoredName(path.basename(p)),
@@ -115,14 +130,35 @@ export class FolderMirror {
     this.watcher.on('change', (file) => this.upload(keyOf(dir, file), file));
     this.watcher.on('unlink', (file) => this.remove(keyOf(dir, file)));
     this.watcher.on('error', (error) => this.options.failed?.(dir, error));
+    // chokidar 4 can drop the adds of a large batch of files when its directory read outlasts its 1 s
+    // throttle (seen with 2,000 files copied in while ingesting): a rescan after each burst of activity, and
+    // a slow periodic one, find whatever the watcher missed.
+    this.watcher.on('raw', () => this.scheduleRescan(settle + 1000));
     await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
-    return this.catchUp();
+    return this.exclusiveSync();
+  }
+
+  /** One sync at a time: rescans wait for the one under way. */
+  private exclusiveSync(): Promise<SyncSummary> {
+    const run = this.sync();
+    this.scanning = run.then(
+      () => {
+        this.scanning = undefined;
+      },
+      () => {
+        this.scanning = undefined;
+      },
+    );
+    return run;
   }
 
   /** Stops watching and waits for uploads and deletes under way; saves the manifest. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.periodic);
+    clearTimeout(this.rescanTimer);
     await this.watcher?.close();
+    await this.scanning;
     await Promise.all([...this.chains.values()]);
     clearTimeout(this.saveTimer);
     await this.saveManifest();
@@ -133,16 +169,37 @@ export class FolderMirror {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
-  private async catchUp(): Promise<SyncSummary> {
+  private scheduleRescan(delayMs: number): void {
+    if (this.closed) return;
+    clearTimeout(this.rescanTimer);
+    this.rescanTimer = setTimeout(() => {
+      if (this.scanning) {
+        this.scheduleRescan(delayMs); // one at a time; look again once this one is done
+        return;
+      }
+      this.exclusiveSync().catch((error) => this.options.failed?.(this.options.dir, error));
+    }, delayMs);
+    this.rescanTimer.unref();
+  }
+
+  /**
+   * Brings the bucket in line with the folder: uploads files that are new or changed since they were last
+   * mirrored, deletes the objects of files that are gone (unless the object was replaced through S3 since).
+   * A file is read only when its size or time differ from the manifest; one written to in the last moments is
+   * left to the watcher (and looked at again shortly).
+   */
+  private async sync(): Promise<SyncSummary> {
     const { dir } = this.options;
     const files = await listFiles(dir);
     const summary: SyncSummary = { uploaded: 0, deleted: 0, unchanged: 0 };
     const work: (() => Promise<void>)[] = [];
     const present = new Set<string>();
+    let busy = false;
     for (const file of files) {
       const key = keyOf(dir, file);
       present.add(key);
       work.push(async () => {
+        if (this.closed) return;
         const info = await stat(file).catch(() => undefined);
         if (!info) return; // removed meanwhile: the watcher reports it
         const known = this.manifest.get(key);
@@ -150,13 +207,21 @@ export class FolderMirror {
           summary.unchanged++; // untouched since it was mirrored: not even read
           return;
         }
+        if (Date.now() - info.mtimeMs < this.settleMs) {
+          busy = true; // still being written
+          return;
+        }
         const data = await readFile(file).catch(() => undefined);
         if (!data) return;
         const hash = md5(data);
-        const there = await this.eTagOf(key);
-        if (there === hash || known?.md5 === hash) {
-          // Already there, or unchanged here since it was mirrored (so a later change through S3 wins).
-          if (there === hash) this.remember(key, { md5: hash, size: info.size, mtimeMs: info.mtimeMs });
+        if (known?.md5 === hash) {
+          // Touched but not changed; if the object differs it was replaced through S3 since, and that wins.
+          this.remember(key, { md5: hash, size: info.size, mtimeMs: info.mtimeMs });
+          summary.unchanged++;
+          return;
+        }
+        if ((await this.eTagOf(key)) === hash) {
+          this.remember(key, { md5: hash, size: info.size, mtimeMs: info.mtimeMs });
           summary.unchanged++;
           return;
         }
@@ -166,7 +231,8 @@ export class FolderMirror {
     for (const [key, known] of this.manifest) {
       if (present.has(key)) continue;
       work.push(async () => {
-        // Removed here while stopped: delete it there too, unless it was replaced through S3 since.
+        if (this.closed) return;
+        // Removed here: delete it there too, unless it was replaced through S3 since.
         if ((await this.eTagOf(key)) === known.md5) {
           if (await this.remove(key)) summary.deleted++;
         } else {
@@ -176,6 +242,7 @@ export class FolderMirror {
     }
     await runLimited(work, this.options.concurrency ?? 8);
     await this.saveManifest();
+    if (busy) this.scheduleRescan(this.settleMs + 1000);
     return summary;
   }
 
@@ -193,13 +260,23 @@ export class FolderMirror {
     }
   }
 
+  /** Uploads and deletes queued or under way. */
+  pending(): number {
+    return this.queued;
+  }
+
   private enqueue(key: string, op: () => Promise<boolean>): Promise<boolean> {
     const previous = this.chains.get(key) ?? Promise.resolve();
     const run = () => this.limited(op);
+    this.queued++;
     const result = previous.then(run, run);
     const tail = result.then(
-      () => undefined,
-      () => undefined,
+      () => {
+        this.queued--;
+      },
+      () => {
+        this.queued--;
+      },
     );
     this.chains.set(key, tail);
     void tail.then(() => {
@@ -216,6 +293,9 @@ export class FolderMirror {
       try {
         info = await stat(file);
         if (!info.isFile()) return false;
+        const known = this.manifest.get(key);
+        // The watcher and a rescan may both report one write: upload it once.
+        if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return false;
         data = await readFile(file);
       } catch {
         return false; // gone before it could be read: its unlink follows

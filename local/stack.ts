@@ -243,6 +243,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     feedsHandler = feeds.handler;
 
     const stopping = { value: false };
+    let mirror: FolderMirror | undefined;
     /** The start-up catch-up finished with nothing left over; events arriving while stopping spoil a clean stop. */
     let caughtUp = false;
     let missedEvents = false;
@@ -251,6 +252,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sequencer = new Sequencer(state.state.sequencer);
     let burst = { total: 0, done: 0, rejected: 0, startedAt: 0, showing: false };
     const SHOW_FILES_UNDER = 20;
+    const uploading = () => mirror?.pending() ?? 0;
     const reportOutcome = async (record: S3EventRecord) => {
       const key = decodeKey(record.s3.object.key);
       const file = await store.getFile(key).catch(() => undefined);
@@ -258,7 +260,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (file?.status === 'rejected') {
         burst.rejected++;
         out.log(`rejected  ${key}: ${file.reason ?? 'not a valid article'}`);
-      } else if (burst.total <= SHOW_FILES_UNDER && !burst.showing) {
+      } else if (!burst.showing && burst.total + uploading() <= SHOW_FILES_UNDER) {
         out.log(record.eventName.startsWith('ObjectRemoved') ? `removed   ${key}` : `ingested  ${key}`);
       }
     };
@@ -309,10 +311,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       if (queue.stats().pending === 0 && outcomes.size === 0) startBurst();
       burst.total++;
-      if (!burst.showing && burst.total > SHOW_FILES_UNDER) {
+      if (!burst.showing && burst.total + uploading() > SHOW_FILES_UNDER) {
         burst.showing = true;
+        // Files of the watched folder still being uploaded count towards the total already.
         out.startStatus(
-          () => `ingested ${fmt(burst.done)} / ${fmt(burst.total)}, ${fmt(burst.rejected)} rejected`,
+          () =>
+            `ingested ${fmt(burst.done)} / ${fmt(burst.total + uploading())}, ${fmt(burst.rejected)} rejected`,
         );
       }
       queue.push(notificationRecord(change, sequencer.next()));
@@ -320,7 +324,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(async () => stopWatching());
 
     // ---- start-up work: reconcile, folder catch-up, first-run examples ----
-    let mirror: FolderMirror | undefined;
     if (articlesDir) {
       mirror = new FolderMirror({
         dir: articlesDir,

@@ -35,6 +35,9 @@ async function until(check: () => Promise<boolean>, what: string, ms = 10_000): 
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Files written in the last moments are left to the watcher: let them age past the settle time. */
+const settle = () => new Promise((r) => setTimeout(r, 80));
+
 const startMirror = async () => {
   mirror = new FolderMirror({
     dir,
@@ -114,6 +117,7 @@ describe('FolderMirror', () => {
     await writeFile(path.join(dir, 'keep.md'), 'keep');
     await writeFile(path.join(dir, 'gone.md'), 'gone');
     await writeFile(path.join(dir, 'edited-in-s3.md'), 'folder version');
+    await settle();
     expect(await startMirror()).toEqual({ uploaded: 3, deleted: 0, unchanged: 0 });
     await mirror?.close();
     mirror = undefined;
@@ -125,6 +129,7 @@ describe('FolderMirror', () => {
       new PutObjectCommand({ Bucket: BUCKET, Key: 'edited-in-s3.md', Body: 's3 version' }),
     );
     uploads = [];
+    await settle();
 
     expect(await startMirror()).toEqual({ uploaded: 1, deleted: 1, unchanged: 2 });
     expect(uploads).toEqual(['new.md']);
@@ -135,6 +140,7 @@ describe('FolderMirror', () => {
   it('re-uploads at start what a crash left half-done (in the folder, not yet in the bucket)', async () => {
     await writeFile(path.join(dir, 'a.md'), 'a');
     await writeFile(path.join(dir, 'b.md'), 'b');
+    await settle();
     // No manifest and nothing in the bucket: as after a kill before the first uploads.
     expect(await startMirror()).toEqual({ uploaded: 2, deleted: 0, unchanged: 0 });
     await mirror?.close();
@@ -142,5 +148,34 @@ describe('FolderMirror', () => {
     await rm(manifestPath, { force: true });
     // Manifest lost, bucket has them: nothing to upload again.
     expect(await startMirror()).toEqual({ uploaded: 0, deleted: 0, unchanged: 2 });
+  });
+});
+
+describe('FolderMirror rescans', () => {
+  it('mirrors by rescanning alone when there are no file-system events (or the watcher missed them)', async () => {
+    mirror = new FolderMirror({
+      dir,
+      bucket: BUCKET,
+      s3: s3.client,
+      manifestPath,
+      settleMs: 50,
+      rescanMs: 100,
+      watch: false,
+      uploaded: (k) => uploads.push(k),
+    });
+    await mirror.start();
+    await mkdir(path.join(dir, 'sub'), { recursive: true });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => writeFile(path.join(dir, 'sub', `f${i}.md`), `content ${i}`)),
+    );
+    await until(async () => (await listKeys()).length === 40, 'the rescan uploads');
+    await writeFile(path.join(dir, 'sub', 'f1.md'), 'changed');
+    await unlink(path.join(dir, 'sub', 'f2.md'));
+    await until(async () => (await read('sub/f1.md')) === 'changed', 'the change');
+    await until(async () => !(await listKeys()).includes('sub/f2.md'), 'the delete');
+    await mirror.settled();
+    // Each file went up once, the changed one twice: unchanged files are not uploaded again by later rescans.
+    expect(uploads.filter((k) => k === 'sub/f0.md')).toHaveLength(1);
+    expect(uploads.filter((k) => k === 'sub/f1.md')).toHaveLength(2);
   });
 });
