@@ -8,7 +8,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FolderMirror, isIgnoredName, keyOf } from '../../local/folder-mirror.js';
+import { FolderMirror, type FolderMirrorOptions, isIgnoredName, keyOf } from '../../local/folder-mirror.js';
 import { type LocalS3, startS3 } from '../../local/servers.js';
 
 const BUCKET = 'mirror';
@@ -38,7 +38,7 @@ async function until(check: () => Promise<boolean>, what: string, ms = 10_000): 
 /** Files written in the last moments are left to the watcher: let them age past the settle time. */
 const settle = () => new Promise((r) => setTimeout(r, 80));
 
-const startMirror = async () => {
+const startMirror = async (extra: Partial<FolderMirrorOptions> = {}) => {
   mirror = new FolderMirror({
     dir,
     bucket: BUCKET,
@@ -46,6 +46,7 @@ const startMirror = async () => {
     manifestPath,
     settleMs: 50,
     uploaded: (k) => uploads.push(k),
+    ...extra,
   });
   return mirror.start();
 };
@@ -153,17 +154,7 @@ describe('FolderMirror', () => {
 
 describe('FolderMirror rescans', () => {
   it('mirrors by rescanning alone when there are no file-system events (or the watcher missed them)', async () => {
-    mirror = new FolderMirror({
-      dir,
-      bucket: BUCKET,
-      s3: s3.client,
-      manifestPath,
-      settleMs: 50,
-      rescanMs: 100,
-      watch: false,
-      uploaded: (k) => uploads.push(k),
-    });
-    await mirror.start();
+    await startMirror({ rescanMs: 100, watch: false });
     await mkdir(path.join(dir, 'sub'), { recursive: true });
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => writeFile(path.join(dir, 'sub', `f${i}.md`), `content ${i}`)),
@@ -173,7 +164,7 @@ describe('FolderMirror rescans', () => {
     await unlink(path.join(dir, 'sub', 'f2.md'));
     await until(async () => (await read('sub/f1.md')) === 'changed', 'the change');
     await until(async () => !(await listKeys()).includes('sub/f2.md'), 'the delete');
-    await mirror.settled();
+    await mirror?.settled();
     // Each file went up once, the changed one twice: unchanged files are not uploaded again by later rescans.
     expect(uploads.filter((k) => k === 'sub/f0.md')).toHaveLength(1);
     expect(uploads.filter((k) => k === 'sub/f1.md')).toHaveLength(2);
