@@ -69,12 +69,14 @@ export function meterClient(client: DynamoDBClient): Meter {
       const request = args.request;
       const op = request?.headers['x-amz-target']?.split('.')[1] ?? 'unknown';
       let indexed = false;
+      let consistent = false;
       // The serializer leaves the JSON body as a string or as UTF-8 bytes, depending on the SDK version.
       const raw = request?.body;
       if (request && (typeof raw === 'string' || raw instanceof Uint8Array)) {
         const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
         const body = JSON.parse(text) as Record<string, unknown>;
         indexed = WRITES.has(op) && writesIndexKey(op, body);
+        consistent = body.ConsistentRead === true;
         if (op !== 'CreateTable' && op !== 'DescribeTable') body.ReturnConsumedCapacity = 'TOTAL';
         const json = JSON.stringify(body);
         request.body = typeof raw === 'string' ? json : new TextEncoder().encode(json);
@@ -82,6 +84,7 @@ export function meterClient(client: DynamoDBClient): Meter {
       const result = await next(args);
       const units = unitsOf(result.output.ConsumedCapacity);
       totals.requests[op] = (totals.requests[op] ?? 0) + 1;
+      if (consistent) totals.consistent[op] = (totals.consistent[op] ?? 0) + 1;
       if (WRITES.has(op)) {
         totals.write += units;
         if (indexed) totals.indexWrite += units;
