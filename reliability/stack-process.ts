@@ -5,7 +5,7 @@
  *
  *   node --import tsx reliability/stack-process.ts --root DIR (--corpus N | --hostile)
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -52,8 +52,24 @@ await Promise.all(
 );
 await stack.idle();
 
+// What became of each file (for the hostile catalogue), and whether any object landed outside s3rver's folder.
+const states: Record<string, string> = {};
+if (values.hostile) {
+  for (const f of files) {
+    const file = await stack.store.getFile(f.key);
+    states[f.key] = file
+      ? file.status === 'rejected'
+        ? `rejected: ${file.reason}`
+        : file.status
+      : 'missing';
+  }
+}
+const outside = (await listFiles(values.root)).filter((f) => !f.startsWith(`${dataDir}${path.sep}`));
+
 const ready = {
   pid: process.pid,
+  states,
+  outsideDataDir: outside,
   urls: stack.urls,
   ports: stack.ports,
   dataDir,
@@ -73,6 +89,12 @@ process.on('SIGUSR2', () => {
     `memory: rss ${mb(m.rss)} MB, heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`,
   );
 });
+
+/** Every file under a folder, as absolute paths. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
 
 let stopping = false;
 const stop = async () => {

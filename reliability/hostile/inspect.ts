@@ -266,7 +266,8 @@ export function htmlProblems(html: string, options: HtmlOptions): string[] {
         // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers drop these characters.
         const url = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '');
         const extra = options.extraSchemes?.[name];
-        if (!SAFE_URL.test(url) && !(extra?.test(url) ?? false)) {
+        // An empty value links nowhere (the renderer empties references it cannot make safe).
+        if (url !== '' && !SAFE_URL.test(url) && !(extra?.test(url) ?? false)) {
           problems.push(
             `${attr}="${url.slice(0, 60)}" on <${name}> is not an absolute http(s) or mailto URL`,
           );

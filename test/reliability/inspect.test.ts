@@ -37,6 +37,8 @@ describe('htmlProblems', () => {
     expect(htmlProblems('<table><tr><td style="text-align:right">1</td></tr></table>', CONTENT_HTML)).toEqual(
       [],
     );
+    // An emptied reference links nowhere: not a problem.
+    expect(htmlProblems('<p><a href="">x</a></p>', CONTENT_HTML)).toEqual([]);
   });
 
   it('accepts what markdown and our pages produce, escaped payloads included', () => {

@@ -1,0 +1,180 @@
+/**
+ * The hostile catalogue against the real local stack (in its own process): the files go in through its S3
+ * endpoint and must end as the catalogue says; every hostile request, the raw-protocol ones included, is sent
+ * to its HTTP port; its pages are opened in Chromium. Also times the catalogue and the properties through the
+ * in-memory cores, for the figures.
+ */
+import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
+import { type BrowserResult, checkPages } from './browser.js';
+import { corrupted, hostileArticle } from './hostile/arbitraries.js';
+import { frontMatter, hostileCatalogue, validFields } from './hostile/catalogue.js';
+import { HostileWorld, responseProblems } from './hostile/harness.js';
+import { rawRequest } from './hostile/raw-http.js';
+import { hostileRequests } from './hostile/requests.js';
+import { startTsx } from './processes.js';
+
+export interface HostileResult {
+  catalogue: {
+    files: number;
+    articles: number;
+    rejected: number;
+    /** Files that did not end as the catalogue says, in the local stack. */
+    unexpected: string[];
+    /** Objects s3rver wrote outside its folder (keys with `..` segments). */
+    outsideDataDir: string[];
+    /** Worst time for one file through the ingest core, and which. */
+    worstMs: number;
+    worstFile: string;
+  };
+  properties: { inputs: number; problems: string[]; threw: number; throws: string[] };
+  requests: {
+    sent: number;
+    unexpected: string[];
+    transportUnexpected: string[];
+    status5xx: number;
+    dropped: number;
+  };
+  browser: BrowserResult;
+}
+
+interface Ready {
+  pid: number;
+  urls: { feeds: string };
+  ports: { http: number };
+  states: Record<string, string>;
+  outsideDataDir: string[];
+}
+
+/** The catalogue and the fast-check properties through the in-memory cores, timed. */
+export async function inMemory(
+  runs: number,
+): Promise<Pick<HostileResult, 'properties'> & { worstMs: number; worstFile: string }> {
+  const world = new HostileWorld();
+  let worstMs = 0;
+  let worstFile = '';
+  for (const f of hostileCatalogue()) {
+    const r = await world.ingest(f.key, f.body);
+    if (r.ms > worstMs) [worstMs, worstFile] = [r.ms, f.name];
+  }
+  let inputs = 0;
+  let threw = 0;
+  const throws: string[] = [];
+  const problems: string[] = [];
+  const check = async (w: HostileWorld, body: Uint8Array) => {
+    inputs++;
+    const started = performance.now();
+    const r = await w.ingest(`p/${inputs}.md`, body);
+    const ms = performance.now() - started;
+    if (ms > worstMs) [worstMs, worstFile] = [ms, `generated input ${inputs}`];
+    if (r.outcome === 'threw') {
+      threw++;
+      if (throws.length < 5)
+        throws.push(
+          `${(r.reason ?? '').split('\n').slice(0, 4).join(' | ')} <- ${JSON.stringify(Buffer.from(body).toString('utf8').slice(0, 300))}`,
+        );
+    }
+  };
+  const bytesWorld = new HostileWorld();
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), (b) => check(bytesWorld, b)),
+    { seed: 1, numRuns: runs },
+  );
+  const valid = Buffer.from(frontMatter(validFields({ topics: ['Corrupted'] })));
+  await fc.assert(
+    fc.asyncProperty(corrupted(valid), (b) => check(bytesWorld, b)),
+    { seed: 2, numRuns: runs },
+  );
+  problems.push(...(await bytesWorld.crawl(false)).flatMap((c) => responseProblems(c.path, c.res)));
+  await fc.assert(
+    fc.asyncProperty(fc.array(hostileArticle, { minLength: 1, maxLength: 5 }), async (bodies) => {
+      const w = new HostileWorld();
+      for (const b of bodies) await check(w, b);
+      problems.push(...(await w.crawl(false)).flatMap((c) => responseProblems(c.path, c.res)));
+    }),
+    { seed: 3, numRuns: Math.ceil(runs / 5) },
+  );
+  return {
+    properties: { inputs, problems: problems.slice(0, 20), threw, throws },
+    worstMs: Math.round(worstMs),
+    worstFile,
+  };
+}
+
+export async function runHostile(root: string, options: { runs: number }): Promise<HostileResult> {
+  const memory = await inMemory(options.runs);
+  const catalogue = hostileCatalogue();
+  const stack = startTsx<Ready>('stack-process.ts', 'ready', ['--root', root, '--hostile']);
+  try {
+    const ready = await stack.first;
+    const unexpected: string[] = [];
+    let articles = 0;
+    let rejected = 0;
+    for (const f of catalogue) {
+      const state = ready.states[f.key] ?? 'missing';
+      if (state === 'ok') articles++;
+      if (state.startsWith('rejected')) rejected++;
+      const ok =
+        f.expect === 'article'
+          ? state === 'ok'
+          : f.expect === 'rejected'
+            ? state.startsWith('rejected') && (!f.reason || f.reason.test(state))
+            : state === 'ok' || state.startsWith('rejected');
+      if (!ok) unexpected.push(`${f.name}: ${state}`);
+    }
+
+    const base = ready.urls.feeds;
+    const next = ((await (await fetch(new URL('/feed.json?limit=2', base))).json()) as { next_url: string })
+      .next_url;
+    const cursor = new URL(next).searchParams.get('cursor') as string;
+    const requests = hostileRequests({ topic: 'hostile-input', cursor });
+    const req = {
+      sent: 0,
+      unexpected: [] as string[],
+      transportUnexpected: [] as string[],
+      status5xx: 0,
+      dropped: 0,
+    };
+    for (const r of requests) {
+      const res = await rawRequest(ready.ports.http, r.bytes);
+      req.sent++;
+      if (res.status >= 500) req.status5xx++;
+      if (res.status === 0) req.dropped++;
+      if (!r.expect.includes(res.status)) {
+        (r.transport ? req.transportUnexpected : req.unexpected).push(
+          `${r.name}: ${res.status || 'no answer'}`,
+        );
+      }
+    }
+
+    const topics = (
+      (await (await fetch(new URL('/topics.json', base))).json()) as { topics: { slug: string }[] }
+    ).topics;
+    const pages = ['/', ...topics.map((t) => `/topics/${encodeURIComponent(t.slug)}`)];
+    if (topics.length >= 2)
+      pages.push(
+        `/topics/${topics
+          .slice(0, 2)
+          .map((t) => encodeURIComponent(t.slug))
+          .join(',')}`,
+      );
+    const browser = await checkPages(base, pages);
+
+    return {
+      catalogue: {
+        files: catalogue.length,
+        articles,
+        rejected,
+        unexpected,
+        outsideDataDir: ready.outsideDataDir,
+        worstMs: memory.worstMs,
+        worstFile: memory.worstFile,
+      },
+      properties: memory.properties,
+      requests: req,
+      browser,
+    };
+  } finally {
+    await stack.stop();
+  }
+}

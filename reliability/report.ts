@@ -1,0 +1,229 @@
+/**
+ * The figures of a reliability run, written into RELIABILITY.md between its markers (the prose around them
+ * is kept) and into reliability/results/latest.json.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserResult } from './browser.js';
+import type { HostileResult } from './hostile-run.js';
+import type { LoadResult } from './load.js';
+import { REPO_ROOT } from './processes.js';
+
+export const BEGIN = '<!-- reliability:begin (written by npm run reliability; edits inside are replaced) -->';
+export const END = '<!-- reliability:end -->';
+
+export type Verdict = 'pass' | 'FAIL' | 'not run';
+
+export interface Step<T = unknown> {
+  name: string;
+  verdict: Verdict;
+  /** One line per finding or reason. */
+  notes: string[];
+  ms: number;
+  result?: T;
+}
+
+export interface FaultsResult {
+  files: number;
+  outage: { afterIngested: number; atMs: number; downMs: number; ingestedWhileDown: number };
+  drainedAfterRestartMs: number;
+  totalMs: number;
+  failedDeliveries: number;
+  fileStates: { ok: number; rejected: number; deleted: number; other: number };
+  rejections: { key: string; reason?: string }[];
+  articles: number;
+  expectedArticles: number;
+  allEntries: number;
+  pending: number;
+  duplicates: string[];
+  countMismatches: string[];
+  items: number;
+  differencesFromClean: number;
+  differingPaths: Record<string, number>;
+  countersOnlyDifferences: number;
+  firstDifferences: string[];
+}
+
+export interface StormResult
+  extends Omit<
+    FaultsResult,
+    | 'files'
+    | 'outage'
+    | 'drainedAfterRestartMs'
+    | 'totalMs'
+    | 'rejections'
+    | 'expectedArticles'
+    | 'allEntries'
+    | 'duplicates'
+  > {
+  events: number;
+  kinds: Record<string, number>;
+  deliveries: number;
+  stormMs: number;
+  cleanItems: number;
+  duplicates: number;
+}
+
+export interface ProbeResult {
+  queries: number;
+  partitionItems: number;
+  limit: number;
+  memory: { beforeMb: number; afterMb: number; kbPerQuery: number };
+  disk: { beforeMb: number; afterMb: number; kbPerQuery: number };
+}
+
+export interface AuditResult {
+  total: number;
+  bySeverity: Record<string, number>;
+  highOrCritical: { name: string; severity: string; title: string; via: string }[];
+}
+
+export interface RunReport {
+  startedAt: string;
+  command: string;
+  machine: { node: string; cpus: number; loadAverage: number[] };
+  steps: Step[];
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const find = <T>(r: RunReport, name: string) => r.steps.find((x) => x.name === name) as Step<T> | undefined;
+
+function loadLines(step: Step<LoadResult> | undefined): string[] {
+  if (!step?.result) return [`- **Load**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
+  const l = step.result;
+  const kinds = Object.entries(l.kinds)
+    .map(([k, v]) => `${k} ${fmt(v.sent)} (${v.expect}${v.unexpected ? `, ${v.unexpected} other` : ''})`)
+    .join('; ');
+  return [
+    `- **Load held** (${step.verdict}): ${l.connections} connections for ${l.durationS} s against the local stack (another process): ` +
+      `${fmt(l.requests)} requests (${fmt(l.requestsPerSecond)}/s, p50 ${l.latencyP50Ms} ms, p99 ${l.latencyP99Ms} ms), ` +
+      `**${fmt(l.status5xx)} 5xx, ${fmt(l.errors - l.timeouts)} connection errors, ${fmt(l.timeouts)} timeouts** (no answer within 10 s).`,
+    `  - Mix (status each must get): ${kinds}.`,
+    `  - Resident memory of the stack process (median): **first 10 s ${l.rssFirst10sMb} MB, last 10 s ${l.rssLast10sMb} MB** ` +
+      `(${l.rssLast10sMb >= l.rssFirst10sMb ? '+' : ''}${Math.round((l.rssLast10sMb / l.rssFirst10sMb - 1) * 100)} %); every second: ${l.rssMb.map(Math.round).join(', ')}.`,
+    ...step.notes.map((n) => `  - ${n}`),
+  ];
+}
+
+function faultLines(step: Step<FaultsResult> | undefined): string[] {
+  if (!step?.result)
+    return [
+      `- **DynamoDB outage during ingest**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`,
+    ];
+  const f = step.result;
+  return [
+    `- **DynamoDB outage during ingest** (${step.verdict}): ${fmt(f.files)} files; dynalite killed (SIGKILL) after ${fmt(f.outage.afterIngested)} were ingested, ` +
+      `down ${s(f.outage.downMs)}, restarted on the same port and data; drained ${s(f.drainedAfterRestartMs)} after the restart (${s(f.totalMs)} in all), ` +
+      `${fmt(f.failedDeliveries)} deliveries failed and were redelivered. ` +
+      `**Files: ${fmt(f.fileStates.ok)} ingested, ${fmt(f.fileStates.rejected)} rejected, lost: ${fmt(f.files - f.fileStates.ok - f.fileStates.rejected)}**; ` +
+      `${fmt(f.articles)} articles (clean ingest: ${fmt(f.expectedArticles)}), ${fmt(f.allEntries)} in the all-articles feed, ` +
+      `${f.duplicates.length} twice, ${f.pending} half-written, ${f.countMismatches.length} topic counts off; ` +
+      `table vs a clean ingest of the same events: ${fmt(f.differencesFromClean)} items differ in content` +
+      `${f.countersOnlyDifferences ? ` (${fmt(f.countersOnlyDifferences)} more differ only in write counters)` : ''}.`,
+    ...step.notes.map((n) => `  - ${n}`),
+  ];
+}
+
+function stormLines(step: Step<StormResult> | undefined): string[] {
+  if (!step?.result)
+    return [`- **Event storm**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
+  const t = step.result;
+  const kinds = Object.entries(t.kinds)
+    .map(([k, v]) => `${fmt(v)} ${k}`)
+    .join(', ');
+  return [
+    `- **Event storm** (${step.verdict}): ${fmt(t.events)} bucket events (${kinds}), each delivered 3 times in random order ` +
+      `(${fmt(t.deliveries)} deliveries, ${s(t.stormMs)}): ${fmt(t.items)} items vs ${fmt(t.cleanItems)} after a clean ingest, ` +
+      `**${fmt(t.differencesFromClean)} differ in content**` +
+      `${t.countersOnlyDifferences ? `, ${fmt(t.countersOnlyDifferences)} only in write counters (v, version, revision)` : ''}; ` +
+      `${t.pending} half-written, ${t.duplicates} duplicates, ${t.countMismatches.length} topic counts off.`,
+    ...step.notes.map((n) => `  - ${n}`),
+  ];
+}
+
+function hostileLines(step: Step<HostileResult> | undefined): string[] {
+  if (!step?.result)
+    return [`- **Hostile input**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
+  const h = step.result;
+  const b: BrowserResult = h.browser;
+  return [
+    `- **Hostile files** (${step.verdict}): the catalogue's ${h.catalogue.files} files through the local stack: ${h.catalogue.articles} articles, ` +
+      `${h.catalogue.rejected} rejected with a reason, ${h.catalogue.unexpected.length} otherwise; plus ${fmt(h.properties.inputs)} generated inputs ` +
+      `(fast-check) through the ingest core and every feed and page rendered after them: ${h.properties.threw} threw, ${h.properties.problems.length} feed or page problems. ` +
+      `Worst time for one file: ${h.catalogue.worstMs} ms (${h.catalogue.worstFile}).`,
+    `- **Hostile requests** (${step.verdict}): ${h.requests.sent} sent raw to the stack's HTTP port: ${h.requests.status5xx} 5xx, ` +
+      `${h.requests.unexpected.length} unexpected answers from our code, ${h.requests.transportUnexpected.length} from Node's HTTP layer` +
+      `${h.requests.transportUnexpected.length ? ` (${h.requests.transportUnexpected.join('; ')})` : ''}.`,
+    b.ran
+      ? `- **Pages in Chromium ${b.chromium}** (${step.verdict}): ${b.pages} pages (index, every topic, a merged pair), each as served and with CSP bypassed: ` +
+        `${b.failures.length} with a dialog, a run script, a \`__pwned\` request, a script element, an event handler or a script URL; ` +
+        `${b.checks.reduce((n, c) => n + c.cspViolations, 0)} CSP violations reported.`
+      : `- **Pages in Chromium**: not run: ${b.skipped}.`,
+    ...step.notes.map((n) => `  - ${n}`),
+  ];
+}
+
+function auditLines(step: Step<AuditResult> | undefined): string[] {
+  if (!step?.result)
+    return [`- **npm audit --omit=dev**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
+  const a = step.result;
+  const sev = Object.entries(a.bySeverity)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return [
+    `- **npm audit --omit=dev** (${step.verdict}): ${a.total} advisories${sev ? ` (${sev})` : ''}; high or critical: ${a.highOrCritical.length}` +
+      `${a.highOrCritical.length ? ` (${a.highOrCritical.map((v) => `${v.name}: ${v.title}`).join('; ')})` : ''}.`,
+    ...step.notes.map((n) => `  - ${n}`),
+  ];
+}
+
+function probeLines(step: Step<ProbeResult> | undefined): string[] {
+  if (!step?.result) return [];
+  const p = step.result;
+  return [
+    `- **Probe of the local DynamoDB** (diagnosis, no verdict): ${fmt(p.queries)} Queries of ${p.limit} items on a ${fmt(p.partitionItems)}-item partition: ` +
+      `resident memory ${p.disk.beforeMb} → ${p.disk.afterMb} MB on disk (as the local stack keeps it; ${p.disk.kbPerQuery} KB per query), ` +
+      `${p.memory.beforeMb} → ${p.memory.afterMb} MB in memory (${p.memory.kbPerQuery} KB per query).`,
+  ];
+}
+
+export function markdownBlock(r: RunReport): string {
+  const lines = [
+    BEGIN,
+    '',
+    `Latest run: ${r.startedAt}, \`${r.command}\` (Node ${r.machine.node}, ${r.machine.cpus} cores, load average ${r.machine.loadAverage.map((x) => x.toFixed(1)).join(' / ')} at the start).`,
+    '',
+    '| check | verdict | time |',
+    '| --- | --- | --- |',
+    ...r.steps.map((st) => `| ${st.name} | ${st.verdict} | ${s(st.ms)} |`),
+    '',
+    ...loadLines(find(r, 'load')),
+    ...faultLines(find(r, 'faults')),
+    ...stormLines(find(r, 'storm')),
+    ...hostileLines(find(r, 'hostile')),
+    ...auditLines(find(r, 'audit')),
+    ...probeLines(find(r, 'probe')),
+    '',
+    END,
+  ];
+  return lines.join('\n');
+}
+
+/** Replaces the block between the markers of RELIABILITY.md (appends one if there is none). */
+export function writeReport(r: RunReport): void {
+  const results = path.join(REPO_ROOT, 'reliability', 'results');
+  mkdirSync(results, { recursive: true });
+  writeFileSync(path.join(results, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
+  const file = path.join(REPO_ROOT, 'RELIABILITY.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Reliability\n\n';
+  const block = markdownBlock(r);
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  const next =
+    begin !== -1 && end > begin
+      ? `${text.slice(0, begin)}${block}${text.slice(end + END.length)}`
+      : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, next);
+}

@@ -1,0 +1,298 @@
+/**
+ * `npm run reliability`: load held, faults survived, hostile input refused, nothing lost. Runs each check
+ * (each scenario in processes of its own, apart from what measures it), prints a verdict per check, writes
+ * the figures into RELIABILITY.md and reliability/results/latest.json, and exits 1 when a check failed.
+ * A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
+ *
+ *   npm run reliability [-- --only load,faults,storm,hostile,audit,probe (not run by default)] [--duration 30] [--connections 100]
+ *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--no-write]
+ *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type HostileResult, runHostile } from './hostile-run.js';
+import { type LoadResult, runLoad } from './load.js';
+import { REPO_ROOT, startTsx } from './processes.js';
+import {
+  type AuditResult,
+  type FaultsResult,
+  type ProbeResult,
+  type RunReport,
+  type Step,
+  type StormResult,
+  writeReport,
+} from './report.js';
+import { isCounterPath } from './tables.js';
+
+const ALL_STEPS = ['load', 'faults', 'storm', 'hostile', 'audit', 'probe'] as const;
+type StepName = (typeof ALL_STEPS)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    duration: { type: 'string', default: '30' },
+    connections: { type: 'string', default: '100' },
+    files: { type: 'string', default: '2000' },
+    events: { type: 'string', default: '1000' },
+    corpus: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '1000' },
+    outage: { type: 'string', default: '10' },
+    kinds: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+/** The probe is a diagnosis of the local DynamoDB (see RELIABILITY.md), run only when asked for. */
+const DEFAULT_STEPS: StepName[] = ['load', 'faults', 'storm', 'hostile', 'audit'];
+const wanted = new Set((values.only?.split(',') ?? DEFAULT_STEPS) as StepName[]);
+for (const w of wanted)
+  if (!ALL_STEPS.includes(w)) throw new Error(`--only: unknown check "${w}" (${ALL_STEPS.join(', ')})`);
+
+/** Resident memory may grow this much from the first to the last 10 s of the load and still count as flat. */
+const FLAT_GROWTH = 0.1;
+
+/** A scenario run in its own process: the value it reports, once it has exited. */
+async function childResult<T>(
+  script: string,
+  key: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<T> {
+  const child = startTsx<T>(script, key, args, env);
+  const value = await child.first;
+  await child.exited;
+  return value;
+}
+
+type Runner<T> = (root: string) => Promise<{ verdict: Step['verdict']; notes: string[]; result?: T }>;
+
+const load: Runner<LoadResult> = async (root) => {
+  const stack = startTsx<{ pid: number; urls: { feeds: string }; files: number; loadMs: number }>(
+    'stack-process.ts',
+    'ready',
+    ['--root', root, '--corpus', values.corpus as string],
+  );
+  try {
+    const ready = await stack.first;
+    const result = await runLoad({
+      baseUrl: ready.urls.feeds,
+      pid: ready.pid,
+      connections: Number(values.connections),
+      durationS: Number(values.duration),
+      kinds: values.kinds?.split(','),
+    });
+    const notes = [
+      `The stack held ${ready.files} articles (uploaded and ingested in ${(ready.loadMs / 1000).toFixed(1)} s); every topic's feeds were requested once before the run (${result.primed} requests), as a warm cache would have them.`,
+    ];
+    const unexpected = Object.entries(result.kinds).filter(([, k]) => k.unexpected > 0);
+    for (const [kind, k] of unexpected)
+      notes.push(`${kind}: ${k.unexpected} of ${k.sent} did not get ${k.expect} (${JSON.stringify(k.got)}).`);
+    const growth = result.rssLast10sMb / result.rssFirst10sMb - 1;
+    const flat = growth <= FLAT_GROWTH;
+    if (!flat)
+      notes.push(
+        `Resident memory grew ${Math.round(growth * 100)} % (flat means at most ${FLAT_GROWTH * 100} %).`,
+      );
+    const ok =
+      result.status5xx === 0 &&
+      result.errors === 0 &&
+      result.timeouts === 0 &&
+      unexpected.length === 0 &&
+      flat;
+    return { verdict: ok ? 'pass' : 'FAIL', notes, result };
+  } finally {
+    await stack.stop();
+  }
+};
+
+const faults: Runner<FaultsResult> = async (root) => {
+  const f = await childResult<FaultsResult>('faults.ts', 'faults', [
+    ...['--root', root, '--files', values.files as string, '--outage', values.outage as string],
+  ]);
+  const notes: string[] = [];
+  const lost = f.files - f.fileStates.ok - f.fileStates.rejected;
+  if (f.fileStates.rejected > 0)
+    notes.push(
+      `Rejected (valid files, so for a transient cause): ${f.rejections.map((r) => `${r.key}: ${r.reason}`).join('; ')}.`,
+    );
+  if (lost > 0) notes.push(`${lost} files never ended ingested or rejected.`);
+  // Topic display names depend on which file is ingested first (the event storm's finding); any other
+  // difference from the clean ingest would be the outage's doing.
+  const contentPaths = Object.keys(f.differingPaths).filter((p) => p !== 'name' && !isCounterPath(p));
+  if (f.differencesFromClean > 0) {
+    const only = contentPaths.length === 0;
+    notes.push(
+      `${only ? 'The only content differences from the clean ingest are topic display names, which depend on ingest order (see the event storm)' : 'Differences from the clean ingest'}: ${f.firstDifferences.join(' · ')}`,
+    );
+  }
+  const once =
+    f.articles === f.expectedArticles &&
+    f.allEntries === f.expectedArticles &&
+    f.duplicates.length === 0 &&
+    f.pending === 0 &&
+    f.countMismatches.length === 0;
+  const ok = f.fileStates.ok === f.files && once && contentPaths.length === 0;
+  return { verdict: ok ? 'pass' : 'FAIL', notes, result: f };
+};
+
+const storm: Runner<StormResult> = async (root) => {
+  const t = await childResult<StormResult>('storm.ts', 'storm', [
+    '--root',
+    root,
+    '--events',
+    values.events as string,
+  ]);
+  const notes: string[] = [];
+  if (t.differencesFromClean > 0) {
+    const paths = Object.entries(t.differingPaths)
+      .map(([p, n]) => `${p} ${n}`)
+      .join(', ');
+    notes.push(`Differing paths (items): ${paths}.`, `First: ${t.firstDifferences.slice(0, 6).join(' · ')}`);
+  }
+  const ok =
+    t.differencesFromClean === 0 && t.pending === 0 && t.duplicates === 0 && t.countMismatches.length === 0;
+  return { verdict: ok ? 'pass' : 'FAIL', notes, result: t };
+};
+
+const hostile: Runner<HostileResult> = async (root) => {
+  const h = await runHostile(root, { runs: Number(values.runs) });
+  const notes: string[] = [];
+  if (h.catalogue.unexpected.length)
+    notes.push(`Catalogue files that did not end as expected: ${h.catalogue.unexpected.join('; ')}.`);
+  if (h.properties.threw)
+    notes.push(
+      `Generated inputs that made the ingest core throw (they would be retried forever): ${h.properties.throws.join(' ;; ')}`,
+    );
+  if (h.properties.problems.length) notes.push(`Feed or page problems: ${h.properties.problems.join('; ')}.`);
+  if (h.requests.unexpected.length) notes.push(`Unexpected answers: ${h.requests.unexpected.join('; ')}.`);
+  if (h.catalogue.outsideDataDir.length) {
+    notes.push(
+      `s3rver wrote objects outside its folder for keys with ".." segments: ${h.catalogue.outsideDataDir.join(', ')}.`,
+    );
+  }
+  if (h.browser.failures.length) {
+    notes.push(
+      `Pages where something ran or was present: ${h.browser.failures.map((c) => `${c.url} (${c.mode}): ${JSON.stringify(c)}`).join('; ')}.`,
+    );
+  }
+  const ok =
+    h.catalogue.unexpected.length === 0 &&
+    h.properties.threw === 0 &&
+    h.properties.problems.length === 0 &&
+    h.requests.unexpected.length === 0 &&
+    h.requests.status5xx === 0 &&
+    h.browser.failures.length === 0;
+  return { verdict: ok ? 'pass' : 'FAIL', notes, result: h };
+};
+
+const audit: Runner<AuditResult> = async () => {
+  const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('npm', ['audit', '--omit=dev', '--json'], { cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c;
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  let report: {
+    vulnerabilities?: Record<
+      string,
+      { name: string; severity: string; via: (string | { title?: string; source?: number })[] }
+    >;
+    metadata?: { vulnerabilities?: Record<string, number> };
+    error?: { summary?: string };
+    message?: string;
+  };
+  try {
+    report = JSON.parse(out.stdout);
+  } catch {
+    return {
+      verdict: 'not run',
+      notes: [`npm audit gave no report: ${out.stderr.trim().split('\n').pop() ?? `exit ${out.code}`}`],
+    };
+  }
+  if (report.error || report.message) {
+    // The message names the registry's address: keep it out of the report.
+    const why = (report.message || report.error?.summary || 'the audit failed').replace(
+      /\w+:\/\/\S+/g,
+      "the registry's audit endpoint",
+    );
+    return { verdict: 'not run', notes: [`npm audit could not get advisories here: ${why}.`] };
+  }
+  const bySeverity = report.metadata?.vulnerabilities ?? {};
+  const highOrCritical = Object.values(report.vulnerabilities ?? {})
+    .filter((v) => v.severity === 'high' || v.severity === 'critical')
+    .map((v) => ({
+      name: v.name,
+      severity: v.severity,
+      title: v.via.map((x) => (typeof x === 'string' ? `via ${x}` : (x.title ?? ''))).join(', '),
+      via: v.via.map((x) => (typeof x === 'string' ? x : String(x.source ?? ''))).join(', '),
+    }));
+  const total = Object.entries(bySeverity).reduce((n, [k, c]) => (k === 'total' ? n : n + c), 0);
+  return {
+    verdict: highOrCritical.length === 0 ? 'pass' : 'FAIL',
+    notes: highOrCritical.length
+      ? ['Each high or critical advisory must be fixed or explained in RELIABILITY.md.']
+      : [],
+    result: { total, bySeverity, highOrCritical },
+  };
+};
+
+const probe: Runner<ProbeResult> = async (root) => {
+  const p = await childResult<ProbeResult>(
+    'dynalite-probe.ts',
+    'probe',
+    ['--root', root, '--queries', '2000'],
+    {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim(),
+    },
+  );
+  return { verdict: 'not run', notes: ['A diagnosis, not a check.'], result: p };
+};
+
+const RUNNERS: Record<StepName, Runner<unknown>> = { load, faults, storm, hostile, audit, probe };
+
+const report: RunReport = {
+  startedAt: new Date().toISOString(),
+  command: `npm run reliability${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  machine: { node: process.versions.node, cpus: cpus().length, loadAverage: loadavg() },
+  steps: [],
+};
+
+for (const name of ALL_STEPS) {
+  if (!wanted.has(name)) continue;
+  const root = await mkdtemp(path.join(tmpdir(), `fb-reliability-${name}-`));
+  const started = Date.now();
+  process.stderr.write(`reliability: ${name}…\n`);
+  let step: Step;
+  try {
+    const { verdict, notes, result } = await RUNNERS[name](root);
+    step = { name, verdict, notes, result, ms: Date.now() - started };
+  } catch (e) {
+    step = {
+      name,
+      verdict: 'FAIL',
+      notes: [`The check itself failed: ${e instanceof Error ? e.stack : String(e)}`],
+      ms: Date.now() - started,
+    };
+  } finally {
+    await rm(root, { recursive: true, force: true }).catch(() => {});
+  }
+  report.steps.push(step);
+  process.stderr.write(
+    `reliability: ${name}: ${step.verdict} (${(step.ms / 1000).toFixed(1)} s)${step.notes.length ? `\n  ${step.notes.join('\n  ')}` : ''}\n`,
+  );
+}
+
+if (!values['no-write']) writeReport(report);
+const failedSteps = report.steps.filter((x) => x.verdict === 'FAIL').map((x) => x.name);
+process.stdout.write(
+  `reliability: ${report.steps.map((x) => `${x.name} ${x.verdict}`).join(', ')}${values['no-write'] ? '' : '; figures in RELIABILITY.md'}\n`,
+);
+process.exit(failedSteps.length > 0 ? 1 : 0);
