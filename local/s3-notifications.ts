@@ -106,6 +106,7 @@ interface S3rverEvent {
 
 interface S3rverStore {
   deleteObject(bucket: string, key: string): Promise<unknown>;
+  existsObject(bucket: string, key: string): Promise<boolean>;
   copyObject(...args: unknown[]): Promise<{ etag?: string } & Record<string, unknown>>;
 }
 
@@ -122,9 +123,14 @@ export function watchObjectChanges(server: S3rver, emit: (change: ObjectChange) 
   const copied = new Map<string, string>();
 
   store.deleteObject = async function (this: S3rverStore, bucket: string, key: string) {
-    const result = await originalDelete.call(this, bucket, key);
-    emit({ eventName: 'ObjectRemoved:Delete', bucket, key });
-    return result;
+    try {
+      return await originalDelete.call(this, bucket, key);
+    } finally {
+      // Even if the delete failed part-way (after the object itself was removed), S3 would have notified.
+      if (!(await this.existsObject(bucket, key).catch(() => true))) {
+        emit({ eventName: 'ObjectRemoved:Delete', bucket, key });
+      }
+    }
   };
   store.copyObject = async function (this: S3rverStore, ...args: unknown[]) {
     const result = await originalCopy.apply(this, args);

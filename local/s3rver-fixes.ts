@@ -2,13 +2,14 @@
  * Fixes for s3rver 3.7.1 where it falls short of S3 in ways the local stack depends on:
  * - ListObjectsV2 beyond one page fails (its continuation tokens use DES, which OpenSSL 3 no longer offers);
  * - an upload is acknowledged, and its event emitted, before the object file is completely written, and a
- *   process killed mid-write leaves truncated object or metadata files that make every later listing fail.
+ *   process killed mid-write leaves truncated object or metadata files that make every later listing fail;
+ * - a DeleteObjects of several keys in one folder fails for some of them (a race in its empty-folder cleanup).
  * Writes here go to a temporary file renamed into place, so an object is either all there or not at all;
  * `repairStore` clears what an older crash left behind.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -43,7 +44,9 @@ interface StoredObjectInput {
 }
 
 interface FilesystemStore {
+  getBucketPath(bucket: string): string;
   getResourcePath(bucket: string, key: string, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
   putObject(object: StoredObjectInput): Promise<{ size: number; md5: string }>;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
 }
@@ -54,6 +57,24 @@ export function fixS3rver(server: S3rver): void {
 }
 
 function makeWritesAtomic(store: FilesystemStore): void {
+  // s3rver removes empty folders after a delete with a check-then-remove that fails when the keys of one
+  // DeleteObjects request share a folder (they are deleted concurrently): some deletes then error out.
+  store.deleteObject = async (bucket, key) => {
+    for (const resource of ['object', 'object.md5', 'metadata.json']) {
+      await rm(store.getResourcePath(bucket, key, resource), { force: true });
+    }
+    const root = store.getBucketPath(bucket);
+    let dir = path.dirname(store.getResourcePath(bucket, key, 'object'));
+    while (dir.startsWith(root + path.sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or already gone): the folders above are not empty either
+      }
+      dir = path.dirname(dir);
+    }
+  };
+
   store.putMetadata = async (bucket, key, metadata, md5) => {
     const kept: Record<string, string> = {};
     for (const [name, value] of Object.entries(metadata)) {

@@ -5,6 +5,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +106,20 @@ describe('watchObjectChanges on s3rver', () => {
     const md5Hello = '5d41402abc4b2a76b9719d911017c592';
     expect(changes[0]).toMatchObject({ size: 5, eTag: md5Hello, bucket: 'b' });
     expect(changes[1]).toMatchObject({ eTag: md5Hello });
+  });
+
+  it('deletes every key of a DeleteObjects in one folder, with one event each', async () => {
+    const keys = Array.from({ length: 14 }, (_, i) => `examples/topic/k${i}.md`);
+    for (const key of keys) await s3.client.send(new PutObjectCommand({ Bucket: 'b', Key: key, Body: key }));
+    changes.length = 0;
+    const out = await s3.client.send(
+      new DeleteObjectsCommand({ Bucket: 'b', Delete: { Objects: keys.map((Key) => ({ Key })) } }),
+    );
+    expect(out.Errors ?? []).toEqual([]);
+    expect(changes.map((c) => `${c.eventName} ${c.key}`).sort()).toEqual(
+      keys.map((k) => `ObjectRemoved:Delete ${k}`).sort(),
+    );
+    const left = await s3.client.send(new ListObjectsV2Command({ Bucket: 'b', Prefix: 'examples/' }));
+    expect(left.Contents ?? []).toEqual([]);
   });
 });
