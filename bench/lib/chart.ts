@@ -1,11 +1,11 @@
-/** A small hand-written SVG line chart: feed latency (p50, p99) against the number of articles in the table. */
+/** A small hand-written SVG line chart: feed latency (p50, p90) against the number of articles in the table. */
 
 export interface LatencyPoint {
   /** Articles in the table. */
   articles: number;
   /** Milliseconds. */
   p50: number;
-  p99: number;
+  p90: number;
   /** The Query alone, when measured. */
   queryP50?: number;
 }
@@ -35,7 +35,7 @@ export function latencyChart(
   const xs = sorted.map((p) => Math.log10(p.articles));
   const xMin = Math.floor(Math.min(...xs));
   const xMax = Math.max(Math.ceil(Math.max(...xs)), xMin + 1);
-  const yMaxRaw = Math.max(...sorted.map((p) => p.p99), 0.001) * 1.15;
+  const yMaxRaw = Math.max(...sorted.map((p) => p.p90), 0.001) * 1.15;
   const step = niceStep(yMaxRaw, 5);
   const yMax = Math.ceil(yMaxRaw / step) * step;
   const pw = W - M.left - M.right;
@@ -72,7 +72,7 @@ export function latencyChart(
   );
   const series: { label: string; value: (p: LatencyPoint) => number; color: string; dash: string }[] = [
     { label: 'feed p50', value: (p) => p.p50, color: '#1f6feb', dash: '' },
-    { label: 'feed p99', value: (p) => p.p99, color: '#d1242f', dash: ' stroke-dasharray="6 4"' },
+    { label: 'feed p90', value: (p) => p.p90, color: '#d1242f', dash: ' stroke-dasharray="6 4"' },
   ];
   if (sorted.every((p) => p.queryP50 !== undefined)) {
     series.push({
