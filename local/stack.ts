@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
 import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
@@ -21,6 +21,7 @@ import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
 import { readIngestConfig } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
+import type { FileRecord } from '../shared/store/types.js';
 import { fmt, StatusConsole } from './console.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
@@ -182,7 +183,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const state = await StateFile.open(dataDir, freshDir);
-    // The table is known to match the bucket only after a clean stop of a run with the same parser.
+    // The table is known to match the bucket only after a clean stop of a run with the same parser (and even
+    // then a cheap check compares the two before the reconciliation is skipped).
     const mustReconcile =
       lock.recovered || !hadTable || state.state.cleanStop !== true || state.state.parser !== PARSER_VERSION;
     await state.update({ cleanStop: false });
@@ -339,7 +341,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ready = (async (): Promise<StartupReport> => {
       const report: StartupReport = { firstRun: state.fresh, examplesLoaded: 0, readyMs: 0 };
       const [reconciled, folder] = await Promise.all([
-        mustReconcile ? reconcile({ bucket, s3: s3.client, store, out, stopping }) : undefined,
+        (async () =>
+          mustReconcile || (await drifted(s3.client, bucket, store))
+            ? reconcile({ bucket, s3: s3.client, store, out, stopping })
+            : undefined)(),
         mirror?.start(),
       ]);
       report.reconciled = reconciled;
@@ -470,6 +475,37 @@ async function closeHttp(server: Server): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), 2000);
   await closed;
   clearTimeout(timer);
+}
+
+/**
+ * Whether the table disagrees with the bucket: an article object the table has not applied (or applied by an
+ * older parser), or a file the table holds that the bucket no longer has. One listing and one scan, without
+ * reading any object: cheap enough to run at every start, as a check behind the clean-stop flag.
+ */
+async function drifted(s3: S3Client, bucket: string, store: DynamoStore): Promise<boolean> {
+  const records = new Map<string, FileRecord>();
+  for await (const f of store.listFiles()) records.set(f.key, f);
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      if (!o.Key || !isArticleKey(o.Key)) continue;
+      seen.add(o.Key);
+      const r = records.get(o.Key);
+      if (
+        !r ||
+        r.status === 'deleted' ||
+        r.eTag !== o.ETag?.replace(/"/g, '') ||
+        r.parser !== PARSER_VERSION
+      ) {
+        return true;
+      }
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  for (const r of records.values()) if (r.status !== 'deleted' && !seen.has(r.key)) return true;
+  return false;
 }
 
 /** Stops applying events once the stack is stopping (reconciliation leaves the rest for the next start). */

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3 } from '../../local/servers.js';
 import { type LocalStack, type StartupReport, startLocalStack } from '../../local/stack.js';
@@ -278,5 +278,23 @@ describe('the local stack', () => {
       (t) => t?.length === 30,
     );
     expect(new Set(crash)).toEqual(new Set(Array.from({ length: 30 }, (_, i) => `Crash ${i}`)));
+  });
+
+  it('after a clean stop, still notices objects changed behind its back and catches up', async () => {
+    const ports = stack.ports;
+    await stack.close();
+    const bare = await startS3({ directory: path.join(dataDir, 's3'), buckets: [stack.bucket] });
+    await bare.client.send(new DeleteObjectCommand({ Bucket: stack.bucket, Key: 'crash/0.md' }));
+    await bare.close();
+
+    stack = await start(ports);
+    const again = await stack.ready;
+    expect(again.reconciled).toMatchObject({ removed: 1, failed: 0 });
+    const crash = await until(
+      'the removal',
+      () => titles('/topics/crash/feed.json'),
+      (t) => t?.length === 29,
+    );
+    expect(crash).not.toContain('Crash 0');
   });
 });
