@@ -35,7 +35,7 @@ export function latencyChart(
   const xs = sorted.map((p) => Math.log10(p.articles));
   const xMin = Math.floor(Math.min(...xs));
   const xMax = Math.max(Math.ceil(Math.max(...xs)), xMin + 1);
-  const yMaxRaw = Math.max(...sorted.map((p) => p.p90), 0.001) * 1.15;
+  const yMaxRaw = Math.max(...sorted.flatMap((p) => [p.p50, p.p90].filter(Number.isFinite)), 0.001) * 1.15;
   const step = niceStep(yMaxRaw, 5);
   const yMax = Math.ceil(yMaxRaw / step) * step;
   const pw = W - M.left - M.right;
