@@ -5,9 +5,10 @@
  * bucket no longer has are removed. With `force`, every object is applied again.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PARSER_VERSION } from '../../shared/article.js';
 import { isArticleKey } from '../../shared/article-files.js';
 import type { Log } from '../../shared/logger.js';
-import type { FileIndex, IngestStore, TopicRecount } from '../../shared/store/types.js';
+import type { FileIndex, FileRecord, IngestStore, TopicRecount } from '../../shared/store/types.js';
 import type { Ingester, ObjectEvent, Outcome } from './ingester.js';
 import { unquote } from './objects.js';
 
@@ -63,11 +64,25 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
   const { bucket, s3, store, ingester, log, concurrency = 8, force = false, onProgress } = options;
   const objects = await listArticleObjects(s3, bucket);
   const inBucket = new Set(objects.map((o) => o.key));
-  const known = new Map<string, { status: string; eTag?: string }>();
+  const known = new Map<string, FileRecord>();
   for await (const f of store.listFiles()) known.set(f.key, f);
 
   const now = new Date().toISOString();
-  const work: ObjectEvent[] = [...objects];
+  // An object whose ETag this parser already applied needs no request at all: the scan has said so.
+  const current = (o: ObjectEvent) => {
+    const f = known.get(o.key);
+    return (
+      !force &&
+      o.kind === 'created' &&
+      f !== undefined &&
+      f.status !== 'deleted' &&
+      f.eTag !== undefined &&
+      f.eTag === o.eTag &&
+      f.parser === PARSER_VERSION
+    );
+  };
+  const work: ObjectEvent[] = objects.filter((o) => !current(o));
+  const skipped = objects.length - work.length;
   for (const [key, f] of known) {
     if (f.status !== 'deleted' && !inBucket.has(key))
       work.push({ kind: 'removed', bucket, key, eventTime: now });
@@ -76,7 +91,7 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
   const result: ReconcileResult = {
     listed: objects.length,
     ingested: 0,
-    unchanged: 0,
+    unchanged: skipped,
     removed: 0,
     rejected: 0,
     failed: 0,
