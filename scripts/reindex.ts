@@ -21,7 +21,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
-import { type ReconcileResult, reconcileBucket } from '../functions/ingest/reconcile.js';
+import { type ReconcileResult, reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
 import { readIngestConfig } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore } from '../shared/store/dynamodb.js';
@@ -287,6 +287,9 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
     });
     progress.update(last, true);
     progress.break();
+    // Counters are kept by increments; a crash between an entry write and its increment leaves one off.
+    const recounted = await recountTopics(store, log);
+    if (recounted.length > 0) out.write(`topic counts corrected: ${recounted.join(', ')}\n`);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     out.write(
       `done in ${seconds} s: ${result.listed} article files listed; ${result.ingested} ingested, ` +
