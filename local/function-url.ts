@@ -24,15 +24,45 @@ const isTextType = (contentType: string | undefined) =>
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
-/** `05/Aug/2022:08:14:39 +0000`, the requestContext.time format. */
-const clfTime = (d: Date) =>
-  `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(
-    d.getUTCMinutes(),
-  )}:${pad(d.getUTCSeconds())} +0000`;
+/** `05/Aug/2022:08:14:39 +0000`, the requestContext.time format (made once per second). */
+let lastSecond = -1;
+let lastClf = '';
+const clfTime = (d: Date) => {
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastClf = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(
+      d.getUTCMinutes(),
+    )}:${pad(d.getUTCSeconds())} +0000`;
+  }
+  return lastClf;
+};
+
+/**
+ * Decoded base64 bodies by their string: the feeds function answers a warm feed with the very same string
+ * each time, so decoding it once per distinct body is enough (Map lookups of one string object are cheap).
+ */
+const decoded = new Map<string, Buffer>();
+const DECODED_MAX = 64;
+function fromBase64(body: string): Buffer {
+  let buffer = decoded.get(body);
+  if (buffer === undefined) {
+    buffer = Buffer.from(body, 'base64');
+    if (decoded.size >= DECODED_MAX) decoded.clear();
+    decoded.set(body, buffer);
+  }
+  return buffer;
+}
 
 export class RequestTooLargeError extends Error {}
 
+const EMPTY = Buffer.alloc(0);
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
+  // Most requests (GET, HEAD) announce no body: skip the stream's async iteration for them.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
+    return EMPTY;
+  if (req.headers['content-length'] === '0') return EMPTY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -129,8 +159,10 @@ export function writeResult(
           body: typeof result === 'string' ? result : JSON.stringify(result),
         };
   const body = structured.body
-    ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
-    : Buffer.alloc(0);
+    ? structured.isBase64Encoded
+      ? fromBase64(structured.body)
+      : Buffer.from(structured.body, 'utf8')
+    : EMPTY;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(structured.headers ?? {}))
     headers[name.toLowerCase()] = String(value);
