@@ -13,9 +13,13 @@ export interface LoadOptions {
   pid: number;
   connections: number;
   durationS: number;
+  /** Seconds of the same load before the measured run (not sampled). */
+  warmupS: number;
   seed?: number;
   /** Only these kinds of request (all when absent), to find which one a problem comes with. */
   kinds?: string[];
+  /** The stack's JS heap in use right after a full garbage collection (MB), when it can tell. */
+  heapAfterGc?: () => Promise<number | undefined>;
 }
 
 interface Planned {
@@ -44,6 +48,17 @@ export interface LoadResult {
   rssLast10sMb: number;
   /** The URLs primed before the run (every topic feed once: the render cache warm, ETags known). */
   primed: number;
+  /** JS heap in use after a full GC, before and after the measured run (MB), when the stack exposes GC. */
+  heapAfterGcMb?: [number, number];
+  /** The warm-up run: its length, requests, failures, and the resident memory before and after it. */
+  warmup: {
+    seconds: number;
+    requests: number;
+    status5xx: number;
+    errors: number;
+    unexpected: number;
+    rssMb: number[];
+  };
 }
 
 interface TopicListing {
@@ -180,20 +195,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     return (plan[0] as [number, () => Planned])[1]();
   };
 
-  const kinds: LoadResult['kinds'] = {};
-  const samples: number[] = [];
-  const sample = () => {
-    const mb = rssMb(options.pid);
-    if (mb !== undefined) samples.push(mb);
-  };
-  sample();
-  const sampler = setInterval(sample, 1000);
-  let result: Awaited<ReturnType<typeof autocannon>>;
-  try {
-    result = await autocannon({
+  /** One autocannon run of the mix; every response's status is tallied by kind. */
+  const fire = (durationS: number, kinds: LoadResult['kinds']) =>
+    autocannon({
       url: base,
       connections: options.connections,
-      duration: options.durationS,
+      duration: durationS,
       timeout: 10,
       requests: [
         {
@@ -213,9 +220,29 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         },
       ],
     });
+
+  // Warm-up at the same load (the process reaches its working size), then the measured run.
+  const warmupKinds: LoadResult['kinds'] = {};
+  const warmupRss = [rssMb(options.pid) ?? Number.NaN];
+  const warm = options.warmupS > 0 ? await fire(options.warmupS, warmupKinds) : undefined;
+  warmupRss.push(rssMb(options.pid) ?? Number.NaN);
+
+  const heapBefore = await options.heapAfterGc?.();
+  const kinds: LoadResult['kinds'] = {};
+  const samples: number[] = [];
+  const sample = () => {
+    const mb = rssMb(options.pid);
+    if (mb !== undefined) samples.push(mb);
+  };
+  sample();
+  const sampler = setInterval(sample, 1000);
+  let result: Awaited<ReturnType<typeof autocannon>>;
+  try {
+    result = await fire(options.durationS, kinds);
   } finally {
     clearInterval(sampler);
   }
+  const heapAfter = await options.heapAfterGc?.();
   // One sample a second from the start: the first ten, and the last ten of the run.
   const run = samples.slice(0, options.durationS + 1);
   const statuses = Object.fromEntries(
@@ -237,5 +264,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     rssFirst10sMb: Math.round(median(run.slice(0, 10)) * 10) / 10,
     rssLast10sMb: Math.round(median(run.slice(-10)) * 10) / 10,
     primed: primePaths.length,
+    heapAfterGcMb: heapBefore !== undefined && heapAfter !== undefined ? [heapBefore, heapAfter] : undefined,
+    warmup: {
+      seconds: options.warmupS,
+      requests: warm?.requests.total ?? 0,
+      status5xx: warm?.['5xx'] ?? 0,
+      errors: warm?.errors ?? 0,
+      unexpected: Object.values(warmupKinds).reduce((n, k) => n + k.unexpected, 0),
+      rssMb: warmupRss.map((x) => Math.round(x * 10) / 10),
+    },
   };
 }

@@ -36,6 +36,8 @@ export interface Child<T> {
   first: Promise<T>;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
+  /** The value of the next JSON line the child prints with this key. */
+  next<V>(key: string): Promise<V>;
   /** Closes the child's stdin (our children stop on that) and waits for it to end; kills it after `ms`. */
   stop(ms?: number): Promise<number | null>;
 }
@@ -56,7 +58,9 @@ export function startTsx<T>(
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waiting = new Map<string, ((v: unknown) => void)[]>();
   const first = new Promise<T>((resolve, reject) => {
+    waiting.set(key, [resolve as (v: unknown) => void]);
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
@@ -69,9 +73,12 @@ export function startTsx<T>(
         } catch {
           parsed = undefined;
         }
-        if (parsed && typeof parsed === 'object' && key in parsed)
-          resolve((parsed as Record<string, T>)[key] as T);
-        else process.stderr.write(`[${path.basename(script, '.ts')}] ${line}\n`);
+        const k = parsed && typeof parsed === 'object' ? Object.keys(parsed)[0] : undefined;
+        const listeners = k === undefined ? undefined : waiting.get(k);
+        if (k !== undefined && listeners?.length) {
+          waiting.set(k, []);
+          for (const l of listeners) l((parsed as Record<string, unknown>)[k]);
+        } else process.stderr.write(`[${path.basename(script, '.ts')}] ${line}\n`);
       }
     });
     void exited.then((code) => reject(new Error(`${script} exited (${code}) before reporting`)));
@@ -81,6 +88,11 @@ export function startTsx<T>(
     process: child,
     first,
     exited,
+    next<V>(k: string) {
+      return new Promise<V>((resolve) =>
+        waiting.set(k, [...(waiting.get(k) ?? []), resolve as (v: unknown) => void]),
+      );
+    },
     async stop(ms = 15_000) {
       child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), ms);

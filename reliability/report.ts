@@ -96,12 +96,15 @@ function loadLines(step: Step<LoadResult> | undefined): string[] {
     .map(([k, v]) => `${k} ${fmt(v.sent)} (${v.expect}${v.unexpected ? `, ${v.unexpected} other` : ''})`)
     .join('; ');
   return [
-    `- **Load held** (${step.verdict}): ${l.connections} connections for ${l.durationS} s against the local stack (another process): ` +
+    `- **Load held** (${step.verdict}): ${l.connections} connections for ${l.durationS} s (after ${l.warmup.seconds} s of warm-up) against the local stack (another process): ` +
       `${fmt(l.requests)} requests (${fmt(l.requestsPerSecond)}/s, p50 ${l.latencyP50Ms} ms, p99 ${l.latencyP99Ms} ms), ` +
       `**${fmt(l.status5xx)} 5xx, ${fmt(l.errors - l.timeouts)} connection errors, ${fmt(l.timeouts)} timeouts** (no answer within 10 s).`,
     `  - Mix (status each must get): ${kinds}.`,
     `  - Resident memory of the stack process (median): **first 10 s ${l.rssFirst10sMb} MB, last 10 s ${l.rssLast10sMb} MB** ` +
-      `(${l.rssLast10sMb >= l.rssFirst10sMb ? '+' : ''}${Math.round((l.rssLast10sMb / l.rssFirst10sMb - 1) * 100)} %); every second: ${l.rssMb.map(Math.round).join(', ')}.`,
+      `(${l.rssLast10sMb >= l.rssFirst10sMb ? '+' : ''}${Math.round((l.rssLast10sMb / l.rssFirst10sMb - 1) * 100)} %); every second: ${l.rssMb.map(Math.round).join(', ')}.` +
+      (l.heapAfterGcMb
+        ? ` JS heap in use after a full GC: ${l.heapAfterGcMb[0]} MB before, ${l.heapAfterGcMb[1]} MB after.`
+        : ''),
     ...step.notes.map((n) => `  - ${n}`),
   ];
 }

@@ -80,14 +80,20 @@ const ready = {
 };
 process.stdout.write(`${JSON.stringify({ ready })}\n`);
 
-// SIGUSR2: collect garbage (when --expose-gc) and print the memory figures on stderr, for leak hunting.
+// SIGUSR2: collect garbage (when started with --expose-gc) and print `{"memory":{…}}` in MB, for leak hunting.
 process.on('SIGUSR2', () => {
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const m = process.memoryUsage();
-  const mb = (n: number) => Math.round(n / 1048576);
-  process.stderr.write(
-    `memory: rss ${mb(m.rss)} MB, heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB, array buffers ${mb(m.arrayBuffers)} MB\n`,
-  );
+  const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
+  const memory = {
+    gc: gc !== undefined,
+    rss: mb(m.rss),
+    heapUsed: mb(m.heapUsed),
+    heapTotal: mb(m.heapTotal),
+    external: mb(m.external),
+  };
+  process.stdout.write(`${JSON.stringify({ memory })}\n`);
 });
 
 /** Every file under a folder, as absolute paths. */
