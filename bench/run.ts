@@ -6,7 +6,7 @@
  *   npm run bench                      all rows
  *   npm run bench -- --only 1,3        some rows (their results replace those rows in latest.json)
  *   npm run bench -- --runs 5          runs per figure (default 3)
- *   npm run bench -- --quick           small corpora and short runs, to try the harness (not for quoting)
+ *   npm run bench -- --quick           small corpora and short runs, to try the harness (writes no results)
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
 
   // A partial run replaces its rows in the previous results and keeps the others (each row's ratios come
   // from one run, so rows from different runs can stand side by side).
-  const previous = only ? readPrevious() : undefined;
+  const previous = only && !values.quick ? readPrevious() : undefined;
   const merged = [
     ...(previous?.rows ?? []).filter((r) => !reports.some((n) => n.row === r.row)),
     ...reports,
@@ -150,16 +150,19 @@ async function main(): Promise<void> {
     rows: merged,
   };
   const table = markdownTable(merged);
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(RESULTS, 'latest.md'), `${table}\n`);
-  const points = merged.find((r) => r.row === 5)?.data?.points as LatencyPoint[] | undefined;
-  if (points && points.length > 0) writeFileSync(join(RESULTS, 'feed-latency.svg'), latencyChart(points));
+  // A quick run checks the harness; its figures are not results, so they do not replace the last real ones.
+  if (!values.quick) {
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(RESULTS, 'latest.md'), `${table}\n`);
+    const points = merged.find((r) => r.row === 5)?.data?.points as LatencyPoint[] | undefined;
+    if (points && points.length > 0) writeFileSync(join(RESULTS, 'feed-latency.svg'), latencyChart(points));
+  }
 
   console.log(`\n${table}\n`);
   console.log(
     `${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}; ` +
-      `this run ${((now() - started) / 1000).toFixed(0)} s; results in bench/results/`,
+      `this run ${((now() - started) / 1000).toFixed(0)} s; ${values.quick ? 'a quick run: nothing written' : 'results in bench/results/'}`,
   );
   if (reports.some((r) => r.figures.some((f) => f.verdict === 'ERROR'))) process.exitCode = 1;
 }
