@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Fixture } from '../servers/plain.js';
 import { type Child, freePort, startChild, which } from './procs.js';
 
-export const NGINX_HINT = 'nginx is not installed (Debian: apt-get install nginx); its baseline is skipped';
+export const NGINX_HINT =
+  'nginx is not installed (Debian: apt-get install nginx-light); its baseline is skipped';
 
 export async function findNginx(): Promise<string | undefined> {
   return process.env.BENCH_NO_NGINX ? undefined : which('nginx');
