@@ -1,5 +1,5 @@
 /** One file's bytes to a normalized Article: decode, split front matter, validate and normalize. */
-import { decodeText, parseFrontMatter } from './parse.js';
+import { parseFrontMatter } from './parse.js';
 import { type Normalized, normalizeArticle } from './schema.js';
 
 /**
@@ -9,7 +9,6 @@ import { type Normalized, normalizeArticle } from './schema.js';
 export const PARSER_VERSION = 1;
 
 export function parseArticle(content: Uint8Array | string): Normalized {
-  const text = decodeText(typeof content === 'string' ? Buffer.from(content) : content);
-  const { data, body } = parseFrontMatter(text);
+  const { data, body } = parseFrontMatter(typeof content === 'string' ? Buffer.from(content) : content);
   return normalizeArticle(data, body);
 }

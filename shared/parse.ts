@@ -3,6 +3,7 @@
  * timestamps stay strings (no Date objects), with limits against alias bombs and deep nesting. An options
  * object is always passed: without one gray-matter caches every input forever (see NOTES).
  */
+import { isUtf8 } from 'node:buffer';
 import matter from 'gray-matter';
 import { load } from 'js-yaml';
 import { InvalidArticleError } from './errors.js';
@@ -16,24 +17,27 @@ export interface RawArticle {
   body: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const DASH = 0x2d;
 
-/** Decodes UTF-8 (dropping a BOM); refuses empty, binary and non-UTF-8 content with a reason. */
-export function decodeText(bytes: Uint8Array): string {
+/** Whether the bytes start (after an optional BOM) with a line "---" (trailing blanks allowed). */
+function opensFrontMatter(bytes: Uint8Array): boolean {
+  let i = bytes[0] === UTF8_BOM[0] && bytes[1] === UTF8_BOM[1] && bytes[2] === UTF8_BOM[2] ? 3 : 0;
+  if (bytes[i] !== DASH || bytes[i + 1] !== DASH || bytes[i + 2] !== DASH) return false;
+  i += 3;
+  while (bytes[i] === 0x20 || bytes[i] === 0x09) i++;
+  return bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] === 0x0a);
+}
+
+/** Refuses empty, binary and non-UTF-8 content with a reason (a native check: nothing is decoded). */
+export function checkText(bytes: Uint8Array): void {
   if (bytes.length === 0) throw new InvalidArticleError('the file is empty');
   if (bytes.includes(0)) {
     throw new InvalidArticleError(
       'the file contains NUL bytes: it looks binary, not a text file with front matter',
     );
   }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new InvalidArticleError('the file is not valid UTF-8 text: save it as UTF-8');
-  }
-  if (text.trim() === '') throw new InvalidArticleError('the file is empty');
-  return text;
+  if (!isUtf8(bytes)) throw new InvalidArticleError('the file is not valid UTF-8 text: save it as UTF-8');
 }
 
 function parseYaml(source: string): Record<string, unknown> {
@@ -61,17 +65,27 @@ function parseYaml(source: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Splits a file into front matter and body. */
-export function parseFrontMatter(text: string): RawArticle {
-  const normalized = text.replace(/\r\n?/g, '\n');
-  if (!/^---[ \t]*\n/.test(normalized)) {
+/**
+ * Splits a file's bytes into front matter and body. The bytes go to gray-matter as they are: it decodes them
+ * (dropping a BOM) and keeps them as `orig` without copying; CRLF line endings are fine for it and js-yaml.
+ */
+export function parseFrontMatter(bytes: Uint8Array): RawArticle {
+  checkText(bytes);
+  if (!opensFrontMatter(bytes)) {
+    if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').trim() === '') {
+      throw new InvalidArticleError('the file is empty');
+    }
     throw new InvalidArticleError(
       'the file has no front matter: it must start with a line "---", then YAML fields, then "---"',
     );
   }
   let parsed: { data: unknown; content: string };
   try {
-    parsed = matter(normalized, { language: 'yaml', engines: { yaml: parseYaml } }) as typeof parsed;
+    const file = { content: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    parsed = matter(file as unknown as string, {
+      language: 'yaml',
+      engines: { yaml: parseYaml },
+    }) as typeof parsed;
   } catch (e) {
     if (e instanceof InvalidArticleError) throw e;
     throw new InvalidArticleError(
