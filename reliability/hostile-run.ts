@@ -12,7 +12,7 @@ import { frontMatter, hostileCatalogue, validFields } from './hostile/catalogue.
 import { HostileWorld, responseProblems } from './hostile/harness.js';
 import { rawRequest } from './hostile/raw-http.js';
 import { hostileRequests } from './hostile/requests.js';
-import { startTsx } from './processes.js';
+import { REPO_ROOT, startTsx } from './processes.js';
 
 export interface HostileResult {
   catalogue: {
@@ -27,7 +27,12 @@ export interface HostileResult {
     worstMs: number;
     worstFile: string;
   };
-  properties: { inputs: number; problems: string[]; threw: number; throws: string[] };
+  properties: {
+    inputs: number;
+    problems: string[];
+    threw: number;
+    throws: { cause: string; input: string }[];
+  };
   requests: {
     sent: number;
     unexpected: string[];
@@ -59,7 +64,8 @@ export async function inMemory(
   }
   let inputs = 0;
   let threw = 0;
-  const throws: string[] = [];
+  /** Each distinct cause of a throw, with the first input that showed it. */
+  const throws = new Map<string, string>();
   const problems: string[] = [];
   const check = async (w: HostileWorld, body: Uint8Array) => {
     inputs++;
@@ -69,10 +75,12 @@ export async function inMemory(
     if (ms > worstMs) [worstMs, worstFile] = [ms, `generated input ${inputs}`];
     if (r.outcome === 'threw') {
       threw++;
-      if (throws.length < 5)
-        throws.push(
-          `${(r.reason ?? '').split('\n').slice(0, 4).join(' | ')} <- ${JSON.stringify(Buffer.from(body).toString('utf8').slice(0, 300))}`,
-        );
+      // Grouped by error and the first frame of ours (repository-relative): one line per distinct cause.
+      const lines = (r.reason ?? '').split('\n');
+      const frame = lines.find((l) => l.includes(REPO_ROOT) && !l.includes('node_modules')) ?? '';
+      const where = frame.replace(/^\s*at\s*/, '').replace(`${REPO_ROOT}/`, '');
+      const cause = `${lines[0]} (at ${where})`;
+      throws.set(cause, throws.get(cause) ?? Buffer.from(body).toString('utf8').slice(0, 400));
     }
   };
   const bytesWorld = new HostileWorld();
@@ -95,7 +103,12 @@ export async function inMemory(
     { seed: 3, numRuns: Math.ceil(runs / 5) },
   );
   return {
-    properties: { inputs, problems: problems.slice(0, 20), threw, throws },
+    properties: {
+      inputs,
+      problems: problems.slice(0, 20),
+      threw,
+      throws: [...throws].map(([cause, input]) => ({ cause, input })),
+    },
     worstMs: Math.round(worstMs),
     worstFile,
   };

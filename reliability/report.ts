@@ -122,7 +122,7 @@ function faultLines(step: Step<FaultsResult> | undefined): string[] {
       `**Files: ${fmt(f.fileStates.ok)} ingested, ${fmt(f.fileStates.rejected)} rejected, lost: ${fmt(f.files - f.fileStates.ok - f.fileStates.rejected)}**; ` +
       `${fmt(f.articles)} articles (clean ingest: ${fmt(f.expectedArticles)}), ${fmt(f.allEntries)} in the all-articles feed, ` +
       `${f.duplicates.length} twice, ${f.pending} half-written, ${f.countMismatches.length} topic counts off; ` +
-      `table vs a clean ingest of the same events: ${fmt(f.differencesFromClean)} items differ in content` +
+      `table vs a clean ingest of the same events: ${fmt(f.differencesFromClean)} ${f.differencesFromClean === 1 ? 'item differs' : 'items differ'} in content` +
       `${f.countersOnlyDifferences ? ` (${fmt(f.countersOnlyDifferences)} more differ only in write counters)` : ''}.`,
     ...step.notes.map((n) => `  - ${n}`),
   ];
@@ -150,16 +150,20 @@ function hostileLines(step: Step<HostileResult> | undefined): string[] {
     return [`- **Hostile input**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
   const h = step.result;
   const b: BrowserResult = h.browser;
+  const files =
+    h.catalogue.unexpected.length === 0 && h.properties.threw === 0 && h.properties.problems.length === 0;
+  const requests = h.requests.status5xx === 0 && h.requests.unexpected.length === 0;
+  const pages = !b.ran ? 'not run' : b.failures.length === 0 ? 'pass' : 'FAIL';
   return [
-    `- **Hostile files** (${step.verdict}): the catalogue's ${h.catalogue.files} files through the local stack: ${h.catalogue.articles} articles, ` +
+    `- **Hostile files** (${files ? 'pass' : 'FAIL'}): the catalogue's ${h.catalogue.files} files through the local stack: ${h.catalogue.articles} articles, ` +
       `${h.catalogue.rejected} rejected with a reason, ${h.catalogue.unexpected.length} otherwise; plus ${fmt(h.properties.inputs)} generated inputs ` +
       `(fast-check) through the ingest core and every feed and page rendered after them: ${h.properties.threw} threw, ${h.properties.problems.length} feed or page problems. ` +
       `Worst time for one file: ${h.catalogue.worstMs} ms (${h.catalogue.worstFile}).`,
-    `- **Hostile requests** (${step.verdict}): ${h.requests.sent} sent raw to the stack's HTTP port: ${h.requests.status5xx} 5xx, ` +
+    `- **Hostile requests** (${requests ? 'pass' : 'FAIL'}): ${h.requests.sent} sent raw to the stack's HTTP port: ${h.requests.status5xx} 5xx, ` +
       `${h.requests.unexpected.length} unexpected answers from our code, ${h.requests.transportUnexpected.length} from Node's HTTP layer` +
       `${h.requests.transportUnexpected.length ? ` (${h.requests.transportUnexpected.join('; ')})` : ''}.`,
     b.ran
-      ? `- **Pages in Chromium ${b.chromium}** (${step.verdict}): ${b.pages} pages (index, every topic, a merged pair), each as served and with CSP bypassed: ` +
+      ? `- **Pages in Chromium ${b.chromium}** (${pages}): ${b.pages} pages (index, every topic, a merged pair), each as served and with CSP bypassed: ` +
         `${b.failures.length} with a dialog, a run script, a \`__pwned\` request, a script element, an event handler or a script URL; ` +
         `${b.checks.reduce((n, c) => n + c.cspViolations, 0)} CSP violations reported.`
       : `- **Pages in Chromium**: not run: ${b.skipped}.`,

@@ -68,7 +68,10 @@ async function childResult<T>(
   return value;
 }
 
-type Runner<T> = (root: string) => Promise<{ verdict: Step['verdict']; notes: string[]; result?: T }>;
+/** A check: its verdict, notes for the report, lines for the terminal only, and its figures. */
+type Runner<T> = (
+  root: string,
+) => Promise<{ verdict: Step['verdict']; notes: string[]; summary?: string[]; result?: T }>;
 
 const load: Runner<LoadResult> = async (root) => {
   const stack = startTsx<{ pid: number; urls: { feeds: string }; files: number; loadMs: number }>(
@@ -101,14 +104,9 @@ const load: Runner<LoadResult> = async (root) => {
     const unexpected = Object.entries(result.kinds).filter(([, k]) => k.unexpected > 0);
     for (const [kind, k] of unexpected)
       notes.push(`${kind}: ${k.unexpected} of ${k.sent} did not get ${k.expect} (${JSON.stringify(k.got)}).`);
-    notes.push(
-      `${result.requests} requests, ${result.status5xx} 5xx, ${result.errors - result.timeouts} connection errors, ${result.timeouts} timeouts; resident memory ${result.rssFirst10sMb} MB (first 10 s) -> ${result.rssLast10sMb} MB (last 10 s).`,
-    );
-    if (result.heapAfterGcMb) {
-      notes.push(
-        `JS heap in use after a full GC: ${result.heapAfterGcMb[0]} MB before the measured run, ${result.heapAfterGcMb[1]} MB after it.`,
-      );
-    }
+    const summary = [
+      `${result.requests} requests, ${result.status5xx} 5xx, ${result.errors - result.timeouts} connection errors, ${result.timeouts} timeouts; resident memory ${result.rssFirst10sMb} MB (first 10 s) -> ${result.rssLast10sMb} MB (last 10 s); JS heap after a full GC ${result.heapAfterGcMb?.join(' -> ') ?? '(unknown)'} MB.`,
+    ];
     const growth = result.rssLast10sMb / result.rssFirst10sMb - 1;
     const flat = growth <= FLAT_GROWTH;
     if (!flat)
@@ -130,7 +128,7 @@ const load: Runner<LoadResult> = async (root) => {
       result.timeouts === 0 &&
       unexpected.length === 0 &&
       flat;
-    return { verdict: ok ? 'pass' : 'FAIL', notes, result };
+    return { verdict: ok ? 'pass' : 'FAIL', notes, summary, result };
   } finally {
     await stack.stop();
   }
@@ -192,13 +190,13 @@ const hostile: Runner<HostileResult> = async (root) => {
     notes.push(`Catalogue files that did not end as expected: ${h.catalogue.unexpected.join('; ')}.`);
   if (h.properties.threw)
     notes.push(
-      `Generated inputs that made the ingest core throw (they would be retried forever): ${h.properties.throws.join(' ;; ')}`,
+      `${h.properties.threw} generated inputs made the ingest core throw instead of rejecting the file (the handler would retry them forever); causes: ${h.properties.throws.map((t) => t.cause).join('; ')}. The inputs are in reliability/results/latest.json.`,
     );
   if (h.properties.problems.length) notes.push(`Feed or page problems: ${h.properties.problems.join('; ')}.`);
   if (h.requests.unexpected.length) notes.push(`Unexpected answers: ${h.requests.unexpected.join('; ')}.`);
   if (h.catalogue.outsideDataDir.length) {
     notes.push(
-      `s3rver wrote objects outside its folder for keys with ".." segments: ${h.catalogue.outsideDataDir.join(', ')}.`,
+      `s3rver wrote objects outside the stack's data directory for a key with ".." segments (paths relative to the data directory): ${h.catalogue.outsideDataDir.join(', ')}.`,
     );
   }
   if (h.browser.failures.length) {
@@ -301,8 +299,9 @@ for (const name of ALL_STEPS) {
   process.stderr.write(`reliability: ${name}…\n`);
   let step: Step;
   try {
-    const { verdict, notes, result } = await RUNNERS[name](root);
+    const { verdict, notes, summary, result } = await RUNNERS[name](root);
     step = { name, verdict, notes, result, ms: Date.now() - started };
+    for (const line of summary ?? []) process.stderr.write(`  ${line}\n`);
   } catch (e) {
     step = {
       name,

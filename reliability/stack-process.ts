@@ -64,7 +64,9 @@ if (values.hostile) {
       : 'missing';
   }
 }
-const outside = (await listFiles(values.root)).filter((f) => !f.startsWith(`${dataDir}${path.sep}`));
+const outside = (await listFiles(values.root))
+  .filter((f) => !f.startsWith(`${dataDir}${path.sep}`))
+  .map((f) => path.relative(dataDir, f));
 
 const ready = {
   pid: process.pid,
