@@ -29,15 +29,34 @@ export interface Normalized {
   warnings: string[];
 }
 
+/** A value as a person would read it in a message, whatever it is (String() throws for some mappings). */
+export function show(value: unknown, max: number): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean' || value === null) text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? typeof value;
+    } catch {
+      text = Array.isArray(value) ? 'a list' : 'a mapping';
+    }
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 // ---- field rules ----
 
-const scalarText = z.pipe(
-  z.union([z.string(), z.number(), z.boolean()]),
-  z.transform((v) => String(v)),
-);
+/** Text, or a number or boolean taken as text (YAML reads `title: 1984` as a number). */
+const scalarText = (field: string) =>
+  z.pipe(
+    z.union([z.string(), z.number(), z.boolean()], {
+      error: (issue) => `${field} must be text, not ${Array.isArray(issue.input) ? 'a list' : 'a mapping'}`,
+    }),
+    z.transform((v) => String(v)),
+  );
 
 const requiredLine = (field: string, max: number) =>
-  z.pipe(scalarText, z.transform(cleanLine)).check(
+  z.pipe(scalarText(field), z.transform(cleanLine)).check(
     z.refine((s) => s.length > 0, { error: `${field} is empty` }),
     z.refine((s) => s.length <= max, {
       error: `${field} is longer than ${max.toLocaleString('en-US')} characters`,
@@ -114,7 +133,7 @@ const requiredDate = (field: string) =>
           message:
             v === undefined || v === null
               ? `${field} is missing`
-              : `${field} "${String(v).slice(0, 60)}" is not a date and time like 2021-03-14T01:27:54Z`,
+              : `${field} "${show(v, 60)}" is not a date and time like 2021-03-14T01:27:54Z`,
         });
         return z.NEVER;
       }
@@ -182,10 +201,7 @@ function link(data: z.infer<typeof fileSchema>): { field: string; url: URL } {
   }
   const url = typeof raw === 'string' ? httpUrl(raw.trim()) : undefined;
   if (!url) {
-    throw new InvalidArticleError(
-      `${field} "${String(raw).slice(0, 100)}" is not an absolute http(s) URL`,
-      field,
-    );
+    throw new InvalidArticleError(`${field} "${show(raw, 100)}" is not an absolute http(s) URL`, field);
   }
   return { field, url };
 }
@@ -198,10 +214,7 @@ function published(v: unknown): boolean {
     if (s === 'true' || s === 'yes') return true;
     if (s === 'false' || s === 'no') return false;
   }
-  throw new InvalidArticleError(
-    `published must be true or false, got "${String(v).slice(0, 40)}"`,
-    'published',
-  );
+  throw new InvalidArticleError(`published must be true or false, got "${show(v, 40)}"`, 'published');
 }
 
 function topics(v: unknown, warnings: string[]): TopicRef[] {
@@ -218,7 +231,7 @@ function topics(v: unknown, warnings: string[]): TopicRef[] {
   for (const item of list) {
     const name = optionalLine(item, Number.POSITIVE_INFINITY);
     if (name === undefined) {
-      warnings.push(`topics: ignored an entry that is not text (${JSON.stringify(item)?.slice(0, 40)})`);
+      warnings.push(`topics: ignored an entry that is not text (${show(item, 40)})`);
       continue;
     }
     if (name.length > LIMITS.topicNameChars) {
@@ -252,7 +265,7 @@ function images(v: unknown, warnings: string[]): ArticleImage[] {
     const raw = isRecord(item) ? item.url : item;
     const url = typeof raw === 'string' ? httpHref(raw.trim()) : undefined;
     if (!url) {
-      warnings.push(`images: ignored "${String(raw).slice(0, 80)}": not an absolute http(s) URL`);
+      warnings.push(`images: ignored "${show(raw, 80)}": not an absolute http(s) URL`);
       continue;
     }
     const width = isRecord(item) ? optionalNumber(item.width) : undefined;

@@ -327,7 +327,14 @@ export class Ingester {
     const at = this.now().toISOString();
     const names = new Map(record.entry.topics.map((t) => [t.slug, t.name]));
     const touch = (feed: string, countDelta: number) =>
-      this.store.touchTopic({ slug: feed, name: names.get(feed) ?? feed, countDelta, at });
+      this.store.touchTopic({
+        slug: feed,
+        name: names.get(feed) ?? feed,
+        // The spelling was given by the upload shown; topics it left make no claim.
+        nameGivenAt: names.has(feed) ? record.sourceTime : undefined,
+        countDelta,
+        at,
+      });
 
     await Promise.all(
       (record.stale ?? []).map(async ({ feed, position }) => {

@@ -41,6 +41,7 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
+import { givenBefore, NO_NAME_CLAIM } from './types.js';
 
 /** The key schema, shared with the CDK table definition so the two cannot drift. */
 export const TABLE_SCHEMA = {
@@ -279,24 +280,46 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   async touchTopic(change: TopicChange): Promise<void> {
     const listed = change.slug !== ALL;
-    await this.doc.send(
+    const givenAt = change.nameGivenAt ?? NO_NAME_CLAIM;
+    const { Attributes } = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: topicKey(change.slug),
-        UpdateExpression: `SET #name = if_not_exists(#name, :name), slug = :slug, lastChange = :at${
+        UpdateExpression: `SET #name = if_not_exists(#name, :name), nameAt = if_not_exists(nameAt, :nameAt), slug = :slug, lastChange = :at${
           listed ? ', gsi1pk = :g, gsi1sk = :slug' : ''
         } ADD #count :d, revision :one`,
         ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
         ExpressionAttributeValues: {
           ':name': change.name,
+          ':nameAt': givenAt,
           ':slug': change.slug,
           ':at': change.at,
           ':d': change.countDelta,
           ':one': 1,
           ...(listed ? { ':g': 'TOPICS' } : {}),
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    const kept = Attributes as { name?: string; nameAt?: string } | undefined;
+    if (kept?.name === undefined || kept.nameAt === undefined || kept.name === change.name) return;
+    if (!givenBefore(givenAt, change.name, kept.nameAt, kept.name)) return;
+    // This spelling was given before the one kept (its event was applied later): it takes the name. Rare:
+    // only when two spellings of one topic meet out of order.
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: topicKey(change.slug),
+          UpdateExpression: 'SET #name = :name, nameAt = :nameAt ADD revision :one',
+          ConditionExpression: 'nameAt > :nameAt OR (nameAt = :nameAt AND #name > :name)',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':name': change.name, ':nameAt': givenAt, ':one': 1 },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailed(e)) throw e;
+    }
   }
 
   async listTopicSlugs(): Promise<string[]> {

@@ -14,6 +14,7 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
+import { givenBefore, NO_NAME_CLAIM } from './types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -23,6 +24,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
   /** feed -> position -> { version, entry } */
   readonly feeds = new Map<string, Map<string, { v: number; e: FeedEntry }>>();
   readonly topics = new Map<string, TopicMeta>();
+  /** When each topic's kept name was given (see TopicChange). */
+  private readonly nameGivenAt = new Map<string, string>();
   /** Counts requests by method, for tests that assert how many reads an answer costs. */
   readonly calls = new Map<string, number>();
 
@@ -120,9 +123,13 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
   async touchTopic(change: TopicChange) {
     this.count('touchTopic');
     const old = this.topics.get(change.slug);
+    const givenAt = change.nameGivenAt ?? NO_NAME_CLAIM;
+    const oldAt = this.nameGivenAt.get(change.slug);
+    const renamed = !old || oldAt === undefined || givenBefore(givenAt, change.name, oldAt, old.name);
+    if (renamed) this.nameGivenAt.set(change.slug, givenAt);
     this.topics.set(change.slug, {
       slug: change.slug,
-      name: old?.name ?? change.name,
+      name: renamed ? change.name : old.name,
       count: (old?.count ?? 0) + change.countDelta,
       revision: (old?.revision ?? 0) + 1,
       lastChange: change.at,

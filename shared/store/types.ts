@@ -50,13 +50,25 @@ export interface FeedPosition {
 
 export interface TopicChange {
   slug: string;
-  /** Display name to keep if the topic is new (the first given name wins). */
+  /**
+   * The topic's name as this change spells it. The name kept is the one given first: the spelling with the
+   * earliest `nameGivenAt` (then the smallest), so it does not depend on the order events are applied in.
+   */
   name: string;
+  /** When this spelling was given (the event time of the upload carrying it); absent: no claim. */
+  nameGivenAt?: string;
   /** +1, -1 or 0 articles. */
   countDelta: number;
   /** ISO time of the change. */
   at: string;
 }
+
+/** A claim that never wins over a real one: the name of a topic created by a change that gives none. */
+export const NO_NAME_CLAIM = '9999-12-31T23:59:59.999Z';
+
+/** Whether spelling `a`, given at `aAt`, is given before `b`, given at `bAt`. */
+export const givenBefore = (aAt: string, a: string, bAt: string, b: string): boolean =>
+  aAt < bAt || (aAt === bAt && a < b);
 
 /** Everything ingest reads and writes. Each method is one request (or one batch) against the store. */
 export interface IngestStore {
