@@ -2,6 +2,7 @@
  * The figures of a reliability run, written into RELIABILITY.md between its markers (the prose around them
  * is kept) and into reliability/results/latest.json.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserResult } from './browser.js';
@@ -196,11 +197,46 @@ function probeLines(step: Step<ProbeResult> | undefined): string[] {
   ];
 }
 
+/** The headline figures: load held, faults survived, bad inputs tried, files lost. */
+function summaryLines(r: RunReport): string[] {
+  const out: string[] = [];
+  const l = find<LoadResult>(r, 'load')?.result;
+  const f = find<FaultsResult>(r, 'faults')?.result;
+  const t = find<StormResult>(r, 'storm')?.result;
+  const h = find<HostileResult>(r, 'hostile')?.result;
+  if (l) {
+    out.push(
+      `- Load held: ${fmt(l.requests)} requests from ${l.connections} connections in ${l.durationS} s, ${fmt(l.status5xx)} 5xx, ` +
+        `${fmt(l.errors)} connection errors or timeouts; resident memory ${l.rssFirst10sMb} MB (first 10 s) and ${l.rssLast10sMb} MB (last 10 s).`,
+    );
+  }
+  if (f || t) {
+    out.push(
+      `- Faults survived: ${f ? `DynamoDB down ${s(f.outage.downMs)} in the middle of ingesting ${fmt(f.files)} files` : ''}` +
+        `${f && t ? '; ' : ''}${t ? `${fmt(t.events)} events each delivered 3 times in random order` : ''}.`,
+    );
+  }
+  if (h) {
+    const opened = h.browser.checks.length;
+    out.push(
+      `- Bad inputs tried: ${fmt(h.catalogue.files)} hostile files and ${fmt(h.properties.inputs)} generated ones, ` +
+        `${fmt(h.requests.sent)} hostile requests${opened ? `, ${fmt(opened)} page openings in Chromium` : ''} (plus the fast-check runs of \`npm test\`).`,
+    );
+  }
+  if (f)
+    out.push(
+      `- Files lost: ${fmt(f.files - f.fileStates.ok - f.fileStates.rejected)} of ${fmt(f.files)} through the outage.`,
+    );
+  return out;
+}
+
 export function markdownBlock(r: RunReport): string {
   const lines = [
     BEGIN,
     '',
     `Latest run: ${r.startedAt}, \`${r.command}\` (Node ${r.machine.node}, ${r.machine.cpus} cores, load average ${r.machine.loadAverage.map((x) => x.toFixed(1)).join(' / ')} at the start).`,
+    '',
+    ...summaryLines(r),
     '',
     '| check | verdict | time |',
     '| --- | --- | --- |',
@@ -233,4 +269,12 @@ export function writeReport(r: RunReport): void {
       ? `${text.slice(0, begin)}${block}${text.slice(end + END.length)}`
       : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
+  // In the project's format (Biome formats Markdown and JSON too), so `npm run lint` stays clean.
+  spawnSync(
+    path.join(REPO_ROOT, 'node_modules', '.bin', 'biome'),
+    ['format', '--write', file, path.join(results, 'latest.json')],
+    {
+      stdio: 'ignore',
+    },
+  );
 }

@@ -8,8 +8,10 @@
  *                          [--warmup 15] [--connections 100]
  *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
+ *   npm run reliability -- --from-json   (RELIABILITY.md again from reliability/results/latest.json)
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1000' },
     outage: { type: 'string', default: '10' },
     kinds: { type: 'string' },
+    'from-json': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -284,6 +287,16 @@ const probe: Runner<ProbeResult> = async (root) => {
 };
 
 const RUNNERS: Record<StepName, Runner<unknown>> = { load, faults, storm, hostile, audit, probe };
+
+// --from-json: write RELIABILITY.md again from the figures of the latest run, without running anything.
+if (values['from-json']) {
+  writeReport(
+    JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'reliability', 'results', 'latest.json'), 'utf8'),
+    ) as RunReport,
+  );
+  process.exit(0);
+}
 
 const report: RunReport = {
   startedAt: new Date().toISOString(),
