@@ -3,7 +3,10 @@
  * - ListObjectsV2 beyond one page fails (its continuation tokens use DES, which OpenSSL 3 no longer offers);
  * - an upload is acknowledged, and its event emitted, before the object file is completely written, and a
  *   process killed mid-write leaves truncated object or metadata files that make every later listing fail;
- * - a DeleteObjects of several keys in one folder fails for some of them (a race in its empty-folder cleanup).
+ * - a DeleteObjects of several keys in one folder fails for some of them (a race in its empty-folder cleanup);
+ * - a key with "." or ".." segments (`../etc/passwd.md`) is stored by joining it to the data directory's
+ *   path, so it lands outside the bucket's folder (found by npm run reliability). S3 takes such keys; here
+ *   they are refused with a 400 that says why, and no file path can leave the bucket's folder.
  * Writes here go to a temporary file renamed into place, so an object is either all there or not at all;
  * `repairStore` clears what an older crash left behind.
  */
@@ -53,7 +56,44 @@ interface FilesystemStore {
 
 export function fixS3rver(server: S3rver): void {
   installListV2Shim(server);
-  makeWritesAtomic((server as unknown as { store: FilesystemStore }).store);
+  refuseDotSegments(server);
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  confineToBuckets(store);
+  makeWritesAtomic(store);
+}
+
+/** Whether a key has a "." or ".." path segment (which would be resolved as a relative path on disk). */
+export const hasDotSegment = (key: string): boolean => key.split('/').some((p) => p === '.' || p === '..');
+
+/** Answers requests for keys with dot segments with S3's InvalidArgument error, before s3rver touches disk. */
+function refuseDotSegments(server: S3rver): void {
+  const guard = async (ctx: KoaContext, next: () => Promise<void>) => {
+    let key: string;
+    try {
+      key = decodeURIComponent(ctx.path.replace(/^\/[^/]+\/?/, ''));
+    } catch {
+      return next();
+    }
+    if (!hasDotSegment(key)) return next();
+    ctx.status = 400;
+    ctx.type = 'application/xml';
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>The local S3 server ' +
+      'does not take keys with "." or ".." path segments: they would be stored outside its folder.</Message></Error>';
+  };
+  (server as unknown as { middleware: unknown[] }).middleware.unshift(guard);
+}
+
+/** Any other way to a path outside the bucket's folder (a DeleteObjects body, say) fails instead of writing. */
+function confineToBuckets(store: FilesystemStore): void {
+  const resolve = store.getResourcePath.bind(store);
+  store.getResourcePath = (bucket, key, resource) => {
+    const target = resolve(bucket, key, resource);
+    if (!target.startsWith(path.join(store.getBucketPath(bucket), path.sep))) {
+      throw new Error(`key "${key}" would be stored outside the bucket's folder`);
+    }
+    return target;
+  };
 }
 
 function makeWritesAtomic(store: FilesystemStore): void {
@@ -155,6 +195,8 @@ interface KoaContext {
   path: string;
   query: Record<string, string | string[] | undefined>;
   body?: unknown;
+  status?: number;
+  type?: string;
 }
 interface ListResult {
   IsTruncated?: boolean;
