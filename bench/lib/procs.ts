@@ -4,6 +4,7 @@
  * A server child prints one JSON line `{"ready": …}` on stdout when it listens; see `announceReady`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -171,4 +172,24 @@ export async function which(name: string): Promise<string | undefined> {
     } catch {}
   }
   return undefined;
+}
+
+/**
+ * CPU time (user + system, ms) a process and its descendants have used so far, from /proc (Linux); NaN where
+ * /proc is not there. Clock ticks are taken as 100 per second, Linux's USER_HZ on every common architecture.
+ */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let ms = (Number(fields[11]) + Number(fields[12])) * 10;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const child of children ? children.split(' ') : []) {
+      const c = cpuMsOf(Number(child));
+      if (!Number.isNaN(c)) ms += c;
+    }
+    return ms;
+  } catch {
+    return Number.NaN;
+  }
 }
