@@ -415,7 +415,24 @@ export function hostileCatalogue(): HostileFile[] {
     what: 'a title that is a mapping',
     body: text(frontMatter(validFields({ title: { toString: 'x', valueOf: 'y' } }))),
     expect: 'rejected',
+    reason: /title/,
   });
+  // A mapping whose toString is not a function makes String(value) throw: each must still end with a reason.
+  for (const [field, value, expect, reason] of [
+    ['published', { toString: 'x' }, 'rejected', /published/],
+    ['webUrl', { toString: 'x', valueOf: 1 }, 'rejected', /webUrl/],
+    ['publishedDateTime', [{ toString: 'x' }], 'rejected', /publishedDateTime/],
+    ['images', [{ url: { toString: 'x' } }], 'article', undefined],
+    ['provider', { name: { toString: 'x' }, domain: { valueOf: 'y' } }, 'article', undefined],
+  ] as const) {
+    add({
+      name: `tostring-${field}`,
+      what: `${field} a mapping with a toString key`,
+      body: text(frontMatter(validFields({ [field]: value }))),
+      expect,
+      reason,
+    });
+  }
   add({
     name: 'bad-dates',
     what: 'a date on no calendar (February 30th)',

@@ -1,86 +1,102 @@
 /**
  * Bugs found by the reliability checks, each as a test that fails until it is fixed (RELIABILITY.md,
- * Findings). Once one passes, move its case into the catalogue (reliability/hostile/catalogue.ts) or the
- * suite it belongs to, and delete it here.
+ * Findings). Once one passes, move it to the suite it belongs to and delete it here.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Ingester, type ObjectEvent } from '../../functions/ingest/ingester.js';
 import type { StoredObject } from '../../functions/ingest/objects.js';
-import { frontMatter, validFields } from '../../reliability/hostile/catalogue.js';
-import { HostileWorld } from '../../reliability/hostile/harness.js';
+import { frontMatter } from '../../reliability/hostile/catalogue.js';
+import { isCounterPath } from '../../reliability/tables.js';
 import { MemoryStore } from '../../shared/store/memory.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const file = (lines: string) => Buffer.from(`${frontMatter(validFields()).slice(0, -4)}\n${lines}\n---\n`);
 
-describe('shared/schema.ts: a YAML mapping where text is expected', () => {
-  // String(value) in the error messages (lines 117, 186, 202, 255) throws for a mapping with a toString key;
-  // the ingest core then rethrows (not an InvalidArticleError) and the handler retries the file forever.
-  it.each([
-    ['published', 'published: {toString: x}'],
-    ['webUrl', 'webUrl: {toString: x}'],
-    ['publishedDateTime', 'publishedDateTime: [{toString: x}]'],
-    ['images', 'images: [{url: {toString: x}}]'],
-  ])('%s: the file ends rejected (or ingested), never thrown', async (field, line) => {
-    const text = file(line)
-      .toString()
-      .replace(new RegExp(`^${field}: .*\\n(?=[\\s\\S]*^${field}:)`, 'm'), '');
-    const r = await new HostileWorld().ingest('a.md', Buffer.from(text));
-    expect(r.reason?.split('\n')[0]).not.toMatch(/TypeError/);
-    expect(['rejected', 'ingested']).toContain(r.outcome);
-  });
-
-  it('a title given as a mapping is refused with a reason that names the field', async () => {
-    const text = file('')
-      .toString()
-      .replace(/^title: .*$/m, 'title: {text: "A title"}');
-    const r = await new HostileWorld().ingest('a.md', Buffer.from(text));
-    expect(r.outcome).toBe('rejected');
-    expect(r.reason).toMatch(/title/);
-  });
-});
-
-describe('ingest core: topic display names', () => {
-  /** Three files naming one topic in different cases; their events, and the table after applying them. */
-  function setup() {
-    const objects = new Map<string, StoredObject>();
-    const events: ObjectEvent[] = ['Rural Sports', 'rural sports', 'RURAL SPORTS'].map((topic, i) => {
-      const body = Buffer.from(frontMatter(validFields({ topics: [topic, 'Japan'] })));
-      objects.set(`${i}.md`, { body, eTag: `e${i}` });
-      const time = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
-      return {
-        kind: 'created',
-        bucket: 'b',
-        key: `${i}.md`,
-        size: body.length,
-        eTag: `e${i}`,
-        sequencer: `${100 + i}`,
-        eventTime: time,
-      };
+/**
+ * A bucket's history: files naming topics in different cases, an edit that drops a topic, a removal. Each
+ * event reads the object as it is now (as S3 events do), so an old event may carry newer content.
+ */
+function history() {
+  const objects = new Map<string, StoredObject>();
+  const events: ObjectEvent[] = [];
+  let seq = 0x100;
+  const put = (key: string, fields: Record<string, unknown>) => {
+    const body = Buffer.from(frontMatter({ publishedDateTime: '2021-03-14T01:27:54Z', ...fields }));
+    objects.set(key, { body, eTag: `e${seq}` });
+    const eventTime = new Date(Date.UTC(2026, 0, 1, 0, seq - 0x100)).toISOString();
+    events.push({
+      kind: 'created',
+      bucket: 'b',
+      key,
+      size: body.length,
+      eTag: `e${seq}`,
+      sequencer: (seq++).toString(16),
+      eventTime,
     });
-    const names = async (order: ObjectEvent[]) => {
-      const store = new MemoryStore();
-      const ingester = new Ingester({
-        store,
-        objects: { get: async (_b, k) => objects.get(k) },
-        log: quiet,
-        maxObjectBytes: 1 << 20,
-      });
-      for (const e of order) await ingester.apply(e);
-      return (await store.listTopics()).map((t) => `${t.slug}=${t.name}`).sort();
-    };
-    return { events, names };
-  }
+  };
+  put('a.md', { title: 'A', webUrl: 'https://n.example.com/a', topics: ['Rural Sports', 'Japan'] });
+  put('b.md', { title: 'B', webUrl: 'https://n.example.com/b', topics: ['rural sports', 'japan'] });
+  put('c.md', { title: 'C', webUrl: 'https://n.example.com/c', topics: ['RURAL SPORTS'] });
+  put('a.md', { title: 'A2', webUrl: 'https://n.example.com/a', topics: ['Japan'] });
+  objects.delete('c.md');
+  events.push({
+    kind: 'removed',
+    bucket: 'b',
+    key: 'c.md',
+    sequencer: (seq++).toString(16),
+    eventTime: '2026-01-01T00:10:00.000Z',
+  });
+  return { objects, events };
+}
 
-  it('do not depend on the order events are delivered in (S3 and SQS promise no order)', async () => {
-    const { events, names } = setup();
-    const inOrder = await names(events);
+/** What the table holds after applying `order`: articles, feeds, topics (name and count), files. */
+async function tableAfter(order: ObjectEvent[], objects: Map<string, StoredObject>): Promise<string> {
+  const store = new MemoryStore();
+  const ingester = new Ingester({
+    store,
+    objects: { get: async (_b, k) => objects.get(k) },
+    log: quiet,
+    maxObjectBytes: 1 << 20,
+  });
+  for (const e of order) await ingester.apply(e);
+  const strip = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([k]) => !isCounterPath(k))
+            .map(([k, x]) => [k, strip(x)]),
+        )
+      : v;
+  return JSON.stringify({
+    articles: [...store.articles.values()]
+      .map(strip)
+      .map((a) => JSON.stringify(a))
+      .sort(),
+    feeds: [...store.feeds]
+      .filter(([, m]) => m.size > 0)
+      .map(([f, m]) => `${f}: ${[...m.keys()].sort().join(' ')}`)
+      .sort(),
+    topics: [...store.topics.values()]
+      .filter((t) => t.count > 0)
+      .map((t) => [t.slug, t.name, t.count])
+      .sort(),
+    files: [...store.files.values()].map((f) => [f.key, f.status, f.articleId ?? null]).sort(),
+  });
+}
+
+describe('ingest core: delivery order (S3 and SQS promise none)', () => {
+  // Fails today on topic display names only: the spelling kept is the one with the earliest upload time the
+  // core has seen, and an event that arrives after a newer one for its key is skipped as stale, so which
+  // upload times it sees depends on the order (e.g. "Japan" in order, "japan" when a.md's second upload
+  // arrives first). A rule that depends on the spellings alone, or on the bucket as it is, would converge.
+  it('does not change the table: any order of the same events leaves what the in-order ingest leaves', async () => {
+    const { objects, events } = history();
+    const inOrder = await tableAfter(events, objects);
     await fc.assert(
       fc.asyncProperty(fc.shuffledSubarray(events, { minLength: events.length }), async (order) => {
-        expect(await names(order)).toEqual(inOrder);
+        expect(await tableAfter(order, objects)).toBe(inOrder);
       }),
-      { seed: 20210314, numRuns: 20 },
+      { seed: 20210314, numRuns: 60 },
     );
   });
 });
