@@ -182,7 +182,10 @@ export class Ingester {
       // The file's link changed: it no longer carries its old article.
       await this.detach(event.bucket, key, file.articleId);
     }
-    const changed = await this.attach(key, event.eventTime, article);
+    // When this content was written: an event that arrives late reads the object as it is now, so the time
+    // that goes with the content is the object's, not the event's (which makes the outcome order-free).
+    const writtenAt = object.lastModified ?? event.eventTime;
+    const changed = await this.attach(key, writtenAt, article);
     await commit({
       status: 'ok',
       eTag,

@@ -22,8 +22,9 @@ function history() {
   let seq = 0x100;
   const put = (key: string, fields: Record<string, unknown>) => {
     const body = Buffer.from(frontMatter({ publishedDateTime: '2021-03-14T01:27:54Z', ...fields }));
-    objects.set(key, { body, eTag: `e${seq}` });
     const eventTime = new Date(Date.UTC(2026, 0, 1, 0, seq - 0x100)).toISOString();
+    // As S3 answers GetObject: the content with the time it was written.
+    objects.set(key, { body, eTag: `e${seq}`, lastModified: eventTime });
     events.push({
       kind: 'created',
       bucket: 'b',
