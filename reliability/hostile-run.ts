@@ -19,6 +19,8 @@ export interface HostileResult {
     files: number;
     articles: number;
     rejected: number;
+    /** Keys the local S3 endpoint refused outright (with a reason). */
+    refusedByS3: number;
     /** Files that did not end as the catalogue says, in the local stack. */
     unexpected: string[];
     /** Objects s3rver wrote outside its folder (keys with `..` segments). */
@@ -123,16 +125,20 @@ export async function runHostile(root: string, options: { runs: number }): Promi
     const unexpected: string[] = [];
     let articles = 0;
     let rejected = 0;
+    let refusedKeys = 0;
     for (const f of catalogue) {
       const state = ready.states[f.key] ?? 'missing';
+      // Refused by the S3 endpoint (a key it will not store) is a rejection with a reason, one layer earlier.
+      const refusedAtS3 = state.startsWith('refused');
       if (state === 'ok') articles++;
       if (state.startsWith('rejected')) rejected++;
+      if (refusedAtS3) refusedKeys++;
       const ok =
         f.expect === 'article'
           ? state === 'ok'
           : f.expect === 'rejected'
-            ? state.startsWith('rejected') && (!f.reason || f.reason.test(state))
-            : state === 'ok' || state.startsWith('rejected');
+            ? (state.startsWith('rejected') && (!f.reason || f.reason.test(state))) || refusedAtS3
+            : state === 'ok' || state.startsWith('rejected') || refusedAtS3;
       if (!ok) unexpected.push(`${f.name}: ${state}`);
     }
 
@@ -178,6 +184,7 @@ export async function runHostile(root: string, options: { runs: number }): Promi
         files: catalogue.length,
         articles,
         rejected,
+        refusedByS3: refusedKeys,
         unexpected,
         outsideDataDir: ready.outsideDataDir,
         worstMs: memory.worstMs,

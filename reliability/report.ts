@@ -157,7 +157,7 @@ function hostileLines(step: Step<HostileResult> | undefined): string[] {
   const pages = !b.ran ? 'not run' : b.failures.length === 0 ? 'pass' : 'FAIL';
   return [
     `- **Hostile files** (${files ? 'pass' : 'FAIL'}): the catalogue's ${h.catalogue.files} files through the local stack: ${h.catalogue.articles} articles, ` +
-      `${h.catalogue.rejected} rejected with a reason, ${h.catalogue.unexpected.length} otherwise; plus ${fmt(h.properties.inputs)} generated inputs ` +
+      `${h.catalogue.rejected} rejected with a reason${h.catalogue.refusedByS3 ? `, ${h.catalogue.refusedByS3} refused by the S3 endpoint` : ''}, ${h.catalogue.unexpected.length} otherwise; plus ${fmt(h.properties.inputs)} generated inputs ` +
       `(fast-check) through the ingest core and every feed and page rendered after them: ${h.properties.threw} threw, ${h.properties.problems.length} feed or page problems. ` +
       `Worst time for one file: ${h.catalogue.worstMs} ms (${h.catalogue.worstFile}).`,
     `- **Hostile requests** (${requests ? 'pass' : 'FAIL'}): ${h.requests.sent} sent raw to the stack's HTTP port: ${h.requests.status5xx} 5xx, ` +

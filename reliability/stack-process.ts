@@ -42,11 +42,20 @@ const files: { key: string; body: Buffer }[] = values.hostile
 
 const started = Date.now();
 let next = 0;
+/** Keys the S3 endpoint refused (it answers an error with a reason), with that reason. */
+const refused = new Map<string, string>();
 await Promise.all(
   Array.from({ length: 8 }, async () => {
     while (next < files.length) {
       const f = files[next++] as (typeof files)[number];
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: f.key, Body: f.body }));
+      try {
+        await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: f.key, Body: f.body }));
+      } catch (e) {
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+        // A refusal with a reason (4xx) is an answer for a hostile key; anything else is the run's failure.
+        if (!values.hostile || status < 400 || status >= 500) throw e;
+        refused.set(f.key, `${status} ${(e as Error).message}`);
+      }
     }
   }),
 );
@@ -57,11 +66,14 @@ const states: Record<string, string> = {};
 if (values.hostile) {
   for (const f of files) {
     const file = await stack.store.getFile(f.key);
-    states[f.key] = file
-      ? file.status === 'rejected'
-        ? `rejected: ${file.reason}`
-        : file.status
-      : 'missing';
+    const refusal = refused.get(f.key);
+    states[f.key] = refusal
+      ? `refused by the S3 endpoint: ${refusal}`
+      : file
+        ? file.status === 'rejected'
+          ? `rejected: ${file.reason}`
+          : file.status
+        : 'missing';
   }
 }
 const outside = (await listFiles(values.root))
