@@ -24,6 +24,7 @@ describe('StatusConsole', () => {
     const text = chunks.join('');
     expect(text).toContain('\r\x1b[2Kingested 3,200 / 10,000, 2 rejected');
     // The log line clears the status line first, and the status is drawn again after it.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal control sequences are what is tested.
     expect(text).toMatch(/\r\x1b\[2Krejected {2}bad\.md: title is missing\n\r\x1b\[2Kingested 3,200/);
     expect(text.endsWith('\r\x1b[2Kingested 10,000 / 10,000, 2 rejected in 9.0 s\n')).toBe(true);
   });
