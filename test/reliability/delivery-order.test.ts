@@ -5,13 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Ingester, type ObjectEvent } from '../../functions/ingest/ingester.js';
+import type { ObjectEvent } from '../../functions/ingest/ingester.js';
 import type { StoredObject } from '../../functions/ingest/objects.js';
 import { frontMatter } from '../../reliability/hostile/catalogue.js';
-import { isCounterPath } from '../../reliability/tables.js';
-import { MemoryStore } from '../../shared/store/memory.js';
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+import { tableAfter } from './memory-table.js';
 
 /**
  * A bucket's history: files naming topics in different cases, an edit that drops a topic, a removal. Each
@@ -49,41 +46,6 @@ function history() {
     eventTime: '2026-01-01T00:10:00.000Z',
   });
   return { objects, events };
-}
-
-/** What the table holds after applying `order`: articles, feeds, topics (name and count), files. */
-async function tableAfter(order: ObjectEvent[], objects: Map<string, StoredObject>): Promise<string> {
-  const store = new MemoryStore();
-  const ingester = new Ingester({
-    store,
-    objects: { get: async (_b, k) => objects.get(k) },
-    log: quiet,
-    maxObjectBytes: 1 << 20,
-  });
-  for (const e of order) await ingester.apply(e);
-  const strip = (v: unknown): unknown =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v)
-            .filter(([k]) => !isCounterPath(k))
-            .map(([k, x]) => [k, strip(x)]),
-        )
-      : v;
-  return JSON.stringify({
-    articles: [...store.articles.values()]
-      .map(strip)
-      .map((a) => JSON.stringify(a))
-      .sort(),
-    feeds: [...store.feeds]
-      .filter(([, m]) => m.size > 0)
-      .map(([f, m]) => `${f}: ${[...m.keys()].sort().join(' ')}`)
-      .sort(),
-    topics: [...store.topics.values()]
-      .filter((t) => t.count > 0)
-      .map((t) => [t.slug, t.name, t.count])
-      .sort(),
-    files: [...store.files.values()].map((f) => [f.key, f.status, f.articleId ?? null]).sort(),
-  });
 }
 
 describe('ingest core: delivery order (S3 and SQS promise none)', () => {
