@@ -10,7 +10,7 @@ import type { ArticleRecord, FileRecord } from '../shared/store/types.js';
 type Item = Record<string, unknown>;
 
 /** Fields that hold the time something was done (not data): a topic's last change. */
-export const WALL_CLOCK_FIELDS = ['lastChange'] as const;
+export const WALL_CLOCK_FIELDS = ['lastChange', 'nameAt'] as const;
 
 /**
  * Fields that count writes rather than hold data: an item's optimistic-concurrency version (`v`, `version`)

@@ -238,11 +238,12 @@ export class Ingester {
         // Only the bookkeeping changed (another file with the same link): no feed changes.
         try {
           await this.store.putArticle(record, old?.version ?? 0);
-          return false;
         } catch (e) {
           if (e instanceof ConflictError) continue;
           throw e;
         }
+        if (!newer) await this.claimNames(article, time);
+        return false;
       }
       const next = this.withPending(record, old);
       try {
@@ -252,9 +253,25 @@ export class Ingester {
         throw e;
       }
       await this.fanOut(next);
+      if (!newer) await this.claimNames(article, time);
       return true;
     }
     throw new ConflictError(`article ${article.articleId} kept changing under ${key}; will retry`);
+  }
+
+  /**
+   * A file whose content is not shown (another file with the same link is newer) still gave its topics'
+   * spellings at its upload time: had it arrived first, it would have named them. Claiming them here makes
+   * the names independent of the order events arrive in.
+   */
+  private async claimNames(article: Article, time: string): Promise<void> {
+    if (!article.published) return;
+    const at = this.now().toISOString();
+    await Promise.all(
+      article.entry.topics.map((t) =>
+        this.store.touchTopic({ slug: t.slug, name: t.name, nameGivenAt: time, countDelta: 0, at }),
+      ),
+    );
   }
 
   /** Removes `key` from the files carrying an article; removes the article when no file carries it. */
