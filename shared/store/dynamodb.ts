@@ -152,6 +152,19 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   async listRejections(limit = 1000): Promise<Rejection[]> {
     const out: Rejection[] = [];
+    for await (const item of this.indexPartition('REJECTED', { newestFirst: true })) {
+      const f = item.file as FileRecord;
+      out.push({ key: f.key, reason: f.reason ?? 'rejected', at: f.at });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Every item of one partition of the index (TOPICS or REJECTED), page by page. */
+  private async *indexPartition(
+    partition: string,
+    options: { newestFirst?: boolean; projection?: string } = {},
+  ): AsyncIterable<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
@@ -159,19 +172,15 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
           TableName: this.tableName,
           IndexName: TABLE_SCHEMA.gsi1.indexName,
           KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': 'REJECTED' },
-          ScanIndexForward: false,
-          Limit: Math.min(limit - out.length, 1000),
+          ExpressionAttributeValues: { ':p': partition },
+          ScanIndexForward: !options.newestFirst,
+          ProjectionExpression: options.projection,
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) {
-        const f = item.file as FileRecord;
-        out.push({ key: f.key, reason: f.reason ?? 'rejected', at: f.at });
-      }
+      yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
-    } while (start && out.length < limit);
-    return out;
+    } while (start);
   }
 
   // ---- articles ----
@@ -324,21 +333,8 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   async listTopicSlugs(): Promise<string[]> {
     const slugs = [ALL];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_SCHEMA.gsi1.indexName,
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': 'TOPICS' },
-          ProjectionExpression: 'slug',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) slugs.push(String(item.slug));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.indexPartition('TOPICS', { projection: 'slug' }))
+      slugs.push(String(item.slug));
     return slugs;
   }
 
@@ -407,23 +403,10 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   async listTopics(): Promise<TopicMeta[]> {
     const out: TopicMeta[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_SCHEMA.gsi1.indexName,
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': 'TOPICS' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const meta = toMeta(item as TopicItem);
-        if (meta.count > 0) out.push(meta);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const item of this.indexPartition('TOPICS')) {
+      const meta = toMeta(item as unknown as TopicItem);
+      if (meta.count > 0) out.push(meta);
+    }
     return out;
   }
 }
