@@ -6,12 +6,14 @@
  * A manifest (key -> MD5, size and time of what was last mirrored) lets a start-up pass catch up with what changed in the
  * folder while nothing was running, without touching objects that were changed through S3 since.
  */
+
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type FSWatcher, watch } from 'chokidar';
+import { mapLimit } from '../shared/concurrency.js';
 
 export interface MirrorEvents {
   uploaded?(key: string): void;
@@ -395,12 +397,5 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 async function runLimited(work: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const job = work[next++];
-      if (job) await job();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, work.length) }, worker));
+  await mapLimit(work, limit, (job) => job());
 }

@@ -7,6 +7,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoClient, s3Client } from '../../shared/clients.js';
+import { mapLimit } from '../../shared/concurrency.js';
 import { readIngestConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
@@ -65,15 +66,8 @@ async function deliver(delivery: Delivery): Promise<boolean> {
 
 export async function handler(event: SQSEvent | S3Event): Promise<SQSBatchResponse> {
   const deliveries = decodeInvocation(event);
-  const failed: Delivery[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < deliveries.length) {
-      const delivery = deliveries[next++] as Delivery;
-      if (!(await deliver(delivery))) failed.push(delivery);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, deliveries.length) }, worker));
+  const delivered = await mapLimit(deliveries, CONCURRENCY, deliver);
+  const failed = deliveries.filter((_, i) => !delivered[i]);
   metrics.publishStoredMetrics();
 
   const direct = failed.filter((d) => d.messageId === undefined);

@@ -7,6 +7,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PARSER_VERSION } from '../../shared/article.js';
 import { isArticleKey } from '../../shared/article-files.js';
+import { mapLimit } from '../../shared/concurrency.js';
 import type { Log } from '../../shared/logger.js';
 import type { FileIndex, FileRecord, IngestStore, TopicRecount } from '../../shared/store/types.js';
 import type { Ingester, ObjectEvent, Outcome } from './ingester.js';
@@ -102,25 +103,20 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
     else if (outcome === 'deleted') result.removed++;
     else result.unchanged++;
   };
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const event = work[next++] as ObjectEvent;
-      try {
-        count(await ingester.apply(event, { force }));
-      } catch (error) {
-        result.failed++;
-        log.error(`could not reconcile ${event.key} now; run again later`, {
-          key: event.key,
-          error: error as Error,
-        });
-      }
-      done++;
-      onProgress?.({ done, total: work.length, rejected: result.rejected });
+  await mapLimit(work, concurrency, async (event) => {
+    try {
+      count(await ingester.apply(event, { force }));
+    } catch (error) {
+      result.failed++;
+      log.error(`could not reconcile ${event.key} now; run again later`, {
+        key: event.key,
+        error: error as Error,
+      });
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, work.length)) }, worker));
+    done++;
+    onProgress?.({ done, total: work.length, rejected: result.rejected });
+  });
   return result;
 }
 
@@ -132,17 +128,12 @@ export async function recountTopics(store: TopicRecount, log: Log, concurrency =
   const slugs = await store.listTopicSlugs();
   const fixed: string[] = [];
   const at = new Date().toISOString();
-  let next = 0;
-  const worker = async () => {
-    while (next < slugs.length) {
-      const slug = slugs[next++] as string;
-      const count = await store.countEntries(slug);
-      if (await store.setTopicCount(slug, count, at)) {
-        fixed.push(slug);
-        log.warn(`topic ${slug}: count corrected to ${count}`, { topic: slug, count });
-      }
+  await mapLimit(slugs, concurrency, async (slug) => {
+    const count = await store.countEntries(slug);
+    if (await store.setTopicCount(slug, count, at)) {
+      fixed.push(slug);
+      log.warn(`topic ${slug}: count corrected to ${count}`, { topic: slug, count });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, slugs.length) }, worker));
+  });
   return fixed.sort();
 }
