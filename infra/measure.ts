@@ -33,7 +33,7 @@ import { reconcileBucket } from '../functions/ingest/reconcile.js';
 import { LOCAL_REGION, S3RVER_CREDENTIALS, startDynamo, startS3 } from '../local/servers.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, documentClient, ensureTable } from '../shared/store/dynamodb.js';
-import { BUNDLE } from './constructs/app-function.js';
+import { LOCAL_BUILD_OPTIONS } from './constructs/app-function.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -66,14 +66,8 @@ async function bundle(entry: string, out: string, external: boolean): Promise<st
   await build({
     entryPoints: [join(ROOT, entry)],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    ...BUNDLE,
-    mainFields: [...BUNDLE.mainFields],
-    banner: { js: BUNDLE.banner },
+    ...LOCAL_BUILD_OPTIONS,
     external: external ? ['@aws-sdk/*'] : [],
-    logLevel: 'silent',
   });
   return file;
 }

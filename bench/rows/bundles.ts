@@ -52,16 +52,7 @@ export const handler = async () => doc;`,
  * node20 so that it runs on this machine. Loaded when the row runs (it brings aws-cdk-lib along).
  */
 async function bundleOptions(): Promise<BuildOptions> {
-  const { BUNDLE } = await import('../../infra/constructs/app-function.js');
-  return {
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    ...BUNDLE,
-    mainFields: [...BUNDLE.mainFields],
-    banner: { js: BUNDLE.banner },
-    logLevel: 'silent',
-  };
+  return (await import('../../infra/constructs/app-function.js')).LOCAL_BUILD_OPTIONS;
 }
 
 interface Bundle {

@@ -3,12 +3,14 @@
  * (no Docker), Node.js 24 on arm64, JSON logs in its own log group with a retention, and a role that may write
  * to that log group only (no AWS managed policy).
  */
+
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 
 export interface AppFunctionProps {
   /** The handler module (TypeScript), exporting `handler`. */
@@ -40,6 +42,17 @@ export const BUNDLE = {
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
+
+/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench, infra/measure). */
+export const LOCAL_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  ...BUNDLE,
+  mainFields: [...BUNDLE.mainFields],
+  banner: { js: BUNDLE.banner },
+  logLevel: 'silent',
+} satisfies BuildOptions;
 
 export class AppFunction extends Construct {
   readonly fn: NodejsFunction;
