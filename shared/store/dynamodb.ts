@@ -51,6 +51,9 @@ export const TABLE_SCHEMA = {
   timeToLive: 'expiresAt',
 } as const;
 
+/** Claims of a topic's name written meanwhile by others before giving up (each is earlier than the last). */
+const MAX_NAME_ATTEMPTS = 20;
+
 /** How long the tombstone of a deleted file is kept to refuse late, older events for its key. */
 const TOMBSTONE_SECONDS = 30 * 24 * 3600;
 
@@ -310,25 +313,52 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const kept = Attributes as { name?: string; nameAt?: string } | undefined;
-    if (kept?.name === undefined || kept.nameAt === undefined || kept.name === change.name) return;
-    if (!givenBefore(givenAt, change.name, kept.nameAt, kept.name)) return;
-    // This spelling was given before the one kept (its event was applied later): it takes the name. Rare:
-    // only when two spellings of one topic meet out of order.
-    try {
-      await this.doc.send(
-        new UpdateCommand({
+    type Claim = { name?: string; nameAt?: string } | undefined;
+    let kept = Attributes as Claim;
+    // This claim may have been given before the one kept (its event was applied later): then it takes the
+    // name and its time, even when the spelling is the kept one (else a spelling given between the two times
+    // would win when it came next). Which claim is first is decided here, by givenBefore, and written only
+    // over the claim it was compared with: the table's own string order is not relied on (dynalite compares
+    // strings as UTF-16 units, DynamoDB as UTF-8 bytes). Rare: only when claims meet out of order.
+    for (let attempt = 0; attempt < MAX_NAME_ATTEMPTS; attempt++) {
+      if (kept?.name === undefined || kept.nameAt === undefined) return;
+      if (!givenBefore(givenAt, change.name, kept.nameAt, kept.name)) return;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: topicKey(change.slug),
+            // The revision is bumped even when the spelling is the same: another may have been written
+            // meanwhile, and this puts the name back.
+            UpdateExpression: 'SET #name = :name, nameAt = :nameAt ADD revision :one',
+            ConditionExpression: '#name = :keptName AND nameAt = :keptAt',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: {
+              ':name': change.name,
+              ':nameAt': givenAt,
+              ':keptName': kept.name,
+              ':keptAt': kept.nameAt,
+              ':one': 1,
+            },
+          }),
+        );
+        return;
+      } catch (e) {
+        if (!isConditionFailed(e)) throw e;
+      }
+      // Another claim was kept meanwhile (each one earlier than the last): compare with it.
+      const { Item } = await this.doc.send(
+        new GetCommand({
           TableName: this.tableName,
           Key: topicKey(change.slug),
-          UpdateExpression: 'SET #name = :name, nameAt = :nameAt ADD revision :one',
-          ConditionExpression: 'nameAt > :nameAt OR (nameAt = :nameAt AND #name > :name)',
+          ConsistentRead: true,
+          ProjectionExpression: '#name, nameAt',
           ExpressionAttributeNames: { '#name': 'name' },
-          ExpressionAttributeValues: { ':name': change.name, ':nameAt': givenAt, ':one': 1 },
         }),
       );
-    } catch (e) {
-      if (!isConditionFailed(e)) throw e;
+      kept = Item as Claim;
     }
+    throw new ConflictError(`topic ${change.slug}: its name kept changing; will retry`);
   }
 
   async listTopicSlugs(): Promise<string[]> {

@@ -27,7 +27,7 @@ export interface ArticleRecord {
   canonicalUrl: string;
   published: boolean;
   entry: FeedEntry;
-  /** Every bucket key that carries this link, with the event time of its last applied upload. */
+  /** Every bucket key that carries this link, with the time of its last applied upload (S3 LastModified). */
   files: Record<string, string>;
   /** The key whose content is shown (the latest upload wins). */
   sourceKey: string;
@@ -53,9 +53,11 @@ export interface TopicChange {
   /**
    * The topic's name as this change spells it. The name kept is the one given first: the spelling with the
    * earliest `nameGivenAt` (then the smallest), so it does not depend on the order events are applied in.
+   * The store keeps the earliest claim, the time with the spelling: a claim of the kept spelling that is
+   * earlier than the one kept still lowers its time (else a spelling given in between would win next).
    */
   name: string;
-  /** When this spelling was given (the event time of the upload carrying it); absent: no claim. */
+  /** When this spelling was given (S3 LastModified of the upload carrying it); absent: no claim. */
   nameGivenAt?: string;
   /** +1, -1 or 0 articles. */
   countDelta: number;
@@ -66,9 +68,16 @@ export interface TopicChange {
 /** A claim that never wins over a real one: the name of a topic created by a change that gives none. */
 export const NO_NAME_CLAIM = '9999-12-31T23:59:59.999Z';
 
-/** Whether spelling `a`, given at `aAt`, is given before `b`, given at `bAt`. */
+/**
+ * Whether spelling `a`, given at `aAt`, is given before `b`, given at `bAt`. S3's LastModified has one-second
+ * resolution, so uploads in the same second tie; which came first is then unknowable (sequencers compare only
+ * within one key), and the tie goes to the smaller spelling in code-point order: deterministic whatever order
+ * events arrive in, and it prefers the capitalized spelling ("Ukraine" before "ukraine", "Ελλάδα" before
+ * "ελλάδα"), the better display name. Compared as UTF-8 bytes, as DynamoDB compares strings in a condition
+ * (JavaScript's `<` compares UTF-16 units, which order characters beyond U+FFFF differently).
+ */
 export const givenBefore = (aAt: string, a: string, bAt: string, b: string): boolean =>
-  aAt < bAt || (aAt === bAt && a < b);
+  aAt < bAt || (aAt === bAt && Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0);
 
 /** Everything ingest reads and writes. Each method is one request (or one batch) against the store. */
 export interface IngestStore {
