@@ -8,7 +8,8 @@
  *   topic counters are updated, so a crash mid-way is finished by the next event for that article;
  * - feed entry writes are conditional on the article version, so a slow, older writer never overwrites
  *   a newer entry.
- * Among several files with the same link, the latest upload (event time) is the one shown.
+ * Among several files with the same link, the latest upload (S3 LastModified, then the greatest key) is
+ * the one shown; a topic's name is the spelling of the earliest upload naming it (see TopicChange).
  */
 
 import { PARSER_VERSION, parseArticle } from '../../shared/article.js';
@@ -234,6 +235,9 @@ export class Ingester {
         sourceTime: newer ? time : (old as ArticleRecord).sourceTime,
         version: (old?.version ?? 0) + 1,
       };
+      // A file not shown claims its spellings before the record lists it: once listed, a redelivered event
+      // finds nothing to do, so a claim left for after the write would be lost if the function died first.
+      if (!newer) await this.claimNames(article, time);
       if (sameContent && !old?.pending) {
         // Only the bookkeeping changed (another file with the same link): no feed changes.
         try {
@@ -242,7 +246,6 @@ export class Ingester {
           if (e instanceof ConflictError) continue;
           throw e;
         }
-        if (!newer) await this.claimNames(article, time);
         return false;
       }
       const next = this.withPending(record, old);
@@ -253,7 +256,6 @@ export class Ingester {
         throw e;
       }
       await this.fanOut(next);
-      if (!newer) await this.claimNames(article, time);
       return true;
     }
     throw new ConflictError(`article ${article.articleId} kept changing under ${key}; will retry`);

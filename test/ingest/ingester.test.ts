@@ -5,6 +5,7 @@ import { ALL } from '../../shared/model.js';
 import { MemoryStore } from '../../shared/store/memory.js';
 import { type ArticleFields, articleFile } from '../support/articles.js';
 import { MemoryObjects, RecordingLog } from '../support/fakes.js';
+import { orders } from './histories.js';
 
 const BUCKET = 'articles';
 
@@ -26,10 +27,23 @@ function world(options: { maxObjectBytes?: number } = {}) {
     sequencer: (seq++).toString(16).toUpperCase(),
     eventTime: new Date(Date.UTC(2026, 0, 1, 0, minute++)).toISOString(),
   });
-  /** Uploads a file and returns its event (not yet applied). */
-  const upload = (key: string, content: string | ArticleFields): ObjectEvent => {
+  /**
+   * Uploads a file and returns its event (not yet applied). `sameSecondAs` gives it the time of an earlier
+   * upload, as S3's LastModified (one-second resolution) does for uploads in the same second.
+   */
+  const upload = (key: string, content: string | ArticleFields, sameSecondAs?: ObjectEvent): ObjectEvent => {
     const object = objects.put(key, typeof content === 'string' ? content : articleFile(content));
-    return { kind: 'created', bucket: BUCKET, key, size: object.body.length, eTag: object.eTag, ...stamp() };
+    const event = {
+      kind: 'created' as const,
+      bucket: BUCKET,
+      key,
+      size: object.body.length,
+      eTag: object.eTag,
+      ...stamp(),
+    };
+    if (sameSecondAs) event.eventTime = sameSecondAs.eventTime;
+    object.lastModified = event.eventTime;
+    return event;
   };
   const remove = (key: string): ObjectEvent => {
     objects.delete(key);
@@ -181,6 +195,59 @@ describe('Ingester: one article per link', () => {
     await w.ingester.apply(w.remove('one.md'));
     expect(await w.feed(ALL)).toEqual([]);
     expect(w.store.articles.size).toBe(0);
+  });
+});
+
+describe("Ingester: a topic's name is the spelling of the earliest upload naming it, in any delivery order", () => {
+  it('the event storm of RELIABILITY.md finding 3: an earlier claim of the kept spelling still counts', async () => {
+    // T#local-policy in the storm: uploads at :33 "Local Policy", :34 "local policy", :38 "Local Policy"
+    // (three links); the :38 event arrived first. Keeping "Local Policy" from :38 and ignoring the same
+    // spelling at :33 let "local policy" (:34) take the name.
+    for (const order of orders([0, 1, 2])) {
+      const v = world();
+      const events = [
+        v.upload('000082.txt', { webUrl: 'https://example.com/82', topics: ['Local Policy'] }),
+        v.upload('000247.txt', { webUrl: 'https://example.com/247', topics: ['local policy'] }),
+        v.upload('000421.txt', { webUrl: 'https://example.com/421', topics: ['Local Policy'] }),
+      ];
+      for (const i of order) await v.ingester.apply(events[i] as ObjectEvent);
+      expect((await v.store.getTopic('local-policy'))?.name, `order ${order}`).toBe('Local Policy');
+    }
+  });
+
+  it('uploads in the same second (LastModified ties) give the name to the smaller spelling, in any order', async () => {
+    // T#ukraine in the storm: "ukraine" and "Ukraine" uploaded at :33, by two files with one link each.
+    for (const order of orders([0, 1])) {
+      const v = world();
+      const first = v.upload('000060.txt', { webUrl: 'https://example.com/60', topics: ['ukraine'] });
+      const events = [
+        first,
+        v.upload('000084.txt', { webUrl: 'https://example.com/84', topics: ['Ukraine'] }, first),
+      ];
+      for (const i of order) await v.ingester.apply(events[i] as ObjectEvent);
+      expect((await v.store.getTopic('ukraine'))?.name, `order ${order}`).toBe('Ukraine');
+    }
+  });
+
+  it('a file not shown (same link, older) names the topic, even after a failure mid-way', async () => {
+    const link = 'https://example.com/story';
+    const older = w.upload('older.md', { webUrl: link, title: 'Older', topics: ['Japan'] });
+    const newer = w.upload('newer.md', { webUrl: link, title: 'Newer', topics: ['japan'] });
+    await w.ingester.apply(newer);
+    expect((await w.store.getTopic('japan'))?.name).toBe('japan');
+
+    // The store fails on the older file's claim of its spelling, as if the function died there.
+    const touchTopic = w.store.touchTopic.bind(w.store);
+    w.store.touchTopic = async (change) => {
+      if (change.name === 'Japan') throw new Error('connection reset');
+      return touchTopic(change);
+    };
+    await expect(w.ingester.apply(older)).rejects.toThrow('connection reset');
+    w.store.touchTopic = touchTopic;
+    await w.ingester.apply(older); // redelivered
+    expect((await w.store.getTopic('japan'))?.name).toBe('Japan');
+    expect((await w.feed(ALL)).map((e) => e.title)).toEqual(['Newer']);
+    expect(await w.count('japan')).toBe(1);
   });
 });
 
