@@ -10,11 +10,16 @@ import type { S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
 import { decodeInvocation } from '../functions/ingest/events.js';
 import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
+import { listArticleObjects } from '../functions/ingest/reconcile.js';
 import { EventQueue, type EventQueueOptions } from '../local/event-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from '../local/s3-notifications.js';
 import { LOCAL_REGION, type LocalS3, S3RVER_CREDENTIALS, startS3 } from '../local/servers.js';
+import { parseArticle } from '../shared/article.js';
+import { mapLimit } from '../shared/concurrency.js';
+import { InvalidArticleError } from '../shared/errors.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
+import { givenBefore } from '../shared/store/types.js';
 
 export const BUCKET = 'articles';
 export const TABLE = 'feedbucket';
@@ -125,4 +130,37 @@ export async function cleanIngest(pipeline: Pipeline, table: string): Promise<vo
       for (const event of delivery.events) await ingester.apply(event);
     }
   }
+}
+
+/**
+ * The display name each topic should have, worked out from the bucket alone (not through the ingest core):
+ * among the files there now, the spelling of the earliest upload (LastModified) that names the topic, the
+ * smallest spelling on a tie. A reference for both the storm's and the clean ingest's tables, valid when
+ * every event was applied after the bucket's last change (as in the storm), so no overwritten content was
+ * ever read.
+ */
+export async function topicNamesFromBucket(
+  pipeline: Pipeline,
+): Promise<Map<string, { name: string; at: string }>> {
+  const objects = new S3Objects(pipeline.s3.client);
+  const names = new Map<string, { name: string; at: string }>();
+  const listed = await listArticleObjects(pipeline.s3.client, BUCKET);
+  await mapLimit(listed, 8, async ({ key }) => {
+    const object = await objects.get(BUCKET, key);
+    if (!object?.lastModified) return;
+    let article: ReturnType<typeof parseArticle>['article'];
+    try {
+      article = parseArticle(object.body).article;
+    } catch (e) {
+      if (e instanceof InvalidArticleError) return;
+      throw e;
+    }
+    if (!article.published) return;
+    for (const { slug, name } of article.entry.topics) {
+      const kept = names.get(slug);
+      if (!kept || givenBefore(object.lastModified, name, kept.at, kept.name))
+        names.set(slug, { name, at: object.lastModified });
+    }
+  });
+  return names;
 }

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCorpus, prng } from '../bench/corpus.js';
 import { startDynamo } from '../local/servers.js';
-import { cleanIngest, startPipeline, TABLE } from './pipeline.js';
-import { checkOnce, diffDumps, dumpTable } from './tables.js';
+import { cleanIngest, startPipeline, TABLE, topicNamesFromBucket } from './pipeline.js';
+import { checkOnce, checkTopicNames, diffDumps, dumpTable } from './tables.js';
 
 const { values } = parseArgs({
   options: { root: { type: 'string' }, events: { type: 'string' }, seed: { type: 'string' } },
@@ -96,6 +96,12 @@ await cleanIngest(pipeline, 'clean');
 const clean = await dumpTable(pipeline.dynamo, 'clean');
 const differences = diffDumps(clean, stormed, ['clean', 'storm']);
 const once = checkOnce(stormed);
+// Both tables could agree and still be wrong: the topic names are also checked against the bucket itself.
+const expectedNames = await topicNamesFromBucket(pipeline);
+const namesWrong = {
+  storm: checkTopicNames(stormed, expectedNames),
+  clean: checkTopicNames(clean, expectedNames),
+};
 
 await pipeline.close();
 await dynamo.close();
@@ -119,6 +125,12 @@ process.stdout.write(
       differingPaths: differences.byPath,
       countersOnlyDifferences: differences.countersOnly,
       firstDifferences: differences.lines.slice(0, 12),
+      topicNames: expectedNames.size,
+      topicNamesWrong: { storm: namesWrong.storm.length, clean: namesWrong.clean.length },
+      firstWrongNames: [
+        ...namesWrong.storm.map((l) => `storm ${l}`),
+        ...namesWrong.clean.map((l) => `clean ${l}`),
+      ].slice(0, 12),
     },
   })}\n`,
 );

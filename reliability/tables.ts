@@ -4,13 +4,17 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ALL } from '../shared/model.js';
 import { documentClient } from '../shared/store/dynamodb.js';
 import type { ArticleRecord, FileRecord } from '../shared/store/types.js';
 
 type Item = Record<string, unknown>;
 
-/** Fields that hold the time something was done (not data): a topic's last change. */
-export const WALL_CLOCK_FIELDS = ['lastChange', 'nameAt'] as const;
+/**
+ * Fields that hold the time something was done (not data): a topic's last change. (A topic name's `nameAt` is
+ * data: the upload time of the spelling kept, the same whatever order events arrive in.)
+ */
+export const WALL_CLOCK_FIELDS = ['lastChange'] as const;
 
 /**
  * Fields that count writes rather than hold data: an item's optimistic-concurrency version (`v`, `version`)
@@ -105,6 +109,34 @@ export function diffDumps(a: Map<string, Item>, b: Map<string, Item>, names = ['
     }
   }
   return { lines, byPath, countersOnly };
+}
+
+/**
+ * Where a table's topic names differ from the names expected (`topicNamesFromBucket`): expected topics whose
+ * name or its time differ or that are missing, and topics with articles that no file names.
+ */
+export function checkTopicNames(
+  dump: Map<string, Item>,
+  expected: Map<string, { name: string; at: string }>,
+): string[] {
+  const out: string[] = [];
+  for (const [slug, want] of expected) {
+    const item = dump.get(`T#${slug} | T`);
+    if (!item) out.push(`${slug}: expected "${want.name}", not in the table`);
+    else if (item.name !== want.name || item.nameAt !== want.at)
+      out.push(`${slug}: "${item.name}" (${item.nameAt}), expected "${want.name}" (${want.at})`);
+  }
+  for (const item of dump.values()) {
+    const slug = String(item.pk).slice(2);
+    if (
+      String(item.pk).startsWith('T#') &&
+      slug !== ALL &&
+      !expected.has(slug) &&
+      Number(item.count ?? 0) > 0
+    )
+      out.push(`${slug}: named "${item.name}", but no file in the bucket names it`);
+  }
+  return out;
 }
 
 export interface OnceReport {

@@ -40,7 +40,8 @@ export interface ReconcileResult {
   failed: number;
 }
 
-async function listArticleObjects(s3: S3Client, bucket: string): Promise<ObjectEvent[]> {
+/** Every article file of the bucket, as the event its upload would have sent (with LastModified as its time). */
+export async function listArticleObjects(s3: S3Client, bucket: string): Promise<ObjectEvent[]> {
   const out: ObjectEvent[] = [];
   let token: string | undefined;
   do {
