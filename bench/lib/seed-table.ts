@@ -86,15 +86,35 @@ function articleItems(i: number, base: FeedEntry, state: SeedState): Record<stri
   ];
 }
 
-/** Adds articles until the table holds `target`; topic counts are written after each call. */
+/** Writes a batch of items (plain values, at most 25) into the table. */
+export type WriteBatch = (items: Record<string, unknown>[]) => Promise<void>;
+
+/** BatchWriteItem through the DynamoDB API, retrying unprocessed items. */
+export function apiWriter(client: DynamoDBClient, tableName: string): WriteBatch {
+  const doc = documentClient(client);
+  return async (batch) => {
+    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+      [tableName]: batch.map((Item) => ({ PutRequest: { Item } })),
+    };
+    while (request && Object.keys(request).length > 0) {
+      const out = await doc.send(new BatchWriteCommand({ RequestItems: request }));
+      request = out.UnprocessedItems as typeof request;
+    }
+  };
+}
+
+/**
+ * Adds articles until the table holds `target`, 25 items a batch through `write` (8 batches at once); then
+ * the topic counts through the store.
+ */
 export async function growTable(
   client: DynamoDBClient,
   tableName: string,
   bases: FeedEntry[],
   state: SeedState,
   target: number,
+  write: WriteBatch = apiWriter(client, tableName),
 ): Promise<void> {
-  const doc = documentClient(client);
   const before = new Map(state.feedCounts);
   const chunk = 2000;
   while (state.count < target) {
@@ -105,15 +125,7 @@ export async function growTable(
     state.count = end;
     const batches: Record<string, unknown>[][] = [];
     for (let j = 0; j < items.length; j += 25) batches.push(items.slice(j, j + 25));
-    await mapLimit(batches, 8, async (batch) => {
-      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-        [tableName]: batch.map((Item) => ({ PutRequest: { Item } })),
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await doc.send(new BatchWriteCommand({ RequestItems: request }));
-        request = out.UnprocessedItems as typeof request;
-      }
-    });
+    await mapLimit(batches, 8, write);
   }
   const store = new DynamoStore(client, tableName);
   const at = new Date(UNTIL).toISOString();
@@ -124,6 +136,13 @@ export async function growTable(
       : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at });
   });
 }
+
+/** The most popular topic of the bases: the feed the scale row watches. */
+export const mostPopular = (bases: FeedEntry[]) => {
+  const freq = new Map<string, number>();
+  for (const e of bases) for (const t of e.topics) freq.set(t.slug, (freq.get(t.slug) ?? 0) + 1);
+  return [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+};
 
 /** Reads the table back through the adapter: counts, the watched feed's newest page, one article. */
 export async function verifySeed(client: DynamoDBClient, tableName: string, state: SeedState): Promise<void> {

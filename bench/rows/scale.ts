@@ -9,47 +9,56 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FeedsApp } from '../../functions/feeds/app.js';
-import type { FeedEntry } from '../../shared/model.js';
-import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import { DynamoStore } from '../../shared/store/dynamodb.js';
 import type { LatencyPoint } from '../lib/chart.js';
 import { benchFeedsApp } from '../lib/feeds-app.js';
 import { beside, type Child, startChild } from '../lib/procs.js';
 import { compare, type RowReport } from '../lib/report.js';
-import { baseEntries, growTable, newSeedState, type SeedState, verifySeed } from '../lib/seed-table.js';
 import { median, now, quantile, repeat } from '../lib/stats.js';
+import type { DynamoChildInfo } from '../servers/dynamo.js';
 import type { BenchContext } from './context.js';
 
-const TABLE = 'feedbucket';
-
 interface Table {
-  child: Child<{ endpoint: string }>;
+  child: Child<DynamoChildInfo>;
   client: DynamoDBClient;
   store: DynamoStore;
   app: FeedsApp;
-  state: SeedState;
+  /** The feed measured (the most popular topic) and its article count. */
+  watchedFeed: string;
+  watchedCount: number;
 }
 
-async function startTable(slug: string, heapMb: number): Promise<Table> {
-  const child = await startChild<{ endpoint: string }>(process.execPath, [
-    `--max-old-space-size=${heapMb}`,
-    '--import',
-    'tsx',
-    beside(import.meta.url, '../servers/dynamo.ts'),
-  ]);
+async function startTable(heapMb: number, seed: { bases: number; seed: number }): Promise<Table> {
+  const child = await startChild<DynamoChildInfo>(
+    process.execPath,
+    [`--max-old-space-size=${heapMb}`, '--import', 'tsx', beside(import.meta.url, '../servers/dynamo.ts')],
+    { env: { BENCH_SEED: JSON.stringify(seed) }, timeoutMs: 60_000 },
+  );
   const client = new DynamoDBClient({
     endpoint: child.info.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
-  await ensureTable(client, TABLE);
-  const store = new DynamoStore(client, TABLE);
+  const store = new DynamoStore(client, child.info.table);
   const app = benchFeedsApp(store, { metaTtlMs: 0, cacheBytes: 0 });
-  return { child, client, store, app, state: newSeedState(slug) };
+  return { child, client, store, app, watchedFeed: child.info.watchedFeed, watchedCount: 0 };
+}
+
+/** Grows the child's table to `target` articles (seeded and verified in the child); returns the seconds. */
+async function grow(t: Table, target: number): Promise<number> {
+  const res = await fetch(`${t.child.info.control}/grow`, {
+    method: 'POST',
+    body: JSON.stringify({ target }),
+  });
+  if (!res.ok) throw new Error(`seeding ${target} articles failed: ${await res.text()}`);
+  const out = (await res.json()) as { count: number; watchedCount: number; seconds: number };
+  t.watchedCount = out.watchedCount;
+  return out.seconds;
 }
 
 async function timeFeed(t: Table, n: number): Promise<number[]> {
   const out: number[] = [];
-  const path = `/topics/${encodeURIComponent(t.state.watchedFeed)}/rss.xml`;
+  const path = `/topics/${encodeURIComponent(t.watchedFeed)}/rss.xml`;
   for (let i = 0; i < n; i++) {
     const start = now();
     const res = await t.app({ method: 'GET', path, headers: { 'accept-encoding': 'gzip' } });
@@ -63,7 +72,7 @@ async function timeQuery(t: Table, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const start = now();
-    const page = await t.store.queryEntries(t.state.watchedFeed, 50);
+    const page = await t.store.queryEntries(t.watchedFeed, 50);
     out.push(now() - start);
     if (page.entries.length !== 50)
       throw new Error(`the query returned ${page.entries.length} entries, not 50`);
@@ -71,33 +80,23 @@ async function timeQuery(t: Table, n: number): Promise<number[]> {
   return out;
 }
 
-const mostPopular = (bases: FeedEntry[]) => {
-  const freq = new Map<string, number>();
-  for (const e of bases) for (const t of e.topics) freq.set(t.slug, (freq.get(t.slug) ?? 0) + 1);
-  return [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
-};
-
 export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
   const sizes = ctx.quick ? [1000, 10_000] : [1000, 3000, 10_000, 30_000, 100_000];
   const big = sizes[sizes.length - 1] as number;
   const small = sizes[0] as number;
-  const bases = baseEntries(ctx.quick ? 500 : 2000, ctx.seed);
-  const slug = mostPopular(bases);
+  const seed = { bases: ctx.quick ? 500 : 2000, seed: ctx.seed };
   const tables: Table[] = [];
   try {
-    const a = await startTable(slug, 1024);
+    const a = await startTable(1024, seed);
     tables.push(a);
-    const b = await startTable(slug, 8192);
+    const b = await startTable(8192, seed);
     tables.push(b);
-    await growTable(a.client, TABLE, bases, a.state, small);
-    await verifySeed(a.client, TABLE, a.state);
+    const slug = b.watchedFeed;
+    await grow(a, small);
 
     const points: (LatencyPoint & { queryP90: number; seedSeconds: number })[] = [];
     for (const size of sizes) {
-      const t = now();
-      await growTable(b.client, TABLE, bases, b.state, size);
-      await verifySeed(b.client, TABLE, b.state);
-      const seedSeconds = (now() - t) / 1000;
+      const seedSeconds = await grow(b, size);
       await timeFeed(b, 5); // warm-up
       // Three short rounds, each summarized by its own quantiles, then the median of the rounds: a burst of
       // other work on the shared machine spoils one round, not the point.
@@ -133,7 +132,7 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
       querySmall.push(median(await timeQuery(a, 40)));
       queryBig.push(median(await timeQuery(b, 40)));
     }
-    const watched = b.state.feedCounts.get(slug) ?? 0;
+    const watched = b.watchedCount;
     const mem = readFileSync(`/proc/${b.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];
     return {
       row: 5,
