@@ -32,7 +32,8 @@ import { S3Objects } from '../functions/ingest/objects.js';
 import { reconcileBucket } from '../functions/ingest/reconcile.js';
 import { LOCAL_REGION, S3RVER_CREDENTIALS, startDynamo, startS3 } from '../local/servers.js';
 import type { Log } from '../shared/logger.js';
-import { DynamoStore, documentClient, ensureTable } from '../shared/store/dynamodb.js';
+import { documentClient } from '../shared/store/document-client.js';
+import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import { LOCAL_BUILD_OPTIONS } from './constructs/app-function.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

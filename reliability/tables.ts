@@ -5,7 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ALL } from '../shared/model.js';
-import { documentClient } from '../shared/store/dynamodb.js';
+import { documentClient } from '../shared/store/document-client.js';
 import type { ArticleRecord, FileRecord } from '../shared/store/types.js';
 
 type Item = Record<string, unknown>;

@@ -26,7 +26,8 @@ import {
   UsageError,
 } from '../../scripts/reindex.js';
 import { ALL } from '../../shared/model.js';
-import { DynamoStore, documentClient, ensureTable } from '../../shared/store/dynamodb.js';
+import { documentClient } from '../../shared/store/document-client.js';
+import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
 import { runProcess } from './helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');

@@ -1,0 +1,13 @@
+/**
+ * lib-dynamodb's document client over a DynamoDB client, with the adapter's marshalling options: for tools that
+ * read or write raw items (tests, the bench, the reliability checks, infra/measure). The functions do not use
+ * it (see dynamodb.ts): it refuses clients created with `cacheMiddleware`, which the functions' clients are.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
