@@ -25,6 +25,7 @@ import type { FileRecord } from '../shared/store/types.js';
 import { fmt, StatusConsole } from './console.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
+import { IngestFunction } from './ingest-function.js';
 import { type FunctionUrlHandler, functionUrlListener } from './function-url.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from './s3-notifications.js';
 import {
@@ -240,7 +241,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Port: Number(new URL(s3.endpoint).port),
       tableName,
     };
-    const ingest = await import('../functions/ingest/handler.js');
+    // The ingest function runs in an environment of its own (a worker thread), as in Lambda; the feeds
+    // function answers in this thread, behind the HTTP server.
+    const ingest = new IngestFunction(
+      Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+    );
+    cleanups.push(() => ingest.close());
+    await ingest.start();
     const feeds = await import('../functions/feeds/handler.js');
     feedsHandler = feeds.handler;
 
@@ -255,27 +262,39 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let burst = { total: 0, done: 0, rejected: 0, startedAt: 0, showing: false };
     const SHOW_FILES_UNDER = 20;
     const uploading = () => mirror?.pending() ?? 0;
-    const reportOutcome = async (record: S3EventRecord) => {
-      const key = decodeKey(record.s3.object.key);
-      const file = await store.getFile(key).catch(() => undefined);
-      burst.done++;
-      if (file?.status === 'rejected') {
-        burst.rejected++;
-        out.log(`rejected  ${key}: ${file.reason ?? 'not a valid article'}`);
-      } else if (!burst.showing && burst.total + uploading() <= SHOW_FILES_UNDER) {
-        out.log(record.eventName.startsWith('ObjectRemoved') ? `removed   ${key}` : `ingested  ${key}`);
+    // What became of each file is read back from its record: the records of a finished batch in one request.
+    let reporting: S3EventRecord[] = [];
+    const reportOutcomes = async () => {
+      const records = reporting;
+      reporting = [];
+      const keys = records.map((record) => decodeKey(record.s3.object.key));
+      const files = await store.getFiles(keys).catch(() => new Map<string, FileRecord>());
+      for (const [i, record] of records.entries()) {
+        const key = keys[i] as string;
+        const file = files.get(key);
+        burst.done++;
+        if (file?.status === 'rejected') {
+          burst.rejected++;
+          out.log(`rejected  ${key}: ${file.reason ?? 'not a valid article'}`);
+        } else if (!burst.showing && burst.total + uploading() <= SHOW_FILES_UNDER) {
+          out.log(record.eventName.startsWith('ObjectRemoved') ? `removed   ${key}` : `ingested  ${key}`);
+        }
       }
     };
     const outcomes = new Set<Promise<void>>();
     const queue = new EventQueue({
-      handler: ingest.handler,
+      handler: ingest.invoke,
       concurrency: options.concurrency ?? 4,
       batchSize: options.batchSize ?? 10,
       onDone: (record) => {
-        const p = reportOutcome(record).finally(() => {
-          outcomes.delete(p);
-          if (queue.stats().pending === 0 && outcomes.size === 0) endBurst();
-        });
+        reporting.push(record);
+        if (reporting.length > 1) return; // a report of this batch is already scheduled
+        const p = new Promise<void>((resolve) => setImmediate(resolve))
+          .then(reportOutcomes)
+          .finally(() => {
+            outcomes.delete(p);
+            if (queue.stats().pending === 0 && outcomes.size === 0) endBurst();
+          });
         outcomes.add(p);
       },
       onRetry: (record, attempt, error) => {

@@ -53,6 +53,16 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     for (const f of this.files.values()) yield clone(f);
   }
 
+  async getFiles(keys: string[]) {
+    this.count('getFiles');
+    const out = new Map<string, FileRecord>();
+    for (const key of keys) {
+      const f = this.files.get(key);
+      if (f) out.set(key, clone(f));
+    }
+    return out;
+  }
+
   async listRejections(limit = 1000): Promise<Rejection[]> {
     return [...this.files.values()]
       .filter((f) => f.status === 'rejected')

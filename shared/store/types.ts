@@ -143,6 +143,8 @@ export interface TopicRecount {
 /** Files known to the store, for reconciliation against the bucket (a scan: operator tools only). */
 export interface FileIndex {
   listFiles(): AsyncIterable<FileRecord>;
+  /** The records of these keys (those that have one), in a few requests. */
+  getFiles(keys: string[]): Promise<Map<string, FileRecord>>;
 }
 
 export type { TopicRef };
