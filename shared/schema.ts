@@ -11,7 +11,7 @@ import { canonicalLink, httpHref, httpUrl, imageMimeType, uuidV5 } from './links
 import { renderMarkdown } from './markdown.js';
 import type { Article, ArticleImage, FeedEntry, Provider, RelatedLink, TopicRef } from './model.js';
 import { topicSlug } from './slug.js';
-import { cleanBlock, cleanLine } from './text.js';
+import { cleanBlock, cleanLine, groupDigits } from './text.js';
 
 export const LIMITS = {
   titleChars: 1000,
@@ -59,7 +59,7 @@ const requiredLine = (field: string, max: number) =>
   z.pipe(scalarText(field), z.transform(cleanLine)).check(
     z.refine((s) => s.length > 0, { error: `${field} is empty` }),
     z.refine((s) => s.length <= max, {
-      error: `${field} is longer than ${max.toLocaleString('en-US')} characters`,
+      error: `${field} is longer than ${groupDigits(max)} characters`,
     }),
   );
 
@@ -222,7 +222,7 @@ function topics(v: unknown, warnings: string[]): TopicRef[] {
   const list = Array.isArray(v) ? v : [v];
   if (list.length > LIMITS.topics) {
     throw new InvalidArticleError(
-      `topics lists ${list.length.toLocaleString('en-US')} topics; at most ${LIMITS.topics} are allowed`,
+      `topics lists ${groupDigits(list.length)} topics; at most ${LIMITS.topics} are allowed`,
       'topics',
     );
   }
@@ -322,7 +322,7 @@ export function normalizeArticle(data: Record<string, unknown>, body: string): N
   const text = cleanBlock(body);
   if (text.length > LIMITS.bodyChars) {
     throw new InvalidArticleError(
-      `the body is ${text.length.toLocaleString('en-US')} characters long; at most ${LIMITS.bodyChars.toLocaleString('en-US')} fit in a feed item`,
+      `the body is ${groupDigits(text.length)} characters long; at most ${groupDigits(LIMITS.bodyChars)} fit in a feed item`,
       'body',
     );
   }

@@ -31,19 +31,19 @@ const FUNCTIONS: FunctionDef[] = [
     sdkLabel: 'S3 + DynamoDB clients only',
     sdkOnly: `import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 const s3 = new S3Client({});
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-export const handler = async () => [s3, doc];`,
+const dynamo = new DynamoDBClient({});
+export const handler = async () => [s3, dynamo, marshall, unmarshall];`,
   },
   {
     name: 'feeds',
     entry: 'functions/feeds/handler.ts',
     sdkLabel: 'DynamoDB client only',
     sdkOnly: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-export const handler = async () => doc;`,
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+const dynamo = new DynamoDBClient({});
+export const handler = async () => [dynamo, marshall, unmarshall];`,
   },
 ];
 

@@ -24,6 +24,7 @@ import {
   type IngestStore,
   positionOf,
 } from '../../shared/store/types.js';
+import { groupDigits } from '../../shared/text.js';
 import type { ObjectSource, StoredObject } from './objects.js';
 
 export type ObjectEvent =
@@ -67,7 +68,7 @@ const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): Feed
 
 const samePosition = (a: FeedPosition, b: FeedPosition) => a.feed === b.feed && a.position === b.position;
 
-const formatKB = (bytes: number) => `${Math.ceil(bytes / 1024).toLocaleString('en-US')} KB`;
+const formatKB = (bytes: number) => `${groupDigits(Math.ceil(bytes / 1024))} KB`;
 
 export class Ingester {
   private readonly store: IngestStore;

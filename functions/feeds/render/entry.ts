@@ -96,14 +96,13 @@ function absolutize(html: string, base: string): string {
   });
 }
 
-const DAY = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
-/** `14 Mar 2021` (UTC): a date for people, the same wherever the server runs. */
-export const humanDate = (d: Date): string => DAY.format(d);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/**
+ * `14 Mar 2021` (UTC): a date for people, the same wherever the server runs. Written out by hand: an
+ * Intl.DateTimeFormat loads ICU's locale data, 20 ms of the function's cold start for three fields.
+ */
+export const humanDate = (d: Date): string =>
+  `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 
 function relatedHtml(entry: FeedEntry): string {
   const items: string[] = [];

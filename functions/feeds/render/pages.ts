@@ -4,6 +4,7 @@
  * data is escaped for where it lands.
  */
 import { createHash } from 'node:crypto';
+import { groupDigits } from '../../../shared/text.js';
 import type { FeedLinks } from './document.js';
 import { topicUrl } from './document.js';
 import { humanDate, type SafeEntry } from './entry.js';
@@ -72,7 +73,7 @@ const subscribeLinks = (feeds: FeedLinks, extra: string) =>
   `<ul class="subscribe"><li><a href="${attr(feeds.rss)}">RSS</a></li><li><a href="${attr(feeds.atom)}">Atom</a></li>` +
   `<li><a href="${attr(feeds.json)}">JSON Feed</a></li>${extra}</ul>`;
 
-const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+const plural = (n: number, one: string) => `${groupDigits(n)} ${one}${n === 1 ? '' : 's'}`;
 
 export function renderIndexPage(site: SiteListing): string {
   const rows = site.topics.map(

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { humanDate } from '../../functions/feeds/render/entry.js';
+import { groupDigits } from '../../shared/text.js';
+
+describe('groupDigits', () => {
+  it('writes counts as en-US does, with a comma every three digits', () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 300_000, 1_234_567, 10 ** 12, -4500, 1234.5]) {
+      expect(groupDigits(n)).toBe(n.toLocaleString('en-US', { maximumFractionDigits: 20 }));
+    }
+  });
+});
+
+describe('humanDate', () => {
+  it('writes the UTC day, the short month and the year, as en-GB does', () => {
+    const format = new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    for (const iso of [
+      '2021-03-14T23:59:59Z',
+      '2026-11-01T00:00:00Z',
+      '1999-12-31T12:00:00Z',
+      '2024-02-29T08:00:00Z',
+    ]) {
+      const d = new Date(iso);
+      expect(humanDate(d)).toBe(format.format(d));
+    }
+  });
+});
