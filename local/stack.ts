@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -241,10 +242,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Port: Number(new URL(s3.endpoint).port),
       tableName,
     };
-    // The ingest function runs in an environment of its own (a worker thread), as in Lambda; the feeds
-    // function answers in this thread, behind the HTTP server.
+    // The ingest function runs in environments of its own (worker threads), as in Lambda, one per core up
+    // to the queue's concurrency; the feeds function answers in this thread, behind the HTTP server.
+    const batchesAtOnce = options.concurrency ?? 4;
     const ingest = new IngestFunction(
       Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+      Math.min(batchesAtOnce, availableParallelism()),
     );
     cleanups.push(() => ingest.close());
     await ingest.start();
@@ -284,7 +287,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const outcomes = new Set<Promise<void>>();
     const queue = new EventQueue({
       handler: ingest.invoke,
-      concurrency: options.concurrency ?? 4,
+      concurrency: batchesAtOnce,
       batchSize: options.batchSize ?? 10,
       onDone: (record) => {
         reporting.push(record);
