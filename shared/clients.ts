@@ -17,7 +17,9 @@ let s3: S3Client | undefined;
  * the logger, even the default one that prints nothing: for us, walking each article written or read. We give
  * the SDK no logger (failures reach our own logs as errors), so that work goes.
  */
-function withoutSdkLogging<C extends { middlewareStack: { remove(name: string): boolean } }>(client: C): C {
+export function withoutSdkLogging<C extends { middlewareStack: { remove(name: string): boolean } }>(
+  client: C,
+): C {
   client.middlewareStack.remove('loggerMiddleware');
   return client;
 }

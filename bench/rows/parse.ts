@@ -13,7 +13,7 @@ import { cpuNow, now } from '../lib/stats.js';
 import type { BenchContext } from './context.js';
 
 export async function parseRow(ctx: BenchContext): Promise<RowReport> {
-  const count = ctx.quick ? 2000 : 10_000;
+  const count = ctx.quick ? 2000 : 5000;
   const files = [...generateCorpus({ count, seed: ctx.seed })];
   const bytes = files.map((f) => Buffer.from(f.text));
   const frontMatters = files.map((f) => f.frontMatter);

@@ -87,12 +87,19 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
   const seed = { bases: ctx.quick ? 500 : 2000, seed: ctx.seed };
   const tables: Table[] = [];
   try {
-    const a = await startTable(1024, seed);
-    tables.push(a);
-    const b = await startTable(8192, seed);
-    tables.push(b);
+    // Both tables start (and the small one is seeded) side by side.
+    const [a, b] = await Promise.all([
+      startTable(1024, seed).then(async (t) => {
+        tables.push(t);
+        await grow(t, small);
+        return t;
+      }),
+      startTable(8192, seed).then((t) => {
+        tables.push(t);
+        return t;
+      }),
+    ]);
     const slug = b.watchedFeed;
-    await grow(a, small);
 
     const points: (LatencyPoint & { queryP90: number; seedSeconds: number })[] = [];
     for (const size of sizes) {
