@@ -2,9 +2,16 @@
 // Started by startDynamo (servers.ts): workerData { port, path }; posts { port } once listening, or { error };
 // on the message 'close' it closes the server and its database, then posts { closed: true }.
 import { parentPort, workerData } from 'node:worker_threads';
-import dynalite from 'dynalite';
+import { createDynalite } from './dynalite-fixes.mjs';
 
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: workerData.path });
+// With the fixes of dynalite-fixes.mjs: range reads close their LevelDB iterators, and closing under load
+// does not throw.
+const { server } = createDynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+  path: workerData.path,
+});
 server.once('error', (error) =>
   parentPort.postMessage({ error: { message: error.message, code: error.code } }),
 );

@@ -13,8 +13,12 @@ export interface LoadOptions {
   pid: number;
   connections: number;
   durationS: number;
-  /** Seconds of the same load before the measured run (not sampled). */
+  /**
+   * The same load before the measured run, not measured: at least `warmupS` seconds, then until the process
+   * has reached its working size (resident memory settled), at most `warmupMaxS` seconds.
+   */
   warmupS: number;
+  warmupMaxS?: number;
   seed?: number;
   /** Only these kinds of request (all when absent), to find which one a problem comes with. */
   kinds?: string[];
@@ -48,11 +52,15 @@ export interface LoadResult {
   rssLast10sMb: number;
   /** The URLs primed before the run (every topic feed once: the render cache warm, ETags known). */
   primed: number;
-  /** JS heap in use after a full GC, before and after the measured run (MB), when the stack exposes GC. */
+  /** JS heap in use after a full GC, before the warm-up and after the measured run (MB), when the stack exposes GC. */
   heapAfterGcMb?: [number, number];
-  /** The warm-up run: its length, requests, failures, and the resident memory before and after it. */
+  /**
+   * The warm-up run: its length, whether resident memory settled in it, requests, failures, and the resident
+   * memory before and after it.
+   */
   warmup: {
     seconds: number;
+    settled: boolean;
     requests: number;
     status5xx: number;
     errors: number;
@@ -221,13 +229,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       ],
     });
 
-  // Warm-up at the same load (the process reaches its working size), then the measured run.
-  const warmupKinds: LoadResult['kinds'] = {};
-  const warmupRss = [rssMb(options.pid) ?? Number.NaN];
-  const warm = options.warmupS > 0 ? await fire(options.warmupS, warmupKinds) : undefined;
-  warmupRss.push(rssMb(options.pid) ?? Number.NaN);
-
+  // The live JS heap before the warm-up: a full GC right before the measured run would shrink the heap and
+  // make its regrowth to the working size look like growth.
   const heapBefore = await options.heapAfterGc?.();
+  const warmupKinds: LoadResult['kinds'] = {};
+  const warmup = await warmUp(options, (s) => fire(s, warmupKinds));
+
   const kinds: LoadResult['kinds'] = {};
   const samples: number[] = [];
   const sample = () => {
@@ -266,12 +273,60 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     primed: primePaths.length,
     heapAfterGcMb: heapBefore !== undefined && heapAfter !== undefined ? [heapBefore, heapAfter] : undefined,
     warmup: {
-      seconds: options.warmupS,
-      requests: warm?.requests.total ?? 0,
-      status5xx: warm?.['5xx'] ?? 0,
-      errors: warm?.errors ?? 0,
+      seconds: warmup.seconds,
+      settled: warmup.settled,
+      requests: warmup.result?.requests.total ?? 0,
+      status5xx: warmup.result?.['5xx'] ?? 0,
+      errors: warmup.result?.errors ?? 0,
       unexpected: Object.values(warmupKinds).reduce((n, k) => n + k.unexpected, 0),
-      rssMb: warmupRss.map((x) => Math.round(x * 10) / 10),
+      rssMb: warmup.rssMb.map((x) => Math.round(x * 10) / 10),
     },
   };
+}
+
+/** Resident memory has settled when the median of its last 10 s is at most this much above the 10 s before. */
+const SETTLED = 0.02;
+
+/**
+ * The warm-up: the load runs while resident memory is sampled every second, and stops once it has settled
+ * (after `warmupS` at least, and 20 s: two windows to compare) or after `warmupMaxS`. A process that leaks
+ * never settles: it is then measured after the longest warm-up, and its growth shows in the measured run.
+ */
+async function warmUp(
+  options: LoadOptions,
+  fire: (seconds: number) => ReturnType<typeof autocannon>,
+): Promise<{
+  seconds: number;
+  settled: boolean;
+  rssMb: number[];
+  result?: Awaited<ReturnType<typeof autocannon>>;
+}> {
+  const start = rssMb(options.pid) ?? Number.NaN;
+  if (options.warmupS <= 0) return { seconds: 0, settled: false, rssMb: [start, start] };
+  const maxS = Math.max(options.warmupS, options.warmupMaxS ?? options.warmupS);
+  const minS = Math.min(maxS, Math.max(options.warmupS, 20));
+  const started = Date.now();
+  const run = fire(maxS);
+  const samples: number[] = [];
+  let settled = false;
+  const timer = setInterval(() => {
+    const mb = rssMb(options.pid);
+    if (mb !== undefined) samples.push(mb);
+    if (samples.length < minS || settled) return;
+    if (median(samples.slice(-10)) <= median(samples.slice(-20, -10)) * (1 + SETTLED)) {
+      settled = true;
+      run.stop();
+    }
+  }, 1000);
+  try {
+    const result = await run;
+    return {
+      seconds: Math.round((Date.now() - started) / 1000),
+      settled,
+      rssMb: [start, rssMb(options.pid) ?? Number.NaN],
+      result,
+    };
+  } finally {
+    clearInterval(timer);
+  }
 }

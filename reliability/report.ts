@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserResult } from './browser.js';
+import type { ProbeRun } from './dynalite-probe.js';
 import type { HostileResult } from './hostile-run.js';
 import type { LoadResult } from './load.js';
 import { REPO_ROOT } from './processes.js';
@@ -65,12 +66,10 @@ export interface StormResult
   duplicates: number;
 }
 
+/** The probe of the local DynamoDB: dynalite as published and with the local fixes, on disk and in memory. */
 export interface ProbeResult {
-  queries: number;
-  partitionItems: number;
-  limit: number;
-  memory: { beforeMb: number; afterMb: number; kbPerQuery: number };
-  disk: { beforeMb: number; afterMb: number; kbPerQuery: number };
+  published: { disk: ProbeRun; memory: ProbeRun };
+  fixed: { disk: ProbeRun; memory: ProbeRun };
 }
 
 export interface AuditResult {
@@ -104,7 +103,7 @@ function loadLines(step: Step<LoadResult> | undefined): string[] {
     `  - Resident memory of the stack process (median): **first 10 s ${l.rssFirst10sMb} MB, last 10 s ${l.rssLast10sMb} MB** ` +
       `(${l.rssLast10sMb >= l.rssFirst10sMb ? '+' : ''}${Math.round((l.rssLast10sMb / l.rssFirst10sMb - 1) * 100)} %); every second: ${l.rssMb.map(Math.round).join(', ')}.` +
       (l.heapAfterGcMb
-        ? ` JS heap in use after a full GC: ${l.heapAfterGcMb[0]} MB before, ${l.heapAfterGcMb[1]} MB after.`
+        ? ` JS heap in use after a full GC: ${l.heapAfterGcMb[0]} MB before the warm-up, ${l.heapAfterGcMb[1]} MB after the run.`
         : ''),
     ...step.notes.map((n) => `  - ${n}`),
   ];
@@ -187,13 +186,17 @@ function auditLines(step: Step<AuditResult> | undefined): string[] {
   ];
 }
 
-function probeLines(step: Step<ProbeResult> | undefined): string[] {
+export function probeLines(step: Step<ProbeResult> | undefined): string[] {
   if (!step?.result) return [];
   const p = step.result;
+  const d = p.published.disk;
+  const run = (r: ProbeRun) =>
+    `${r.rssMb.join(' → ')} MB, ${r.kbPerQuery} KB per query over the second half, ${fmt(r.openIterators)} iterators left open`;
   return [
-    `- **Probe of the local DynamoDB** (diagnosis, no verdict): ${fmt(p.queries)} Queries of ${p.limit} items on a ${fmt(p.partitionItems)}-item partition: ` +
-      `resident memory ${p.disk.beforeMb} → ${p.disk.afterMb} MB on disk (as the local stack keeps it; ${p.disk.kbPerQuery} KB per query), ` +
-      `${p.memory.beforeMb} → ${p.memory.afterMb} MB in memory (${p.memory.kbPerQuery} KB per query).`,
+    `- **Probe of the local DynamoDB** (diagnosis, no verdict): ${fmt(d.queries)} Queries of ${d.limit} items on a ${fmt(d.partitionItems)}-item partition, ` +
+      'resident memory after a full GC before and at each quarter (dynalite in the probing process, one process per variant):',
+    `  - dynalite 4.0.0 as published: on disk (as the local stack keeps it) ${run(p.published.disk)}; in memory ${run(p.published.memory)}.`,
+    `  - with local/dynalite-fixes.mjs: on disk ${run(p.fixed.disk)}; in memory ${run(p.fixed.memory)}.`,
   ];
 }
 

@@ -5,7 +5,7 @@
  * A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
  *
  *   npm run reliability [-- --only load,faults,storm,hostile,audit,probe (not run by default)] [--duration 30]
- *                          [--warmup 15] [--connections 100]
+ *                          [--warmup 20] [--warmup-max 90] [--connections 100]
  *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
  *   npm run reliability -- --from-json   (RELIABILITY.md again from reliability/results/latest.json)
@@ -16,6 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ProbeRun } from './dynalite-probe.js';
 import { type HostileResult, runHostile } from './hostile-run.js';
 import { type LoadResult, runLoad } from './load.js';
 import { REPO_ROOT, startTsx } from './processes.js';
@@ -23,6 +24,7 @@ import {
   type AuditResult,
   type FaultsResult,
   type ProbeResult,
+  probeLines,
   type RunReport,
   type Step,
   type StormResult,
@@ -37,7 +39,8 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     duration: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '20' },
+    'warmup-max': { type: 'string', default: '90' },
     connections: { type: 'string', default: '100' },
     files: { type: 'string', default: '2000' },
     events: { type: 'string', default: '1000' },
@@ -99,16 +102,18 @@ const load: Runner<LoadResult> = async (root) => {
       connections: Number(values.connections),
       durationS: Number(values.duration),
       warmupS: Number(values.warmup),
+      warmupMaxS: Number(values['warmup-max']),
       kinds: values.kinds?.split(','),
     });
     const notes = [
-      `The stack held ${ready.files} articles (uploaded and ingested in ${(ready.loadMs / 1000).toFixed(1)} s); every topic's feeds were requested once (${result.primed} requests: a warm cache, and the ETags to revalidate), then the same load ran ${result.warmup.seconds} s unmeasured (${result.warmup.requests} requests; resident memory ${result.warmup.rssMb.join(' -> ')} MB) before the measured run.`,
+      `The stack held ${ready.files} articles (uploaded and ingested in ${(ready.loadMs / 1000).toFixed(1)} s); every topic's feeds were requested once (${result.primed} requests: a warm cache, and the ETags to revalidate), then the same load ran ${result.warmup.seconds} s unmeasured (${result.warmup.requests} requests; resident memory ${result.warmup.rssMb.join(' -> ')} MB) before the measured run, ${result.warmup.settled ? 'until resident memory had settled (the median of the last 10 s at most 2 % above the 10 s before)' : `and resident memory had not settled by then (at most ${values['warmup-max']} s)`}.`,
     ];
     const unexpected = Object.entries(result.kinds).filter(([, k]) => k.unexpected > 0);
     for (const [kind, k] of unexpected)
       notes.push(`${kind}: ${k.unexpected} of ${k.sent} did not get ${k.expect} (${JSON.stringify(k.got)}).`);
     const summary = [
       `${result.requests} requests, ${result.status5xx} 5xx, ${result.errors - result.timeouts} connection errors, ${result.timeouts} timeouts; resident memory ${result.rssFirst10sMb} MB (first 10 s) -> ${result.rssLast10sMb} MB (last 10 s); JS heap after a full GC ${result.heapAfterGcMb?.join(' -> ') ?? '(unknown)'} MB.`,
+      `Resident memory every second (MB): ${result.rssMb.map(Math.round).join(', ')}.`,
     ];
     const growth = result.rssLast10sMb / result.rssFirst10sMb - 1;
     const flat = growth <= FLAT_GROWTH;
@@ -270,15 +275,19 @@ const audit: Runner<AuditResult> = async () => {
 };
 
 const probe: Runner<ProbeResult> = async (root) => {
-  const p = await childResult<ProbeResult>(
-    'dynalite-probe.ts',
-    'probe',
-    ['--root', root, '--queries', '2000'],
-    {
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim(),
-    },
-  );
-  return { verdict: 'not run', notes: ['A diagnosis, not a check.'], result: p };
+  const run = (variant: 'published' | 'fixed', store: 'disk' | 'memory') =>
+    childResult<ProbeRun>(
+      'dynalite-probe.ts',
+      'probe',
+      ['--root', root, '--queries', '4000', '--variant', variant, '--store', store],
+      { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() },
+    );
+  const result: ProbeResult = {
+    published: { disk: await run('published', 'disk'), memory: await run('published', 'memory') },
+    fixed: { disk: await run('fixed', 'disk'), memory: await run('fixed', 'memory') },
+  };
+  const step = { name: 'probe', verdict: 'not run' as const, notes: [], ms: 0, result };
+  return { verdict: 'not run', notes: ['A diagnosis, not a check.'], summary: probeLines(step), result };
 };
 
 const RUNNERS: Record<StepName, Runner<unknown>> = { load, faults, storm, hostile, audit, probe };

@@ -1,0 +1,160 @@
+// Fixes for dynalite 4.0.0 where the local stack depends on it, applied at run time to the store of each
+// server made here (node_modules stays as npm installed it). Plain JavaScript: the dynalite worker thread
+// loads it without a TypeScript loader. Types in dynalite-fixes.d.mts.
+//
+// dynalite reads ranges through streams over LevelDB iterators (`createValueStream`, `createKeyStream` in
+// dynalite/db/index.js) that never close them:
+// - a Query or Scan stops at its Limit by destroying its stream, and the stream's destroy looks for an
+//   `iterator.return` that abstract-level 3 iterators do not have: the iterator stays open;
+// - a stream that reads to the end leaves its iterator open too (only `close()` releases it).
+//   Each open iterator keeps a LevelDB snapshot and native buffers until the database closes: the local
+//   stack's resident memory grew by about 80 KB per feed page read (RELIABILITY.md, finding 4).
+// - When the database closes while a stream still reads (the server stopping under load), the next read
+//   fails with "Iterator is not open: cannot read after close()", and dynalite throws that error from its
+//   request callback: an uncaught exception that ends the process.
+// The streams made here close their iterator when they end or are destroyed. A value read that fails (the
+// database closed under it included) becomes a DynamoDB InternalServerError answer (500: the SDK retries it)
+// instead of a throw; a key stream whose database closed under it just stops (dynalite wraps key streams in
+// one that has no error listener, so any error there would still end the process).
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import dynalite from 'dynalite';
+
+const require = createRequire(import.meta.url);
+/** dynalite's own database module (the one its server calls `create` on). */
+const dynaliteDb = require('dynalite/db');
+
+/** Items read from an iterator per call (fewer promise round trips than one by one). */
+const BATCH = 32;
+const fixed = new WeakSet();
+
+/** Creates a dynalite server as `dynalite(options)` does, with its store fixed as described above. */
+export function createDynalite(options = {}) {
+  const made = plainDynalite(options);
+  fixDynaliteStore(made.store);
+  return made;
+}
+
+/** dynalite as published, with the store its server uses (dynalite does not expose it). */
+export function plainDynalite(options = {}) {
+  const create = dynaliteDb.create;
+  let store;
+  // dynalite() calls the database module's create() once, synchronously: catch its result.
+  dynaliteDb.create = (o) => {
+    store = create(o);
+    return store;
+  };
+  try {
+    const server = dynalite(options);
+    return { server, store };
+  } finally {
+    dynaliteDb.create = create;
+  }
+}
+
+/** Makes the range streams of a dynalite store close their iterators (again after the store is recreated). */
+export function fixDynaliteStore(store) {
+  const db = store.db;
+  if (!fixed.has(db)) {
+    fixed.add(db);
+    db.createValueStream = (options) => iteratorStream(db, 'values', options);
+    db.createKeyStream = (options) => iteratorStream(db, 'keys', options);
+  }
+  // A server closed and listened to again recreates its store (a new database): fix that one too.
+  const recreate = store.recreate;
+  if (!fixed.has(recreate)) {
+    const fixedRecreate = function (...args) {
+      recreate.apply(this, args);
+      fixDynaliteStore(this);
+    };
+    fixed.add(fixedRecreate);
+    store.recreate = fixedRecreate;
+  }
+  return store;
+}
+
+/**
+ * Counts the open resources (iterators) of a store's current database, for probes and tests: abstract-level
+ * attaches every iterator to its database when made and detaches it when closed. Returns the counter.
+ */
+export function countOpenResources(store) {
+  const open = new Set();
+  const { db } = store;
+  const attach = db.attachResource.bind(db);
+  const detach = db.detachResource.bind(db);
+  db.attachResource = (resource) => {
+    open.add(resource);
+    attach(resource);
+  };
+  db.detachResource = (resource) => {
+    open.delete(resource);
+    detach(resource);
+  };
+  return () => open.size;
+}
+
+/** The errors abstract-level gives for an iterator or database that was closed. */
+const CLOSED = new Set(['LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_DATABASE_NOT_OPEN']);
+
+/**
+ * A DynamoDB-shaped error for a failed read: dynalite answers an error with a status code, and throws any
+ * other (an uncaught exception).
+ */
+function readError(cause) {
+  return Object.assign(new Error(`The local database could not read: ${cause?.message ?? cause}`), {
+    cause,
+    statusCode: 500,
+    body: {
+      __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+      message: 'The local database failed to read; try again.',
+    },
+  });
+}
+
+/** An object-mode stream of `db.values(options)` or `db.keys(options)` that always closes its iterator. */
+function iteratorStream(db, kind, options) {
+  let iterator;
+  let reading = false;
+  const stream = new Readable({
+    objectMode: true,
+    read() {
+      if (reading || iterator === undefined) return;
+      reading = true;
+      iterator.nextv(BATCH).then(
+        (items) => {
+          reading = false;
+          if (this.destroyed) return;
+          // The end: pushing null ends the stream, and ending destroys it (autoDestroy), which closes the iterator.
+          if (items.length === 0) this.push(null);
+          else for (const item of items) this.push(item);
+        },
+        (error) => {
+          reading = false;
+          fail(this, kind, error);
+        },
+      );
+    },
+    destroy(error, callback) {
+      // close() waits for a read under way; after it, nothing reads again (a destroyed stream is not read).
+      const closing = iterator === undefined ? Promise.resolve() : iterator.close();
+      closing.then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
+  try {
+    iterator = kind === 'values' ? db.values(options) : db.keys(options);
+  } catch (error) {
+    process.nextTick(fail, stream, kind, error);
+  }
+  return stream;
+}
+
+function fail(stream, kind, error) {
+  if (stream.destroyed) return;
+  // The database closed under a key stream: its server is stopping, and an error would reach dynalite's
+  // key-stream wrapper, which has no error listener (an uncaught exception): stop quietly.
+  if (kind === 'keys' && CLOSED.has(error?.code)) stream.destroy();
+  else stream.destroy(readError(error));
+}
