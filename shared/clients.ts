@@ -1,8 +1,10 @@
 /**
  * AWS SDK clients, created once per process. In AWS they use the function's role and region; the local
  * stack points them at its servers with DYNAMODB_ENDPOINT and S3_ENDPOINT (configuration, not a code branch).
- * `cacheMiddleware`: each command class's middleware stack is resolved once, not on every request (the
- * SDK's throughput option; our commands add no per-request middleware).
+ * DynamoDB: `cacheMiddleware`, each command class's middleware stack resolved once, not on every request (the
+ * SDK's throughput option; our commands add no per-request middleware). Not for S3: with it, two GetObject
+ * requests in flight at once for different buckets were both sent to one of the buckets (SDK 3.1169, checked
+ * against s3rver); ingest makes one S3 request per file, so there is little to gain there anyway.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -44,7 +46,6 @@ export function s3Client(env: Env = process.env): S3Client {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 8,
-      cacheMiddleware: true,
     }),
   );
   return s3;

@@ -70,6 +70,8 @@ const samePosition = (a: FeedPosition, b: FeedPosition) => a.feed === b.feed && 
 
 const formatKB = (bytes: number) => `${groupDigits(Math.ceil(bytes / 1024))} KB`;
 
+type Parsed = { article: Article; warnings: string[] } | { reason: string };
+
 export class Ingester {
   private readonly store: IngestStore;
   private readonly objects: ObjectSource;
@@ -96,7 +98,31 @@ export class Ingester {
       return 'ignored';
     }
     const sequencer = event.sequencer === undefined ? undefined : padSequencer(event.sequencer);
-    const file = await this.store.getFile(key);
+    let object: StoredObject | undefined;
+    let parsed: Parsed | undefined;
+    let file: FileRecord | undefined;
+    /** The article's record when it was read with the file's (undefined: there is none). */
+    let prefetched: { record: ArticleRecord | undefined } | undefined;
+    let objectRead = false;
+    if (
+      event.kind === 'created' &&
+      sequencer !== undefined &&
+      !(event.size !== undefined && event.size > this.maxObjectBytes)
+    ) {
+      // An upload's object is read first: the file's record and its article's then come in one request.
+      object = await this.objects.get(event.bucket, key);
+      objectRead = true;
+      if (object && object.body.length <= this.maxObjectBytes) parsed = this.parse(object.body);
+      if (parsed && 'article' in parsed) {
+        const both = await this.store.getFileAndArticle(key, parsed.article.articleId);
+        file = both.file;
+        prefetched = { record: both.article };
+      } else {
+        file = await this.store.getFile(key);
+      }
+    } else {
+      file = await this.store.getFile(key);
+    }
     if (sequencer !== undefined && file && file.sequencer >= sequencer) {
       this.log.debug('skipped: an event as new or newer for this key was already applied', {
         key,
@@ -110,7 +136,6 @@ export class Ingester {
         sequencer === undefined ? (file?.sequencer ?? '') : undefined,
       );
 
-    let object: StoredObject | undefined;
     if (event.kind === 'removed') {
       // In a versioned bucket, deleting one version (not the key) sends ObjectRemoved:Delete too, while the
       // key keeps a current version (an older one may even become current again). The file is gone only if
@@ -154,7 +179,7 @@ export class Ingester {
       if (announced.size !== undefined && announced.size > this.maxObjectBytes) {
         return reject(this.tooLarge(announced.size), announced.eTag);
       }
-      object = await this.objects.get(event.bucket, key);
+      if (!objectRead) object = await this.objects.get(event.bucket, key);
       if (!object) {
         this.log.info('skipped: the object no longer exists (its removal event follows)', { key });
         return 'missing';
@@ -164,21 +189,10 @@ export class Ingester {
     if (alreadyApplied(eTag)) return 'unchanged';
     if (object.body.length > this.maxObjectBytes) return reject(this.tooLarge(object.body.length), eTag);
 
-    let article: Article;
-    try {
-      const parsed = parseArticle(object.body);
-      article = parsed.article;
-      for (const warning of parsed.warnings) this.log.warn(`${key}: ${warning}`, { key, warning });
-      const bytes = Buffer.byteLength(JSON.stringify(article));
-      if (bytes > MAX_ITEM_BYTES) {
-        throw new InvalidArticleError(
-          `the article takes ${formatKB(bytes)} as a table item, over the ${formatKB(MAX_ITEM_BYTES)} that fit: shorten the body, excerpt or related list`,
-        );
-      }
-    } catch (e) {
-      if (e instanceof InvalidArticleError) return reject(e.reason, eTag);
-      throw e;
-    }
+    parsed ??= this.parse(object.body);
+    if ('reason' in parsed) return reject(parsed.reason, eTag);
+    const { article } = parsed;
+    for (const warning of parsed.warnings) this.log.warn(`${key}: ${warning}`, { key, warning });
 
     if (file?.articleId && file.articleId !== article.articleId && file.status !== 'deleted') {
       // The file's link changed: it no longer carries its old article.
@@ -187,7 +201,7 @@ export class Ingester {
     // When this content was written: an event that arrives late reads the object as it is now, so the time
     // that goes with the content is the object's, not the event's (which makes the outcome order-free).
     const writtenAt = object.lastModified ?? event.eventTime;
-    const changed = await this.attach(key, writtenAt, article);
+    const changed = await this.attach(key, writtenAt, article, prefetched);
     await commit({
       status: 'ok',
       eTag,
@@ -199,14 +213,38 @@ export class Ingester {
     return changed ? 'ingested' : 'unchanged';
   }
 
+  /** The article in a file's bytes, or why the file is rejected. */
+  private parse(body: Uint8Array): Parsed {
+    try {
+      const { article, warnings } = parseArticle(body);
+      const bytes = Buffer.byteLength(JSON.stringify(article));
+      if (bytes > MAX_ITEM_BYTES) {
+        return {
+          reason: `the article takes ${formatKB(bytes)} as a table item, over the ${formatKB(MAX_ITEM_BYTES)} that fit: shorten the body, excerpt or related list`,
+        };
+      }
+      return { article, warnings };
+    } catch (e) {
+      if (e instanceof InvalidArticleError) return { reason: e.reason };
+      throw e;
+    }
+  }
+
   private tooLarge(size: number): string {
     return `the file is ${formatKB(size)}, over the ${formatKB(this.maxObjectBytes)} limit for an article file`;
   }
 
   /** Makes `key` carry `article`. Returns whether what the feeds show changed. */
-  private async attach(key: string, time: string, article: Article): Promise<boolean> {
+  private async attach(
+    key: string,
+    time: string,
+    article: Article,
+    prefetched?: { record: ArticleRecord | undefined },
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const old = await this.store.getArticle(article.articleId);
+      // The record read with the file's serves the first attempt; after a conflict it is read again.
+      const old =
+        attempt === 0 && prefetched ? prefetched.record : await this.store.getArticle(article.articleId);
       const newer =
         !old ||
         (old.sourceKey === key

@@ -206,6 +206,18 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   // ---- articles ----
 
+  async getFileAndArticle(
+    key: string,
+    articleId: string,
+  ): Promise<{ file?: FileRecord; article?: ArticleRecord }> {
+    const out: { file?: FileRecord; article?: ArticleRecord } = {};
+    for await (const item of this.batchGet([fileKey(key), articleKey(articleId)], true)) {
+      if (item.sk?.S === 'K') out.file = fieldOf<FileRecord>(item, 'file');
+      else out.article = fieldOf<ArticleRecord>(item, 'article');
+    }
+    return out;
+  }
+
   async getArticle(articleId: string): Promise<ArticleRecord | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({
@@ -450,12 +462,14 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
   }
 
   /** Items by key, 100 a request (BatchGetItem), unprocessed keys retried; duplicates asked once. */
-  private async *batchGet(keys: { pk: string; sk: string }[]): AsyncIterable<Item> {
+  private async *batchGet(keys: { pk: string; sk: string }[], consistent = false): AsyncIterable<Item> {
     let left = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()].map(toItem);
     while (left.length > 0) {
       const chunk = left.slice(0, 100);
       left = left.slice(100);
-      let request: Record<string, { Keys: Item[] }> | undefined = { [this.tableName]: { Keys: chunk } };
+      let request: Record<string, { Keys: Item[]; ConsistentRead?: boolean }> | undefined = {
+        [this.tableName]: { Keys: chunk, ConsistentRead: consistent || undefined },
+      };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
         const res = await this.client.send(new BatchGetItemCommand({ RequestItems: request }));

@@ -71,6 +71,13 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
       .slice(0, limit);
   }
 
+  async getFileAndArticle(key: string, articleId: string) {
+    this.count('getFileAndArticle');
+    const f = this.files.get(key);
+    const a = this.articles.get(articleId);
+    return { file: f && clone(f), article: a && clone(a) };
+  }
+
   async getArticle(articleId: string) {
     this.count('getArticle');
     const a = this.articles.get(articleId);

@@ -90,6 +90,8 @@ export interface IngestStore {
   putFile(record: FileRecord, expectSequencer?: string): Promise<boolean>;
 
   getArticle(articleId: string): Promise<ArticleRecord | undefined>;
+  /** Both records in one strongly consistent request (what an event for a new version reads first). */
+  getFileAndArticle(key: string, articleId: string): Promise<{ file?: FileRecord; article?: ArticleRecord }>;
   /** Writes if the stored version is `expectedVersion` (0: must not exist). Throws ConflictError otherwise. */
   putArticle(record: ArticleRecord, expectedVersion: number): Promise<void>;
   /** Deletes if the stored version is `expectedVersion`. Throws ConflictError otherwise. */
