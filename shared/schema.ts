@@ -143,23 +143,32 @@ const requiredDate = (field: string) =>
 
 // ---- the file ----
 
-const fileSchema = z.object({
-  title: z.optional(z.unknown()),
-  webUrl: z.optional(z.unknown()),
-  originalUrl: z.optional(z.unknown()),
-  publishedDateTime: z.optional(z.unknown()),
-  updatedDateTime: z.optional(z.unknown()),
-  excerpt: z.optional(z.unknown()),
-  provider: z.optional(z.unknown()),
-  topics: z.optional(z.unknown()),
-  images: z.optional(z.unknown()),
-  related: z.optional(z.unknown()),
-  quality: z.optional(z.unknown()),
-  heat: z.optional(z.unknown()),
-  category: z.optional(z.unknown()),
-  type: z.optional(z.unknown()),
-  published: z.optional(z.unknown()),
-});
+/** The fields read from a file's front matter; any others are ignored. */
+const FIELDS = [
+  'title',
+  'webUrl',
+  'originalUrl',
+  'publishedDateTime',
+  'updatedDateTime',
+  'excerpt',
+  'provider',
+  'topics',
+  'images',
+  'related',
+  'quality',
+  'heat',
+  'category',
+  'type',
+  'published',
+] as const;
+type Fields = Partial<Record<(typeof FIELDS)[number], unknown>>;
+
+/** The known fields the front matter has as its own (never inherited, whatever keys YAML gave it). */
+function fieldsOf(data: Record<string, unknown>): Fields {
+  const out: Fields = {};
+  for (const name of FIELDS) if (Object.hasOwn(data, name)) out[name] = data[name];
+  return out;
+}
 
 const titleRule = requiredLine('title', LIMITS.titleChars);
 const publishedRule = requiredDate('publishedDateTime');
@@ -189,7 +198,7 @@ function required<T>(rule: z.ZodMiniType<T>, value: unknown, field: string): T {
   return r.data;
 }
 
-function link(data: z.infer<typeof fileSchema>): { field: string; url: URL } {
+function link(data: Fields): { field: string; url: URL } {
   const field =
     data.webUrl !== undefined && data.webUrl !== null && data.webUrl !== '' ? 'webUrl' : 'originalUrl';
   const raw = data[field];
@@ -307,7 +316,7 @@ function related(v: unknown, warnings: string[]): RelatedLink[] {
 /** Validates and normalizes one file's front matter and body. Throws InvalidArticleError with the reason. */
 export function normalizeArticle(data: Record<string, unknown>, body: string): Normalized {
   const warnings: string[] = [];
-  const fields = fileSchema.parse(data);
+  const fields = fieldsOf(data);
   const title = required(titleRule, fields.title, 'title');
   const { url } = link(fields);
   const publishedAt = required(publishedRule, fields.publishedDateTime, 'publishedDateTime');
