@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ import { fmt, StatusConsole } from './console.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
 import { IngestFunction } from './ingest-function.js';
-import { type FunctionUrlHandler, functionUrlListener } from './function-url.js';
+import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from './s3-notifications.js';
 import {
   LOCAL_REGION,
@@ -224,7 +224,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       feedsListener(req, res);
     };
-    const http = createServer({ keepAlive: true }, listener);
+    // Malformed requests, CONNECT and a missing Host get a reason too (Node's HTTP layer gives none).
+    const http = functionUrlServer(listener);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port ?? 3000, HOST, () => {

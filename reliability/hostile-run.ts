@@ -10,7 +10,7 @@ import { type BrowserResult, checkPages } from './browser.js';
 import { corrupted, hostileArticle } from './hostile/arbitraries.js';
 import { frontMatter, hostileCatalogue, validFields } from './hostile/catalogue.js';
 import { HostileWorld, responseProblems } from './hostile/harness.js';
-import { rawRequest } from './hostile/raw-http.js';
+import { rawRequest, refusalProblem } from './hostile/raw-http.js';
 import { hostileRequests } from './hostile/requests.js';
 import { REPO_ROOT, startTsx } from './processes.js';
 
@@ -37,8 +37,10 @@ export interface HostileResult {
   };
   requests: {
     sent: number;
+    /** Of them, malformed at the protocol level (refused by the local server's HTTP layer). */
+    protocol: number;
+    /** A status the request must not get, or a refusal without a reason. */
     unexpected: string[];
-    transportUnexpected: string[];
     status5xx: number;
     dropped: number;
   };
@@ -147,23 +149,16 @@ export async function runHostile(root: string, options: { runs: number }): Promi
       .next_url;
     const cursor = new URL(next).searchParams.get('cursor') as string;
     const requests = hostileRequests({ topic: 'hostile-input', cursor });
-    const req = {
-      sent: 0,
-      unexpected: [] as string[],
-      transportUnexpected: [] as string[],
-      status5xx: 0,
-      dropped: 0,
-    };
+    const req: HostileResult['requests'] = { sent: 0, protocol: 0, unexpected: [], status5xx: 0, dropped: 0 };
     for (const r of requests) {
       const res = await rawRequest(ready.ports.http, r.bytes);
       req.sent++;
+      if (r.protocol) req.protocol++;
       if (res.status >= 500) req.status5xx++;
       if (res.status === 0) req.dropped++;
-      if (!r.expect.includes(res.status)) {
-        (r.transport ? req.transportUnexpected : req.unexpected).push(
-          `${r.name}: ${res.status || 'no answer'}`,
-        );
-      }
+      const problem = r.bytes.startsWith('HEAD ') ? undefined : refusalProblem(res);
+      if (!r.expect.includes(res.status) || problem)
+        req.unexpected.push(`${r.name}: ${res.status || 'no answer'}${problem ? ` (${problem})` : ''}`);
     }
 
     const topics = (

@@ -152,16 +152,18 @@ function hostileLines(step: Step<HostileResult> | undefined): string[] {
   const b: BrowserResult = h.browser;
   const files =
     h.catalogue.unexpected.length === 0 && h.properties.threw === 0 && h.properties.problems.length === 0;
-  const requests = h.requests.status5xx === 0 && h.requests.unexpected.length === 0;
+  const requests =
+    h.requests.status5xx === 0 && h.requests.dropped === 0 && h.requests.unexpected.length === 0;
   const pages = !b.ran ? 'not run' : b.failures.length === 0 ? 'pass' : 'FAIL';
   return [
     `- **Hostile files** (${files ? 'pass' : 'FAIL'}): the catalogue's ${h.catalogue.files} files through the local stack: ${h.catalogue.articles} articles, ` +
       `${h.catalogue.rejected} rejected with a reason${h.catalogue.refusedByS3 ? `, ${h.catalogue.refusedByS3} refused by the S3 endpoint` : ''}, ${h.catalogue.unexpected.length} otherwise; plus ${fmt(h.properties.inputs)} generated inputs ` +
       `(fast-check) through the ingest core and every feed and page rendered after them: ${h.properties.threw} threw, ${h.properties.problems.length} feed or page problems. ` +
       `Worst time for one file: ${h.catalogue.worstMs} ms (${h.catalogue.worstFile}).`,
-    `- **Hostile requests** (${requests ? 'pass' : 'FAIL'}): ${h.requests.sent} sent raw to the stack's HTTP port: ${h.requests.status5xx} 5xx, ` +
-      `${h.requests.unexpected.length} unexpected answers from our code, ${h.requests.transportUnexpected.length} from Node's HTTP layer` +
-      `${h.requests.transportUnexpected.length ? ` (${h.requests.transportUnexpected.join('; ')})` : ''}.`,
+    `- **Hostile requests** (${requests ? 'pass' : 'FAIL'}): ${h.requests.sent} sent raw to the stack's HTTP port` +
+      `${h.requests.protocol ? ` (${h.requests.protocol} of them malformed at the protocol level: CONNECT, HTTP/2 and TLS prefaces, smuggling, bare CR, oversized heads, no Host)` : ''}: ` +
+      `${h.requests.status5xx} 5xx, ${h.requests.dropped} without an answer, ${h.requests.unexpected.length} unexpected answers or refusals without a reason` +
+      `${h.requests.unexpected.length ? ` (${h.requests.unexpected.join('; ')})` : ''}.`,
     b.ran
       ? `- **Pages in Chromium ${b.chromium}** (${pages}): ${b.pages} pages (index, every topic, a merged pair), each as served and with CSP bypassed: ` +
         `${b.failures.length} with a dialog, a run script, a \`__pwned\` request, a script element, an event handler or a script URL; ` +

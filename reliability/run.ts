@@ -197,6 +197,10 @@ const hostile: Runner<HostileResult> = async (root) => {
     );
   if (h.properties.problems.length) notes.push(`Feed or page problems: ${h.properties.problems.join('; ')}.`);
   if (h.requests.unexpected.length) notes.push(`Unexpected answers: ${h.requests.unexpected.join('; ')}.`);
+  if (h.requests.status5xx || h.requests.dropped)
+    notes.push(
+      `Requests answered with a 5xx: ${h.requests.status5xx}; without an answer: ${h.requests.dropped}.`,
+    );
   if (h.catalogue.outsideDataDir.length) {
     notes.push(
       `s3rver wrote objects outside the stack's data directory for a key with ".." segments (paths relative to the data directory): ${h.catalogue.outsideDataDir.join(', ')}.`,
@@ -213,6 +217,7 @@ const hostile: Runner<HostileResult> = async (root) => {
     h.properties.problems.length === 0 &&
     h.requests.unexpected.length === 0 &&
     h.requests.status5xx === 0 &&
+    h.requests.dropped === 0 &&
     h.browser.failures.length === 0;
   return { verdict: ok ? 'pass' : 'FAIL', notes, result: h };
 };

@@ -34,6 +34,22 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
   });
 }
 
+/**
+ * What is wrong with a refusal (a status of 400 or more), if anything: it must carry a reason, in plain text,
+ * of a few words (at least four), briefly (it never echoes a whole hostile input back).
+ */
+export function refusalProblem(res: {
+  status: number;
+  headers: Readonly<Record<string, string | undefined>>;
+  body: string;
+}): string | undefined {
+  if (res.status < 400) return undefined;
+  if (!/^text\/plain/.test(res.headers['content-type'] ?? '')) return 'a refusal that is not plain text';
+  if (res.body.trim().split(/\s+/).length < 4) return 'a refusal without a reason of a few words';
+  if (res.body.length >= 2048) return 'a refusal of 2 KB or more';
+  return undefined;
+}
+
 function parseResponse(raw: string): Omit<RawResponse, 'ms'> {
   const end = raw.indexOf('\r\n\r\n');
   if (!raw.startsWith('HTTP/') || end === -1) return { status: 0, headers: {}, body: raw };

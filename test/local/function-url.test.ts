@@ -1,8 +1,9 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionUrlListener } from '../../local/function-url.js';
+import { functionUrlListener, functionUrlServer } from '../../local/function-url.js';
+import { type RawResponse, rawRequest } from '../../reliability/hostile/raw-http.js';
 
 let server: Server;
 let base: string;
@@ -11,7 +12,7 @@ let respond: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>
 const errors: unknown[] = [];
 
 beforeAll(async () => {
-  server = createServer(
+  server = functionUrlServer(
     functionUrlListener(
       async (event) => {
         last = event;
@@ -23,7 +24,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
+const port = () => (server.address() as AddressInfo).port;
 
 /** A raw request (fetch would normalize the path and headers). */
 function send(
@@ -133,5 +138,98 @@ describe('Function URL adapter', () => {
     expect(got.status).toBe(500);
     expect(got.body.toString()).toBe('Internal error.\n');
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('the HTTP server around it: what Node refuses before any listener runs gets a reason too', () => {
+  const line = (method: string, target: string, headers: string[] = ['Host: x']) =>
+    `${method} ${target} HTTP/1.1\r\n${[...headers, 'Connection: close'].join('\r\n')}\r\n\r\n`;
+  /** Raw bytes, the status they must get, and what the reason must say. */
+  const cases: [string, string | Buffer, number, RegExp][] = [
+    ['request line over 16 KB', line('GET', `/topics/${'a'.repeat(60_000)}`), 431, /too large: 16 KB/],
+    ['headers over 16 KB', line('GET', '/', ['Host: x', `Cookie: ${'c'.repeat(20_000)}`]), 431, /too large/],
+    ['a lower-case method', line('get', '/'), 400, /method/],
+    ['an invented method', line('FOO', '/'), 400, /method: feeds are read with GET or HEAD/],
+    [
+      'a TLS handshake',
+      Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03]),
+      400,
+      /not TLS/,
+    ],
+    ['raw non-ASCII in the path', Buffer.from(line('GET', '/topics/café'), 'utf8'), 400, /percent-encoded/],
+    ['a header without its colon', line('GET', '/', ['Host: x', 'X-Broken']), 400, /Malformed header/],
+    ['a bare CR in a header', line('GET', '/', ['Host: x', 'X-Test: a\rb']), 400, /CRLF/],
+    [
+      'Content-Length with Transfer-Encoding (smuggling)',
+      line('GET', '/', ['Host: x', 'Content-Length: 5', 'Transfer-Encoding: chunked']),
+      400,
+      /Transfer-Encoding with Content-Length/,
+    ],
+    ['a negative Content-Length', line('GET', '/', ['Host: x', 'Content-Length: -1']), 400, /Content-Length/],
+    ['the HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 400, /not HTTP\/2/],
+    ['CONNECT', line('CONNECT', 'evil.example:443'), 405, /not a proxy/],
+    ['HTTP/1.1 without Host', line('GET', '/', []), 400, /Host header missing/],
+  ];
+
+  /** A refusal as the feeds app gives one: plain text, a few words, closed after. */
+  function expectRefusal(res: RawResponse, status: number, reason: RegExp) {
+    expect(res.status).toBe(status);
+    expect(res.body).toMatch(reason);
+    expect(res.body.trim().split(/\s+/).length).toBeGreaterThanOrEqual(4);
+    expect(res.headers).toMatchObject({
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      connection: 'close',
+      'content-length': String(Buffer.byteLength(res.body)),
+    });
+  }
+
+  for (const [name, bytes, status, reason] of cases) {
+    it(`answers ${name} with ${status} and a reason, then closes`, async () => {
+      last = undefined;
+      // rawRequest resolves once the server has closed the connection.
+      const res = await rawRequest(port(), bytes);
+      expectRefusal(res, status, reason);
+      expect(last).toBeUndefined();
+    });
+  }
+
+  it('tells CONNECT which methods there are', async () => {
+    const res = await rawRequest(port(), line('CONNECT', 'evil.example:443'));
+    expect(res.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('echoes nothing of the request in a reason', async () => {
+    const res = await rawRequest(port(), line('GET', '/<script>alert(1)</script>', ['Host: x', 'X-<b>: 1']));
+    expect(res.status).toBe(400);
+    expect(res.body).not.toMatch(/script|<b>/);
+  });
+
+  it('still hands well-formed requests to the listener, HTTP/1.0 without Host included', async () => {
+    respond = async () => ({ statusCode: 200, body: 'ok' });
+    const res = await rawRequest(port(), 'GET /fine HTTP/1.0\r\n\r\n');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('ok');
+    expect(last?.rawPath).toBe('/fine');
+  });
+
+  it('answers a good request on a kept-alive connection, then a malformed one after it with a reason', async () => {
+    respond = async () => ({ statusCode: 200, body: 'first' });
+    const good = 'GET /first HTTP/1.1\r\nHost: x\r\n\r\n';
+    // The second request arrives once the first is answered, as a client reusing its connection sends it.
+    const socket = connect(port(), '127.0.0.1');
+    const received: Buffer[] = [];
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('data', (c: Buffer) => {
+      received.push(c);
+      if (received.length === 1) socket.write('get /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    socket.write(good);
+    await closed;
+    const text = Buffer.concat(received).toString('latin1');
+    const answers = text.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\nfirst$/);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 400 [\s\S]*method/);
   });
 });
