@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ManualReview } from './advisories.js';
 import type { BrowserResult } from './browser.js';
 import type { ProbeRun } from './dynalite-probe.js';
 import type { HostileResult } from './hostile-run.js';
@@ -73,9 +74,16 @@ export interface ProbeResult {
 }
 
 export interface AuditResult {
-  total: number;
-  bySeverity: Record<string, number>;
-  highOrCritical: { name: string; severity: string; title: string; via: string }[];
+  /** npm audit's answer, when the registry gives one. */
+  registry?: {
+    total: number;
+    bySeverity: Record<string, number>;
+    highOrCritical: { name: string; severity: string; title: string; via: string }[];
+  };
+  /** Why npm audit got no advisories (the registry refused), when it did not. */
+  refused?: string;
+  /** The review by hand (reliability/advisories.json) checked against the installed production tree. */
+  manual?: ManualReview;
 }
 
 export interface RunReport {
@@ -173,19 +181,38 @@ function hostileLines(step: Step<HostileResult> | undefined): string[] {
   ];
 }
 
-function auditLines(step: Step<AuditResult> | undefined): string[] {
-  if (!step?.result)
+export function auditLines(step: Step<AuditResult> | undefined): string[] {
+  const a = step?.result;
+  if (!step || !a)
     return [`- **npm audit --omit=dev**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
-  const a = step.result;
-  const sev = Object.entries(a.bySeverity)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
-  return [
-    `- **npm audit --omit=dev** (${step.verdict}): ${a.total} advisories${sev ? ` (${sev})` : ''}; high or critical: ${a.highOrCritical.length}` +
-      `${a.highOrCritical.length ? ` (${a.highOrCritical.map((v) => `${v.name}: ${v.title}`).join('; ')})` : ''}.`,
-    ...step.notes.map((n) => `  - ${n}`),
-  ];
+  const lines: string[] = [];
+  if (a.registry) {
+    const r = a.registry;
+    const sev = Object.entries(r.bySeverity)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
+    lines.push(
+      `- **npm audit --omit=dev** (${step.verdict}): ${r.total} advisories${sev ? ` (${sev})` : ''}; high or critical: ${r.highOrCritical.length}` +
+        `${r.highOrCritical.length ? ` (${r.highOrCritical.map((v) => `${v.name}: ${v.title}`).join('; ')})` : ''}.`,
+    );
+  } else {
+    lines.push(`- **npm audit --omit=dev**: not run. The registry here gave no advisories: ${a.refused}.`);
+  }
+  const m = a.manual;
+  if (m) {
+    lines.push(
+      `- **Dependencies reviewed by hand** (${a.registry ? 'a freshness check' : step.verdict === 'FAIL' ? 'FAIL' : 'in place of npm audit, not a pass of it'}): ` +
+        `reliability/advisories.json (reviewed ${m.reviewed}) against the ${m.packages} production packages installed: ` +
+        `${m.advisories} published advisories checked: ${
+          m.notReachable.length
+            ? `${m.notReachable.map((n) => `${n.id} (${n.package} ${n.version})`).join(', ')} affects an installed version but does not reach us (why in the file), no other affects one; `
+            : 'none affects an installed version; '
+        }` +
+        `${m.problems.length ? `${m.problems.length} problems with the review: ${m.problems.join('; ')}` : 'every installed version is the one reviewed'}.`,
+    );
+  }
+  return [...lines, ...step.notes.map((n) => `  - ${n}`)];
 }
 
 export function probeLines(step: Step<ProbeResult> | undefined): string[] {

@@ -16,12 +16,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkReview, installedProduction, readReview } from './advisories.js';
 import type { ProbeRun } from './dynalite-probe.js';
 import { type HostileResult, runHostile } from './hostile-run.js';
 import { type LoadResult, runLoad } from './load.js';
 import { REPO_ROOT, startTsx } from './processes.js';
 import {
   type AuditResult,
+  auditLines,
   type FaultsResult,
   type ProbeResult,
   probeLines,
@@ -223,6 +225,16 @@ const hostile: Runner<HostileResult> = async (root) => {
 };
 
 const audit: Runner<AuditResult> = async () => {
+  const outcome = await auditOutcome();
+  return { ...outcome, summary: auditLines({ name: 'audit', ms: 0, ...outcome }) };
+};
+
+/** npm audit --omit=dev, and the review by hand checked against the installed tree. */
+const auditOutcome = async (): Promise<{
+  verdict: Step['verdict'];
+  notes: string[];
+  result: AuditResult;
+}> => {
   const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn('npm', ['audit', '--omit=dev', '--json'], { cwd: REPO_ROOT });
     let stdout = '';
@@ -235,6 +247,10 @@ const audit: Runner<AuditResult> = async () => {
     });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  // The review by hand (reliability/advisories.json) against the installed production tree: the evidence
+  // where the registry cannot answer, and a freshness check where it can.
+  const manual = checkReview(readReview(), await installedProduction());
+  const stale = manual.problems.map((p) => `The review by hand is out of date: ${p}.`);
   let report: {
     vulnerabilities?: Record<
       string,
@@ -244,21 +260,27 @@ const audit: Runner<AuditResult> = async () => {
     error?: { summary?: string };
     message?: string;
   };
+  let refused: string | undefined;
   try {
     report = JSON.parse(out.stdout);
+    if (report.error || report.message) {
+      // The message names the registry's address: keep it out of the report.
+      refused = (report.message || report.error?.summary || 'the audit failed').replace(
+        /\w+:\/\/\S+/g,
+        "the registry's audit endpoint",
+      );
+    }
   } catch {
-    return {
-      verdict: 'not run',
-      notes: [`npm audit gave no report: ${out.stderr.trim().split('\n').pop() ?? `exit ${out.code}`}`],
-    };
+    report = {};
+    refused = `no report (${out.stderr.trim().split('\n').pop() ?? `exit ${out.code}`})`;
   }
-  if (report.error || report.message) {
-    // The message names the registry's address: keep it out of the report.
-    const why = (report.message || report.error?.summary || 'the audit failed').replace(
-      /\w+:\/\/\S+/g,
-      "the registry's audit endpoint",
-    );
-    return { verdict: 'not run', notes: [`npm audit could not get advisories here: ${why}.`] };
+  if (refused !== undefined) {
+    // Not a pass: the registry's check did not run. The review by hand fails when it does not hold.
+    return {
+      verdict: manual.problems.length ? 'FAIL' : 'not run',
+      notes: stale,
+      result: { refused, manual },
+    };
   }
   const bySeverity = report.metadata?.vulnerabilities ?? {};
   const highOrCritical = Object.values(report.vulnerabilities ?? {})
@@ -272,10 +294,13 @@ const audit: Runner<AuditResult> = async () => {
   const total = Object.entries(bySeverity).reduce((n, [k, c]) => (k === 'total' ? n : n + c), 0);
   return {
     verdict: highOrCritical.length === 0 ? 'pass' : 'FAIL',
-    notes: highOrCritical.length
-      ? ['Each high or critical advisory must be fixed or explained in RELIABILITY.md.']
-      : [],
-    result: { total, bySeverity, highOrCritical },
+    notes: [
+      ...(highOrCritical.length
+        ? ['Each high or critical advisory must be fixed or explained in RELIABILITY.md.']
+        : []),
+      ...stale,
+    ],
+    result: { registry: { total, bySeverity, highOrCritical }, manual },
   };
 };
 

@@ -176,6 +176,15 @@ export function hostileCatalogue(): HostileFile[] {
     expect: 'rejected',
     reason: /YAML/,
   });
+  for (const language of ['js', 'javascript', ' js']) {
+    add({
+      name: `front-matter-language-${language.trim()}${language.startsWith(' ') ? '-spaced' : ''}`,
+      what: `front matter opened by "---${language}": gray-matter would evaluate it as JavaScript (eval); a valid article if it ran`,
+      body: text(`---${language}\n${JSON.stringify(validFields())}\n---\n`),
+      expect: 'rejected',
+      reason: /no front matter/,
+    });
+  }
   add({
     name: 'python-tag',
     what: 'a !!python/object/apply tag',
