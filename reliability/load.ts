@@ -284,13 +284,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** Resident memory has settled when the median of its last 10 s is at most this much above the 10 s before. */
-const SETTLED = 0.02;
+/**
+ * Resident memory has settled when the highest sample of the last 15 s is no more than this above the highest
+ * of the 15 s before: a process still growing sets new highs, one at its working size only wobbles (the
+ * garbage collectors make it swing by several per cent either way, so medians of short windows mislead).
+ */
+const SETTLED = 0.01;
+const SETTLE_WINDOW_S = 15;
 
 /**
  * The warm-up: the load runs while resident memory is sampled every second, and stops once it has settled
- * (after `warmupS` at least, and 20 s: two windows to compare) or after `warmupMaxS`. A process that leaks
- * never settles: it is then measured after the longest warm-up, and its growth shows in the measured run.
+ * (after `warmupS` at least, and two windows to compare) or after `warmupMaxS`. A process that leaks never
+ * settles: it is then measured after the longest warm-up, and its growth shows in the measured run.
  */
 async function warmUp(
   options: LoadOptions,
@@ -304,7 +309,7 @@ async function warmUp(
   const start = rssMb(options.pid) ?? Number.NaN;
   if (options.warmupS <= 0) return { seconds: 0, settled: false, rssMb: [start, start] };
   const maxS = Math.max(options.warmupS, options.warmupMaxS ?? options.warmupS);
-  const minS = Math.min(maxS, Math.max(options.warmupS, 20));
+  const minS = Math.min(maxS, Math.max(options.warmupS, 2 * SETTLE_WINDOW_S));
   const started = Date.now();
   const run = fire(maxS);
   const samples: number[] = [];
@@ -313,7 +318,9 @@ async function warmUp(
     const mb = rssMb(options.pid);
     if (mb !== undefined) samples.push(mb);
     if (samples.length < minS || settled) return;
-    if (median(samples.slice(-10)) <= median(samples.slice(-20, -10)) * (1 + SETTLED)) {
+    const last = Math.max(...samples.slice(-SETTLE_WINDOW_S));
+    const before = Math.max(...samples.slice(-2 * SETTLE_WINDOW_S, -SETTLE_WINDOW_S));
+    if (last <= before * (1 + SETTLED)) {
       settled = true;
       run.stop();
     }

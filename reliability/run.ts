@@ -5,7 +5,7 @@
  * A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
  *
  *   npm run reliability [-- --only load,faults,storm,hostile,audit,probe (not run by default)] [--duration 30]
- *                          [--warmup 20] [--warmup-max 90] [--connections 100]
+ *                          [--warmup 30] [--warmup-max 120] [--connections 100]
  *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
  *   npm run reliability -- --from-json   (RELIABILITY.md again from reliability/results/latest.json)
@@ -41,8 +41,8 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     duration: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '20' },
-    'warmup-max': { type: 'string', default: '90' },
+    warmup: { type: 'string', default: '30' },
+    'warmup-max': { type: 'string', default: '120' },
     connections: { type: 'string', default: '100' },
     files: { type: 'string', default: '2000' },
     events: { type: 'string', default: '1000' },
@@ -108,7 +108,7 @@ const load: Runner<LoadResult> = async (root) => {
       kinds: values.kinds?.split(','),
     });
     const notes = [
-      `The stack held ${ready.files} articles (uploaded and ingested in ${(ready.loadMs / 1000).toFixed(1)} s); every topic's feeds were requested once (${result.primed} requests: a warm cache, and the ETags to revalidate), then the same load ran ${result.warmup.seconds} s unmeasured (${result.warmup.requests} requests; resident memory ${result.warmup.rssMb.join(' -> ')} MB) before the measured run, ${result.warmup.settled ? 'until resident memory had settled (the median of the last 10 s at most 2 % above the 10 s before)' : `and resident memory had not settled by then (at most ${values['warmup-max']} s)`}.`,
+      `The stack held ${ready.files} articles (uploaded and ingested in ${(ready.loadMs / 1000).toFixed(1)} s); every topic's feeds were requested once (${result.primed} requests: a warm cache, and the ETags to revalidate), then the same load ran ${result.warmup.seconds} s unmeasured (${result.warmup.requests} requests; resident memory ${result.warmup.rssMb.join(' -> ')} MB) before the measured run, ${result.warmup.settled ? 'until resident memory had settled (no new high: the highest of the last 15 s at most 1 % above the highest of the 15 s before)' : `and resident memory had not settled by then (at most ${values['warmup-max']} s)`}.`,
     ];
     const unexpected = Object.entries(result.kinds).filter(([, k]) => k.unexpected > 0);
     for (const [kind, k] of unexpected)
