@@ -26,8 +26,8 @@ import type { FileRecord } from '../shared/store/types.js';
 import { fmt, StatusConsole } from './console.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
-import { IngestFunction } from './ingest-function.js';
 import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
+import { IngestFunction } from './ingest-function.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from './s3-notifications.js';
 import {
   LOCAL_REGION,
@@ -247,7 +247,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // to the queue's concurrency; the feeds function answers in this thread, behind the HTTP server.
     const batchesAtOnce = options.concurrency ?? 4;
     const ingest = new IngestFunction(
-      Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+      Object.fromEntries(
+        Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
       Math.min(batchesAtOnce, availableParallelism()),
     );
     cleanups.push(() => ingest.close());
@@ -293,12 +295,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onDone: (record) => {
         reporting.push(record);
         if (reporting.length > 1) return; // a report of this batch is already scheduled
-        const p = new Promise<void>((resolve) => setImmediate(resolve))
-          .then(reportOutcomes)
-          .finally(() => {
-            outcomes.delete(p);
-            if (queue.stats().pending === 0 && outcomes.size === 0) endBurst();
-          });
+        const p = new Promise<void>((resolve) => setImmediate(resolve)).then(reportOutcomes).finally(() => {
+          outcomes.delete(p);
+          if (queue.stats().pending === 0 && outcomes.size === 0) endBurst();
+        });
         outcomes.add(p);
       },
       onRetry: (record, attempt, error) => {

@@ -65,6 +65,10 @@ export interface StormResult
   stormMs: number;
   cleanItems: number;
   duplicates: number;
+  /** Topics named, in the bucket (by the earliest upload's spelling), and how many of them each table names otherwise. */
+  topicNames: number;
+  topicNamesWrong: { storm: number; clean: number };
+  firstWrongNames: string[];
 }
 
 /** The probe of the local DynamoDB: dynalite as published and with the local fixes, on disk and in memory. */
@@ -148,7 +152,8 @@ function stormLines(step: Step<StormResult> | undefined): string[] {
       `(${fmt(t.deliveries)} deliveries, ${s(t.stormMs)}): ${fmt(t.items)} items vs ${fmt(t.cleanItems)} after a clean ingest, ` +
       `**${fmt(t.differencesFromClean)} differ in content**` +
       `${t.countersOnlyDifferences ? `, ${fmt(t.countersOnlyDifferences)} only in write counters (v, version, revision)` : ''}; ` +
-      `${t.pending} half-written, ${t.duplicates} duplicates, ${t.countMismatches.length} topic counts off.`,
+      `${t.pending} half-written, ${t.duplicates} duplicates, ${t.countMismatches.length} topic counts off; ` +
+      `topic names checked against the bucket (the spelling of each topic's earliest upload): ${fmt(t.topicNamesWrong.storm)} of ${fmt(t.topicNames)} wrong in the storm's table, ${fmt(t.topicNamesWrong.clean)} in the clean one.`,
     ...step.notes.map((n) => `  - ${n}`),
   ];
 }

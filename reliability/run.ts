@@ -4,7 +4,7 @@
  * the figures into RELIABILITY.md and reliability/results/latest.json, and exits 1 when a check failed.
  * A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
  *
- *   npm run reliability [-- --only load,faults,storm,hostile,audit,probe (not run by default)] [--duration 30]
+ *   npm run reliability [-- --only load,faults,storm,hostile,audit,probe (not run by default)] [--seed S (storm)] [--duration 30]
  *                          [--warmup 30] [--warmup-max 120] [--connections 100]
  *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
@@ -46,6 +46,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '100' },
     files: { type: 'string', default: '2000' },
     events: { type: 'string', default: '1000' },
+    seed: { type: 'string' },
     corpus: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '1000' },
     outage: { type: 'string', default: '10' },
@@ -175,8 +176,15 @@ const storm: Runner<StormResult> = async (root) => {
     root,
     '--events',
     values.events as string,
+    ...(values.seed ? ['--seed', values.seed] : []),
   ]);
   const notes: string[] = [];
+  const namesWrong = t.topicNamesWrong.storm + t.topicNamesWrong.clean;
+  if (namesWrong > 0) {
+    notes.push(
+      `Topic names not the spelling of the earliest upload in the bucket: ${t.topicNamesWrong.storm} in the storm's table, ${t.topicNamesWrong.clean} in the clean one; first: ${t.firstWrongNames.slice(0, 6).join(' · ')}.`,
+    );
+  }
   if (t.differencesFromClean > 0) {
     const paths = Object.entries(t.differingPaths)
       .map(([p, n]) => `${p} ${n}`)
@@ -184,7 +192,11 @@ const storm: Runner<StormResult> = async (root) => {
     notes.push(`Differing paths (items): ${paths}.`, `First: ${t.firstDifferences.slice(0, 6).join(' · ')}`);
   }
   const ok =
-    t.differencesFromClean === 0 && t.pending === 0 && t.duplicates === 0 && t.countMismatches.length === 0;
+    t.differencesFromClean === 0 &&
+    namesWrong === 0 &&
+    t.pending === 0 &&
+    t.duplicates === 0 &&
+    t.countMismatches.length === 0;
   return { verdict: ok ? 'pass' : 'FAIL', notes, result: t };
 };
 

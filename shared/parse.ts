@@ -66,6 +66,14 @@ function parseYaml(source: string): Record<string, unknown> {
 }
 
 /**
+ * gray-matter runs front matter opened by `---js` (or `---javascript`, `---coffee`) through eval(). Such a
+ * file never gets here (the first line must be exactly `---`); should one ever, its code is refused, not run.
+ */
+const refuseCode = (): never => {
+  throw new InvalidArticleError('the front matter must be YAML; code in front matter is never run');
+};
+
+/**
  * Splits a file's bytes into front matter and body. The bytes go to gray-matter as they are: it decodes them
  * (dropping a BOM) and keeps them as `orig` without copying; CRLF line endings are fine for it and js-yaml.
  */
@@ -84,7 +92,7 @@ export function parseFrontMatter(bytes: Uint8Array): RawArticle {
     const file = { content: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
     parsed = matter(file as unknown as string, {
       language: 'yaml',
-      engines: { yaml: parseYaml },
+      engines: { yaml: parseYaml, js: refuseCode, javascript: refuseCode, coffee: refuseCode },
     }) as typeof parsed;
   } catch (e) {
     if (e instanceof InvalidArticleError) throw e;
