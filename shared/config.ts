@@ -63,6 +63,11 @@ export interface FeedsConfig {
   staleWhileRevalidate: number;
   defaultLimit: number;
   maxLimit: number;
+  /**
+   * How long a topic's metadata read from the table answers other requests (ms): requests close together
+   * share one GetItem; a change shows after at most this long.
+   */
+  metadataReuseMs?: number;
 }
 
 export function readFeedsConfig(env: Env = process.env): FeedsConfig {
@@ -75,5 +80,6 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     staleWhileRevalidate: integer(env, 'FEED_STALE_WHILE_REVALIDATE', 3600, 0, 604_800),
     defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
     maxLimit,
+    metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),
   };
 }

@@ -202,6 +202,8 @@ describe('functions', () => {
       staleWhileRevalidate: custom.settings.feedStaleWhileRevalidate,
       defaultLimit: custom.settings.feedDefaultLimit,
       maxLimit: custom.settings.feedMaxLimit,
+      // Not set by the stack: the function's default.
+      metadataReuseMs: 250,
     });
     // Without a custom domain the base URL is learned per request (X-Forwarded-Host from the edge).
     const defaultFeedsEnv = (fnProps(byDefault, 'feeds').Environment as { Variables: Json }).Variables;

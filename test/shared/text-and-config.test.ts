@@ -29,3 +29,17 @@ describe('humanDate', () => {
     }
   });
 });
+
+describe('FEED_METADATA_REUSE_MS', () => {
+  it('sets how long topic metadata serves other requests, 250 ms by default, refused outside 0 to 10,000', async () => {
+    const { readFeedsConfig } = await import('../../shared/config.js');
+    expect(readFeedsConfig({ TABLE_NAME: 't' }).metadataReuseMs).toBe(250);
+    expect(readFeedsConfig({ TABLE_NAME: 't', FEED_METADATA_REUSE_MS: '50' }).metadataReuseMs).toBe(50);
+    expect(() => readFeedsConfig({ TABLE_NAME: 't', FEED_METADATA_REUSE_MS: '-1' })).toThrow(
+      /FEED_METADATA_REUSE_MS/,
+    );
+    expect(() => readFeedsConfig({ TABLE_NAME: 't', FEED_METADATA_REUSE_MS: 'soon' })).toThrow(
+      /FEED_METADATA_REUSE_MS/,
+    );
+  });
+});
