@@ -105,8 +105,8 @@ export function apiWriter(client: DynamoDBClient, tableName: string): WriteBatch
 }
 
 /**
- * Adds articles until the table holds `target`, 25 items a batch through `write` (8 batches at once); then
- * the topic counts through the store.
+ * Adds articles until the table holds `target`, `batchSize` items a batch through `write` (8 batches at
+ * once); then the topic counts through the store.
  */
 export async function growTable(
   client: DynamoDBClient,
@@ -115,6 +115,8 @@ export async function growTable(
   state: SeedState,
   target: number,
   write: WriteBatch = apiWriter(client, tableName),
+  /** Items per `write` (BatchWriteItem takes 25 at most). */
+  batchSize = 25,
 ): Promise<void> {
   const before = new Map(state.feedCounts);
   const chunk = 2000;
@@ -125,7 +127,7 @@ export async function growTable(
       items.push(...articleItems(i, bases[i % bases.length] as FeedEntry, state));
     state.count = end;
     const batches: Record<string, unknown>[][] = [];
-    for (let j = 0; j < items.length; j += 25) batches.push(items.slice(j, j + 25));
+    for (let j = 0; j < items.length; j += batchSize) batches.push(items.slice(j, j + batchSize));
     await mapLimit(batches, 8, write);
   }
   const store = new DynamoStore(client, tableName);

@@ -18,7 +18,7 @@ import type { BenchContext } from './context.js';
 const TABLE = 'feedbucket';
 
 export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
-  const count = ctx.quick ? 100 : 500;
+  const count = ctx.quick ? 100 : 300;
   const dynamo = await startDynamo();
   try {
     await ensureTable(dynamo.client, TABLE);

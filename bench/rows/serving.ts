@@ -129,7 +129,7 @@ export const servingRows = (ctx: BenchContext) => {
 async function measureServing(ctx: BenchContext): Promise<ServingResults> {
   const { generator, note: loadNote } = await findLoadGenerator();
   const runs = ctx.quick ? 1 : 3;
-  const seconds = ctx.quick ? 1 : 2;
+  const seconds = 1;
   const slug = topTopic(SEED_FILES, ctx.seed);
   const children: Child<unknown>[] = [];
   const stack = await startStack(ctx.tmp, { seedCount: SEED_FILES, seed: ctx.seed });
