@@ -19,6 +19,7 @@ export interface ArticleTableProps {
  */
 export const INGEST_ACTIONS = [
   'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
