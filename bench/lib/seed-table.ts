@@ -1,6 +1,6 @@
 /**
- * Seeds a table with N articles quickly, for the scale row: BatchWriteItem of the items ingest leaves behind
- * for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
+ * Seeds a table with N articles quickly, for the scale row: the items ingest leaves behind, handed in batches
+ * to a writer (bench/servers/dynamo.ts writes them into dynalite's item store), for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
  * topic metadata update per topic through the store. The item shapes mirror DynamoStore's (the adapter keeps
  * its key helpers private); `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
  *
@@ -8,11 +8,9 @@
  * the bench): article i takes base i mod B's content and topics, its own link, id and date.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { PARSER_VERSION, parseArticle } from '../../shared/article.js';
 import { uuidV5 } from '../../shared/links.js';
 import { ALL, type FeedEntry } from '../../shared/model.js';
-import { documentClient } from '../../shared/store/document-client.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
 import { type ArticleRecord, type FileRecord, positionOf } from '../../shared/store/types.js';
 import { generateCorpus, prng } from '../corpus.js';
@@ -87,22 +85,8 @@ function articleItems(i: number, base: FeedEntry, state: SeedState): Record<stri
   ];
 }
 
-/** Writes a batch of items (plain values, at most 25) into the table. */
+/** Writes a batch of items (plain values) into the table. */
 export type WriteBatch = (items: Record<string, unknown>[]) => Promise<void>;
-
-/** BatchWriteItem through the DynamoDB API, retrying unprocessed items. */
-export function apiWriter(client: DynamoDBClient, tableName: string): WriteBatch {
-  const doc = documentClient(client);
-  return async (batch) => {
-    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-      [tableName]: batch.map((Item) => ({ PutRequest: { Item } })),
-    };
-    while (request && Object.keys(request).length > 0) {
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: request }));
-      request = out.UnprocessedItems as typeof request;
-    }
-  };
-}
 
 /**
  * Adds articles until the table holds `target`, `batchSize` items a batch through `write` (8 batches at
@@ -114,9 +98,9 @@ export async function growTable(
   bases: FeedEntry[],
   state: SeedState,
   target: number,
-  write: WriteBatch = apiWriter(client, tableName),
-  /** Items per `write` (BatchWriteItem takes 25 at most). */
-  batchSize = 25,
+  write: WriteBatch,
+  /** Items per `write`. */
+  batchSize: number,
 ): Promise<void> {
   const before = new Map(state.feedCounts);
   const chunk = 2000;

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { ensureTable } from '../../shared/store/dynamodb.js';
+import { ensureTable, MARSHALL_OPTIONS } from '../../shared/store/dynamodb.js';
 import { announceReady } from '../lib/procs.js';
 import {
   baseEntries,
@@ -77,7 +77,6 @@ const { bases: baseCount = 2000, seed = 1 } = JSON.parse(process.env.BENCH_SEED 
 const bases = baseEntries(baseCount, seed);
 const state = newSeedState(mostPopular(bases));
 
-const options = { removeUndefinedValues: true, convertClassInstanceToMap: false };
 const dynaliteStore = store as DynaliteStore | undefined;
 if (!dynaliteStore) throw new Error('dynalite did not create its store through dynalite/db');
 const table = await new Promise<unknown>((resolve, reject) =>
@@ -92,7 +91,7 @@ const items = dynaliteStore.getItemDb(TABLE);
 const direct: WriteBatch = (batch) =>
   new Promise<void>((resolve, reject) => {
     const ops = batch.map((item) => {
-      const value = marshall(item, options);
+      const value = marshall(item, MARSHALL_OPTIONS);
       if (value.gsi1pk) throw new Error('a seeded item carries an index key: write it through PutItem');
       return { type: 'put' as const, key: db.createKey(value, table), value };
     });

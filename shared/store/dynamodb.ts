@@ -71,8 +71,9 @@ const isConditionFailed = (e: unknown) =>
  * per request (measured against dynalite, client and server together).
  */
 type Item = Record<string, AttributeValue>;
-const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
-const toItem = (value: object): Item => marshall(value, MARSHALL);
+/** How items are marshalled; tools that write raw items use the same (document-client.ts, the bench). */
+export const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
+const toItem = (value: object): Item => marshall(value, MARSHALL_OPTIONS);
 const fromItem = <T = Record<string, unknown>>(item: Item): T => unmarshall(item) as T;
 /** One map attribute of an item, unmarshalled (without the rest of the item). */
 const fieldOf = <T>(item: Item | undefined, name: string): T | undefined => {
