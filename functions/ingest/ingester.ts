@@ -17,6 +17,7 @@ import { isArticleKey } from '../../shared/article-files.js';
 import { ConflictError, InvalidArticleError } from '../../shared/errors.js';
 import type { Log } from '../../shared/logger.js';
 import { ALL, type Article } from '../../shared/model.js';
+import { isLaterThanStored, storedSequencer } from '../../shared/store/sequencer.js';
 import {
   type ArticleRecord,
   type FeedPosition,
@@ -57,9 +58,6 @@ export interface IngesterOptions {
 export const MAX_ITEM_BYTES = 350 * 1024;
 const MAX_ATTEMPTS = 20;
 
-/** S3 sequencers compare as hex after left-padding with zeros to the same length. */
-export const padSequencer = (s: string): string => s.toUpperCase().padStart(32, '0');
-
 const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): FeedPosition[] => {
   if (!record.published) return [];
   const position = positionOf(record.entry);
@@ -97,7 +95,8 @@ export class Ingester {
       this.log.debug('ignored: not an article file (.md, .markdown or .txt)', { key });
       return 'ignored';
     }
-    const sequencer = event.sequencer === undefined ? undefined : padSequencer(event.sequencer);
+    const sent = event.sequencer;
+    const sequencer = sent === undefined ? undefined : storedSequencer(sent);
     let object: StoredObject | undefined;
     let parsed: Parsed | undefined;
     let file: FileRecord | undefined;
@@ -123,17 +122,18 @@ export class Ingester {
     } else {
       file = await this.store.getFile(key);
     }
-    if (sequencer !== undefined && file && file.sequencer >= sequencer) {
+    if (sent !== undefined && file && !isLaterThanStored(sent, file.sequencer)) {
       this.log.debug('skipped: an event as new or newer for this key was already applied', {
         key,
-        sequencer,
+        sequencer: sent,
       });
       return 'stale';
     }
+    // Written only over the record read (or, if another event got there first, over an older one).
     const commit = (record: Omit<FileRecord, 'key' | 'sequencer'>) =>
       this.store.putFile(
         { key, sequencer: sequencer ?? file?.sequencer ?? '', ...record },
-        sequencer === undefined ? (file?.sequencer ?? '') : undefined,
+        file?.sequencer ?? (sequencer === undefined ? '' : undefined),
       );
 
     if (event.kind === 'removed') {

@@ -30,6 +30,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../errors.js';
 import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import { LEGACY_WIDTH } from './sequencer.js';
 import type {
   ArticleRecord,
   FeedStore,
@@ -130,11 +131,15 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
             gsi1sk: rejected ? `${record.at}#${record.key}` : undefined,
             expiresAt: expires,
           }),
-          ConditionExpression:
-            expectSequencer === undefined
-              ? 'attribute_not_exists(pk) OR seq < :seq'
-              : 'attribute_not_exists(pk) OR seq = :seq',
-          ExpressionAttributeValues: toItem({ ':seq': expectSequencer ?? record.sequencer }),
+          // A legacy (left-padded) sequencer does not compare with the stored form: only `= :read` replaces it.
+          ConditionExpression: `attribute_not_exists(pk) OR (size(seq) <> :legacyWidth AND seq < :seq)${
+            expectSequencer === undefined ? '' : ' OR seq = :read'
+          }`,
+          ExpressionAttributeValues: toItem({
+            ':seq': record.sequencer,
+            ':legacyWidth': LEGACY_WIDTH,
+            ':read': expectSequencer,
+          }),
         }),
       );
       return true;

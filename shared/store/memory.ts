@@ -4,6 +4,7 @@
  */
 import { ConflictError } from '../errors.js';
 import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import { isLegacySequencer } from './sequencer.js';
 import type {
   ArticleRecord,
   FeedStore,
@@ -44,7 +45,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     const old = this.files.get(record.key);
     const ok =
       !old ||
-      (expectSequencer === undefined ? old.sequencer < record.sequencer : old.sequencer === expectSequencer);
+      old.sequencer === expectSequencer ||
+      (!isLegacySequencer(old.sequencer) && old.sequencer < record.sequencer);
     if (ok) this.files.set(record.key, clone(record));
     return ok;
   }

@@ -7,7 +7,10 @@ import type { EntryPage, FeedEntry, Rejection, TopicMeta, TopicRef } from '../mo
 /** What the store remembers about one bucket key. */
 export interface FileRecord {
   key: string;
-  /** The S3 sequencer of the last event applied, left-padded to a fixed width ('' when none yet). */
+  /**
+   * The S3 sequencer of the last event applied, in the stored form of `storedSequencer` (or, in records written
+   * before S3's ordering rule was followed, left-padded to 32); '' when none yet.
+   */
   sequencer: string;
   /** The S3 ETag of the content last applied (reconciliation skips unchanged objects). */
   eTag?: string;
@@ -83,9 +86,9 @@ export const givenBefore = (aAt: string, a: string, bAt: string, b: string): boo
 export interface IngestStore {
   getFile(key: string): Promise<FileRecord | undefined>;
   /**
-   * Writes the file record only if the stored one is older: its sequencer is below `record.sequencer`, or
-   * equal to `expectSequencer` when given (reconciliation without an event). Returns false when a newer event
-   * got there first.
+   * Writes the file record only if the stored one is older: it is still the one read, whose sequencer was
+   * `expectSequencer` (the caller compared that one with S3's rule, legacy forms included), or its sequencer is
+   * in the stored form and below `record.sequencer`. Returns false when a newer event got there first.
    */
   putFile(record: FileRecord, expectSequencer?: string): Promise<boolean>;
 

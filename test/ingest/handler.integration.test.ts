@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../local/servers.js';
 import { ALL } from '../../shared/model.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import { storedSequencer } from '../../shared/store/sequencer.js';
 import { type ArticleFields, articleFile } from '../support/articles.js';
 
 const BUCKET = 'articles';
@@ -219,5 +220,112 @@ describe('ingest handler against dynalite and s3rver', () => {
     expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: failed }] });
     expect(await titles('partial')).toEqual(['P']);
     expect(await count(ALL)).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * S3's ordering rule (User Guide, "Event message structure"): sequencers of one key can differ in length; the
+ * shorter is right-padded with zeros, then they compare lexicographically. Each pair below is written in S3's
+ * order (earlier, then later) with sequencers of different lengths, and delivered in both orders.
+ */
+describe('ingest handler: sequencers of different lengths, as S3 orders them', () => {
+  const pairs: [string, string][] = [
+    ['0055AED6DCD90281E5', '0055AED6DCD90282'], // the later one shorter (left-padding called it older)
+    ['0055AED6DCD90281', '0055AED6DCD90281E5'], // the later one longer
+    ['FF', '100'], // "FF" right-padded is "FF0": "100" is not after it
+  ];
+  let n = 0;
+  const fields = (key: string, title: string) => ({
+    webUrl: `https://example.com/${key}`,
+    title,
+    topics: [`Order ${key}`],
+  });
+
+  it.each(pairs.slice(0, 2))(
+    'put then put (%s, then %s): delivered in order, the edit is kept',
+    async (a, b) => {
+      const key = `order-pp-${++n}`;
+      await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: a }]));
+      await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v2'))), sequencer: b }]));
+      expect(await titles(`order-${key}`)).toEqual(['v2']);
+      expect((await store.getFile(`${key}.md`))?.sequencer).toBe(storedSequencer(b));
+    },
+  );
+
+  it.each(pairs.slice(0, 2))(
+    'put then put (%s, then %s): delivered late, the earlier is stale',
+    async (a, b) => {
+      const key = `order-pp-${++n}`;
+      const first = { ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: a };
+      const second = { ...(await put(`${key}.md`, fields(key, 'v2'))), sequencer: b };
+      await handler(sqsEvent([second]));
+      await handler(sqsEvent([first]));
+      expect(await titles(`order-${key}`)).toEqual(['v2']);
+      expect((await store.getFile(`${key}.md`))?.sequencer).toBe(storedSequencer(b));
+    },
+  );
+
+  it.each(pairs.slice(0, 2))(
+    'put then delete (%s, then %s): in order, the delete is applied',
+    async (a, b) => {
+      const key = `order-pd-${++n}`;
+      await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: a }]));
+      await handler(sqsEvent([{ ...(await del(`${key}.md`)), sequencer: b }]));
+      expect(await titles(`order-${key}`)).toEqual([]);
+      expect(await store.getFile(`${key}.md`)).toMatchObject({
+        status: 'deleted',
+        sequencer: storedSequencer(b),
+      });
+    },
+  );
+
+  it.each(pairs.slice(0, 2))(
+    'put then delete (%s, then %s): the put late, nothing comes back',
+    async (a, b) => {
+      const key = `order-pd-${++n}`;
+      const created = { ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: a };
+      const removed = { ...(await del(`${key}.md`)), sequencer: b };
+      await handler(sqsEvent([removed]));
+      await handler(sqsEvent([created]));
+      expect(await titles(`order-${key}`)).toEqual([]);
+      expect(await store.getFile(`${key}.md`)).toMatchObject({
+        status: 'deleted',
+        sequencer: storedSequencer(b),
+      });
+    },
+  );
+
+  it.each(pairs.slice(0, 2))(
+    'delete then put (%s, then %s): in order, the new upload is kept',
+    async (a, b) => {
+      const key = `order-dp-${++n}`;
+      await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: '00' }]));
+      await handler(sqsEvent([{ ...(await del(`${key}.md`)), sequencer: a }]));
+      await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v2'))), sequencer: b }]));
+      expect(await titles(`order-${key}`)).toEqual(['v2']);
+    },
+  );
+
+  it.each(pairs.slice(0, 2))(
+    'delete then put (%s, then %s): the delete late, the upload stays',
+    async (a, b) => {
+      const key = `order-dp-${++n}`;
+      await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: '00' }]));
+      const removed = { ...(await del(`${key}.md`)), sequencer: a };
+      const created = { ...(await put(`${key}.md`, fields(key, 'v2'))), sequencer: b };
+      await handler(sqsEvent([created]));
+      await handler(sqsEvent([removed]));
+      expect(await titles(`order-${key}`)).toEqual(['v2']);
+      expect((await store.getFile(`${key}.md`))?.sequencer).toBe(storedSequencer(b));
+    },
+  );
+
+  it('a longer sequencer is not a later one: after "FF", "100" is stale', async () => {
+    const key = `order-ff-${++n}`;
+    const [a, b] = pairs[2] as [string, string];
+    await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v1'))), sequencer: a }]));
+    await handler(sqsEvent([{ ...(await put(`${key}.md`, fields(key, 'v2'))), sequencer: b }]));
+    expect(await titles(`order-${key}`)).toEqual(['v1']);
+    expect((await store.getFile(`${key}.md`))?.sequencer).toBe(storedSequencer(a));
   });
 });

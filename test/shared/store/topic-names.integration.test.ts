@@ -6,36 +6,17 @@
  * ingest (which was itself wrong for another topic).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ingester, type ObjectEvent } from '../../../functions/ingest/ingester.js';
-import { type LocalDynamo, startDynamo } from '../../../local/servers.js';
 import { documentClient } from '../../../shared/store/document-client.js';
-import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
-import { MemoryStore } from '../../../shared/store/memory.js';
-import type { FeedStore, IngestStore } from '../../../shared/store/types.js';
+import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { orders } from '../../ingest/histories.js';
 import { articleFile } from '../../support/articles.js';
+import { bothStores } from '../../support/both-stores.js';
 import { MemoryObjects, RecordingLog } from '../../support/fakes.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const TABLE = 'topic-names-test';
-let dynamo: LocalDynamo;
-
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.client, TABLE);
-});
-
-afterAll(async () => {
-  await dynamo?.close();
-});
-
-type Store = IngestStore & FeedStore;
-const stores: [string, () => Store][] = [
-  ['the in-memory store', () => new MemoryStore()],
-  ['the DynamoDB adapter', () => new DynamoStore(dynamo.client, TABLE)],
-];
+const { stores, dynamo } = bothStores(TABLE);
 
 const at = (second: number) => `2026-11-21T11:08:${String(second).padStart(2, '0')}.000Z`;
 let slugs = 0;
@@ -152,12 +133,12 @@ describe.each(stores)("a topic's name in %s", (_name, makeStore) => {
 
 describe('the DynamoDB adapter keeps the time of the name kept', () => {
   it('lowers it for an earlier claim of the same spelling', async () => {
-    const store = new DynamoStore(dynamo.client, TABLE);
+    const store = new DynamoStore(dynamo().client, TABLE);
     const slug = freshSlug('kept-time');
     for (const second of [38, 33, 36]) {
       await store.touchTopic({ slug, name: 'Kept', nameGivenAt: at(second), countDelta: 0, at: at(59) });
     }
-    const { Item } = await documentClient(dynamo.client).send(
+    const { Item } = await documentClient(dynamo().client).send(
       new GetCommand({ TableName: TABLE, Key: { pk: `T#${slug}`, sk: 'T' } }),
     );
     expect(Item).toMatchObject({ name: 'Kept', nameAt: at(33) });
