@@ -2,16 +2,18 @@
  * Turns what s3rver does into the S3 event notifications real S3 sends, so the ingest handler sees the same
  * records locally as in AWS:
  * - keys URL-encoded as S3 encodes them in notifications (form encoding: a space is `+`, `/` stays);
- * - sequencers strictly increasing per key, also across restarts (s3rver uses Date.now(), which repeats
- *   within a millisecond);
+ * - sequencers strictly increasing per key under S3's rule, also across restarts, and of varying lengths as
+ *   S3's are (s3rver uses Date.now(), which repeats within a millisecond);
  * - one `ObjectRemoved:Delete` per key of a batch DeleteObjects (s3rver emits nothing for those);
  * - the eTag of a copy (s3rver leaves it out);
  * - only article keys, as the bucket's notification filter does in AWS (s3rver has no suffix filtering).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { S3EventRecord } from 'aws-lambda';
 import type S3rver from 's3rver';
 import { LOCAL_REGION } from './servers.js';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 
 /** Encodes a key as S3 does in notifications: `application/x-www-form-urlencoded`, slashes kept. */
 export function encodeEventKey(key: string): string {
@@ -25,32 +27,46 @@ export function encodeEventKey(key: string): string {
     .join('/');
 }
 
-/** Width of the hex sequencers (real S3 sends 18 hex digits). */
-const SEQUENCER_DIGITS = 18;
-/** Sequencers start at the wall clock in nanoseconds-ish units, so a restart continues above the last run. */
+/** Hex digits of a sequencer's clock part (as in the sequencer of S3's documented example). */
+const CLOCK_DIGITS = 18;
+/** The clock part starts at the wall clock in nanoseconds-ish units, so a restart continues above the last run. */
 const PER_MS = 1_000_000n;
+/** Most digits added after the clock part. */
+const MAX_EXTRA_DIGITS = 4;
 
 /**
- * Strictly increasing sequencers: the wall clock scaled up, or the last one plus one, whichever is larger.
- * `floor` is the highest sequencer a previous run handed out (kept on disk), which guards against a clock
- * that went back between runs.
+ * Sequencers that increase under S3's rule (the shorter right-padded with zeros, then compared as strings) and,
+ * as S3's, differ in length, so every local run exercises that rule: a clock part (the wall clock scaled up, or
+ * the last one plus one, whichever is larger) of 18 hex digits, then 0 to 4 random digits, trailing zeros
+ * dropped. The extra digits only order sequencers with the same clock part, which never happens twice, so each
+ * sequencer is above the last whatever its length. `floor` is the last sequencer a previous run handed out (kept
+ * on disk, in this form or the fixed 18 digits earlier versions used), which guards against a clock that went
+ * back between runs.
  */
 export class Sequencer {
-  private last: bigint;
+  private clock: bigint;
+  private last: string;
 
   constructor(floor?: string) {
-    this.last = floor && /^[0-9A-Fa-f]+$/.test(floor) ? BigInt(`0x${floor}`) : 0n;
+    const valid = floor !== undefined && /^[0-9A-Fa-f]+$/.test(floor);
+    this.last = valid ? floor.toUpperCase() : '';
+    this.clock = valid ? BigInt(`0x${this.last.padEnd(CLOCK_DIGITS, '0').slice(0, CLOCK_DIGITS)}`) : 0n;
   }
 
   next(now = Date.now()): string {
     const clock = BigInt(now) * PER_MS;
-    this.last = clock > this.last ? clock : this.last + 1n;
-    return this.current();
+    this.clock = clock > this.clock ? clock : this.clock + 1n;
+    const digits = this.clock.toString(16).toUpperCase().padStart(CLOCK_DIGITS, '0');
+    this.last = (digits + hex(MAX_EXTRA_DIGITS / 2).slice(0, randomInt(MAX_EXTRA_DIGITS + 1))).replace(
+      /0+$/,
+      '',
+    );
+    return this.last;
   }
 
   /** The last sequencer handed out ('' before the first). */
   current(): string {
-    return this.last === 0n ? '' : this.last.toString(16).toUpperCase().padStart(SEQUENCER_DIGITS, '0');
+    return this.last;
   }
 }
 
@@ -64,8 +80,6 @@ export interface ObjectChange {
   size?: number;
   eTag?: string;
 }
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 
 /** One notification record, shaped like those S3 sends to SQS. */
 export function notificationRecord(change: ObjectChange, sequencer: string, now = new Date()): S3EventRecord {

@@ -8,6 +8,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeKey } from '../../functions/ingest/events.js';
 import {
@@ -17,6 +18,7 @@ import {
   watchObjectChanges,
 } from '../../local/s3-notifications.js';
 import { type LocalS3, startS3 } from '../../local/servers.js';
+import { compareSequencers } from '../../shared/store/sequencer.js';
 
 describe('encodeEventKey', () => {
   it('encodes as S3 does in notifications: + for space, slashes kept, UTF-8 percent-encoded', () => {
@@ -41,25 +43,58 @@ describe('encodeEventKey', () => {
 });
 
 describe('Sequencer', () => {
-  it('is strictly increasing within one millisecond and of fixed width', () => {
-    const s = new Sequencer();
-    const seen = Array.from({ length: 1000 }, () => s.next(1_700_000_000_000));
-    expect([...seen].sort()).toEqual(seen);
-    expect(new Set(seen).size).toBe(seen.length);
-    expect(new Set(seen.map((x) => x.length))).toEqual(new Set([18]));
+  /** Whether `b` comes after `a` under S3's rule (the shorter right-padded with zeros). */
+  const isAfter = (a: string, b: string) => compareSequencers(b, a) > 0;
+  /** Wall-clock readings in any order, repeats and steps back included. */
+  const clockReadings = fc.array(fc.integer({ min: 1_600_000_000_000, max: 2_100_000_000_000 }), {
+    minLength: 1,
+    maxLength: 200,
   });
 
-  it('continues above the floor of an earlier run even if the clock went back', () => {
-    const first = new Sequencer();
-    const last = first.next(2_000_000_000_000);
-    const second = new Sequencer(last);
-    expect(second.next(1_000_000_000_000) > last).toBe(true);
+  it('increases under S3 rule whatever the clock does, with sequencers of varying lengths', () => {
+    fc.assert(
+      fc.property(clockReadings, (readings) => {
+        const s = new Sequencer();
+        let last = '';
+        for (const now of readings) {
+          const next = s.next(now);
+          expect(next).toMatch(/^[0-9A-F]+$/);
+          if (last) expect(isAfter(last, next), `${last} then ${next}`).toBe(true);
+          last = next;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Lengths vary within one millisecond too, and a longer sequencer is not always the later one.
+    const s = new Sequencer();
+    const seen = Array.from({ length: 1000 }, () => s.next(1_700_000_000_000));
+    expect(new Set(seen.map((x) => x.length)).size).toBeGreaterThan(3);
+    expect(seen.some((x, i) => i > 0 && x.length < (seen[i - 1] as string).length)).toBe(true);
+  });
+
+  it('continues above the floor of an earlier run, whatever the clock does between runs', () => {
+    fc.assert(
+      fc.property(clockReadings, clockReadings, (before, since) => {
+        const first = new Sequencer();
+        for (const now of before) first.next(now);
+        const second = new Sequencer(first.current());
+        expect(second.current()).toBe(first.current());
+        for (const now of since) expect(isAfter(first.current(), second.next(now))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('continues above a floor in the fixed 18-digit form of earlier versions', () => {
+    const floor = (2_000_000_000_000n * 1_000_000n).toString(16).toUpperCase().padStart(18, '0');
+    const s = new Sequencer(floor);
+    for (let i = 0; i < 100; i++) expect(isAfter(floor, s.next(1_000_000_000_000))).toBe(true);
   });
 
   it('follows the clock across restarts without a floor', () => {
     const a = new Sequencer().next(1_700_000_000_000);
     const b = new Sequencer().next(1_700_000_000_001);
-    expect(b > a).toBe(true);
+    expect(isAfter(a, b)).toBe(true);
   });
 });
 
