@@ -24,6 +24,7 @@ import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import type { FileRecord } from '../shared/store/types.js';
 import { fmt, StatusConsole } from './console.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
 import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
@@ -37,7 +38,7 @@ import {
   startDynamo,
   startS3,
 } from './servers.js';
-import { lockDataDir, StateFile } from './state.js';
+import { StateFile } from './state.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { fmt, StatusConsole } from './console.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 import type { LocalStack } from './stack.js';
-import { DataDirInUseError } from './state.js';
 
 // Before the AWS SDK is loaded (by the stack, below): it warns about Node 20 at import time.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -1,8 +1,8 @@
 /**
  * What the local stack remembers between runs, besides the table and the bucket: whether the examples were
- * loaded, and the highest event sequencer handed out. Also the lock that keeps two stacks off one data dir.
+ * loaded, and the highest event sequencer handed out.
  */
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface LocalState {
@@ -21,8 +21,6 @@ export interface LocalState {
   /** The parser version whose output the whole table is known to hold (a newer one re-ingests at start). */
   parser?: number;
 }
-
-export class DataDirInUseError extends Error {}
 
 export class StateFile {
   private saving: Promise<void> = Promise.resolve();
@@ -66,48 +64,4 @@ export class StateFile {
     });
     return this.saving;
   }
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-export interface DataDirLock {
-  release(): Promise<void>;
-  /** True when the lock of a process that is gone was found: the last run did not stop cleanly. */
-  recovered: boolean;
-}
-
-/**
- * Takes the data directory's lock file (holding this process id). A lock left by a process that is gone (one
- * killed with SIGKILL, say) is taken over, and reported as `recovered`.
- */
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
-  await mkdir(dataDir, { recursive: true });
-  const file = path.join(dataDir, 'lock');
-  let recovered = false;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return { release: () => rm(file, { force: true }), recovered };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) {
-        throw new DataDirInUseError(
-          `the data directory ${dataDir} is in use by another feedbucket (process ${pid}); stop it first, or set DATA_DIR to another directory`,
-        );
-      }
-      recovered = true;
-      await rm(file, { force: true });
-    }
-  }
-  throw new DataDirInUseError(`could not take the lock on ${dataDir}`);
 }

@@ -250,7 +250,8 @@ describe('the local stack', () => {
   it('after a crash, catches up with objects that reached the bucket but never the table', async () => {
     const ports = stack.ports;
     await stack.close();
-    // As if killed mid-ingest: objects stored with no event handled, and the lock of a process that is gone.
+    // As if killed mid-ingest: objects stored with no event handled, and the pid lock file an earlier version
+    // left (its process gone).
     const bare = await startS3({ directory: path.join(dataDir, 's3'), buckets: [stack.bucket] });
     for (let i = 0; i < 30; i++) {
       await bare.client.send(
