@@ -41,7 +41,8 @@ export const randomHistory: fc.Arbitrary<History> = fc
     const events: ObjectEvent[] = [];
     ops.forEach((o, i) => {
       const eventTime = new Date(Date.UTC(2026, 0, 1, 0, 0, Math.floor(i / 2))).toISOString();
-      const sequencer = (0x100 + i).toString(16);
+      // Of varying lengths, as S3's: increasing under its rule (right-padded), not as numbers ("10222" before "103").
+      const sequencer = `${(0x100 + i).toString(16)}${'2'.repeat(i % 3)}`.replace(/0+$/, '');
       if (o.op === 'remove') {
         objects.delete(o.key);
         events.push({ kind: 'removed', bucket: 'b', key: o.key, sequencer, eventTime });
