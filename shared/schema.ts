@@ -11,6 +11,7 @@ import { canonicalLink, httpHref, httpUrl, imageMimeType, uuidV5 } from './links
 import { renderMarkdown } from './markdown.js';
 import type { Article, ArticleImage, FeedEntry, Provider, RelatedLink, TopicRef } from './model.js';
 import { topicSlug } from './slug.js';
+import { numberProblem } from './storable-number.js';
 import { cleanBlock, cleanLine, groupDigits } from './text.js';
 
 export const LIMITS = {
@@ -182,8 +183,27 @@ const optionalLine = (v: unknown, max: number): string | undefined => {
   return s.length === 0 ? undefined : s.slice(0, max);
 };
 
-const optionalNumber = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+/**
+ * An optional number, or undefined with a warning naming `field` when it is not one or cannot be stored
+ * (see storable-number.ts: such a number would fail every write of the article).
+ */
+function optionalNumber(v: unknown, field: string, warnings: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    warnings.push(`${field}: ignored, not a number`);
+    return undefined;
+  }
+  const problem = numberProblem(v);
+  if (problem === undefined) return v;
+  warnings.push(`${field}: ignored, ${show(v, 40)} ${problem}`);
+  return undefined;
+}
+
+/** An image's width or height: a positive number of pixels, rounded; anything else is dropped. */
+function pixels(v: unknown, field: string, warnings: string[]): number | undefined {
+  if (typeof v !== 'number' || !(v > 0)) return undefined;
+  return optionalNumber(Math.round(v), field, warnings);
+}
 
 function firstIssue(error: z.core.$ZodError): string {
   return error.issues[0]?.message ?? 'invalid value';
@@ -270,19 +290,18 @@ function provider(v: unknown): Provider | undefined {
 function images(v: unknown, warnings: string[]): ArticleImage[] {
   if (!Array.isArray(v)) return [];
   const out: ArticleImage[] = [];
-  for (const item of v.slice(0, LIMITS.images)) {
+  for (const [i, item] of v.slice(0, LIMITS.images).entries()) {
     const raw = isRecord(item) ? item.url : item;
     const url = typeof raw === 'string' ? httpHref(raw.trim()) : undefined;
     if (!url) {
       warnings.push(`images: ignored "${show(raw, 80)}": not an absolute http(s) URL`);
       continue;
     }
-    const width = isRecord(item) ? optionalNumber(item.width) : undefined;
-    const height = isRecord(item) ? optionalNumber(item.height) : undefined;
+    const at = `images[${i}]`;
     out.push({
       url,
-      width: width && width > 0 ? Math.round(width) : undefined,
-      height: height && height > 0 ? Math.round(height) : undefined,
+      width: isRecord(item) ? pixels(item.width, `${at}.width`, warnings) : undefined,
+      height: isRecord(item) ? pixels(item.height, `${at}.height`, warnings) : undefined,
       type: imageMimeType(url),
     });
   }
@@ -338,10 +357,8 @@ export function normalizeArticle(data: Record<string, unknown>, body: string): N
 
   const canonicalUrl = canonicalLink(url);
   const articleId = uuidV5(canonicalUrl);
-  const quality = optionalNumber(fields.quality);
-  const heat = optionalNumber(fields.heat);
-  if (fields.quality !== undefined && quality === undefined) warnings.push('quality: ignored, not a number');
-  if (fields.heat !== undefined && heat === undefined) warnings.push('heat: ignored, not a number');
+  const quality = optionalNumber(fields.quality, 'quality', warnings);
+  const heat = optionalNumber(fields.heat, 'heat', warnings);
 
   const entry: FeedEntry = {
     id: `urn:uuid:${articleId}`,
