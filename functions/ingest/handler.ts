@@ -9,6 +9,7 @@ import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoClient, s3Client } from '../../shared/clients.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { readIngestConfig } from '../../shared/config.js';
+import { isInvalidArticle } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
 import { type Delivery, decodeInvocation } from './events.js';
@@ -53,6 +54,12 @@ async function deliver(delivery: Delivery): Promise<boolean> {
       const outcome = await ingester.apply(event);
       metrics.addMetric(METRIC_NAMES[outcome], MetricUnit.Count, 1);
     } catch (error) {
+      if (isInvalidArticle(error)) {
+        // Content the store refused, and even its rejection could not be recorded: a retry would fail alike.
+        log.error(`rejected ${event.key}: ${error.reason}`, { key: event.key, reason: error.reason });
+        metrics.addMetric(METRIC_NAMES.rejected, MetricUnit.Count, 1);
+        continue;
+      }
       log.error(`could not process ${event.key} now; it will be retried`, {
         key: event.key,
         error: error as Error,

@@ -25,7 +25,7 @@ import {
   type IngestStore,
   positionOf,
 } from '../../shared/store/types.js';
-import { groupDigits } from '../../shared/text.js';
+import { formatKB, keyProblem, sizeProblem } from './fits.js';
 import type { ObjectSource, StoredObject } from './objects.js';
 
 export type ObjectEvent =
@@ -54,8 +54,6 @@ export interface IngesterOptions {
   now?: () => Date;
 }
 
-/** DynamoDB's item limit is 400 KB; stay clear of it with the record's bookkeeping around the entry. */
-export const MAX_ITEM_BYTES = 350 * 1024;
 const MAX_ATTEMPTS = 20;
 
 const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): FeedPosition[] => {
@@ -65,8 +63,6 @@ const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): Feed
 };
 
 const samePosition = (a: FeedPosition, b: FeedPosition) => a.feed === b.feed && a.position === b.position;
-
-const formatKB = (bytes: number) => `${groupDigits(Math.ceil(bytes / 1024))} KB`;
 
 type Parsed = { article: Article; warnings: string[] } | { reason: string };
 
@@ -97,6 +93,7 @@ export class Ingester {
     }
     const sent = event.sequencer;
     const sequencer = sent === undefined ? undefined : storedSequencer(sent);
+    const badKey = keyProblem(key);
     let object: StoredObject | undefined;
     let parsed: Parsed | undefined;
     let file: FileRecord | undefined;
@@ -106,12 +103,13 @@ export class Ingester {
     if (
       event.kind === 'created' &&
       sequencer !== undefined &&
+      badKey === undefined &&
       !(event.size !== undefined && event.size > this.maxObjectBytes)
     ) {
       // An upload's object is read first: the file's record and its article's then come in one request.
       object = await this.objects.get(event.bucket, key);
       objectRead = true;
-      if (object && object.body.length <= this.maxObjectBytes) parsed = this.parse(object.body);
+      if (object && object.body.length <= this.maxObjectBytes) parsed = this.parse(key, object.body);
       if (parsed && 'article' in parsed) {
         const both = await this.store.getFileAndArticle(key, parsed.article.articleId);
         file = both.file;
@@ -164,6 +162,7 @@ export class Ingester {
       this.log.error(`rejected ${key}: ${reason}`, { key, reason });
       return 'rejected';
     };
+    if (badKey !== undefined) return reject(badKey, announced.eTag);
 
     // Without an event (reconciliation), an object whose ETag was applied by this parser is skipped unread.
     const alreadyApplied = (eTag: string | undefined) =>
@@ -189,41 +188,43 @@ export class Ingester {
     if (alreadyApplied(eTag)) return 'unchanged';
     if (object.body.length > this.maxObjectBytes) return reject(this.tooLarge(object.body.length), eTag);
 
-    parsed ??= this.parse(object.body);
+    parsed ??= this.parse(key, object.body);
     if ('reason' in parsed) return reject(parsed.reason, eTag);
     const { article } = parsed;
     for (const warning of parsed.warnings) this.log.warn(`${key}: ${warning}`, { key, warning });
 
-    if (file?.articleId && file.articleId !== article.articleId && file.status !== 'deleted') {
-      // The file's link changed: it no longer carries its old article.
-      await this.detach(event.bucket, key, file.articleId);
+    try {
+      if (file?.articleId && file.articleId !== article.articleId && file.status !== 'deleted') {
+        // The file's link changed: it no longer carries its old article.
+        await this.detach(event.bucket, key, file.articleId);
+      }
+      // When this content was written: an event that arrives late reads the object as it is now, so the time
+      // that goes with the content is the object's, not the event's (which makes the outcome order-free).
+      const writtenAt = object.lastModified ?? event.eventTime;
+      const changed = await this.attach(key, writtenAt, article, prefetched);
+      await commit({
+        status: 'ok',
+        eTag,
+        articleId: article.articleId,
+        at: event.eventTime,
+        parser: PARSER_VERSION,
+      });
+      this.log.info(changed ? 'ingested' : 'unchanged', { key, articleId: article.articleId });
+      return changed ? 'ingested' : 'unchanged';
+    } catch (e) {
+      // The store refused what the article carries (the size check above leaves little to reach it):
+      // retrying would fail the same way for ever.
+      if (e instanceof InvalidArticleError) return reject(e.reason, eTag);
+      throw e;
     }
-    // When this content was written: an event that arrives late reads the object as it is now, so the time
-    // that goes with the content is the object's, not the event's (which makes the outcome order-free).
-    const writtenAt = object.lastModified ?? event.eventTime;
-    const changed = await this.attach(key, writtenAt, article, prefetched);
-    await commit({
-      status: 'ok',
-      eTag,
-      articleId: article.articleId,
-      at: event.eventTime,
-      parser: PARSER_VERSION,
-    });
-    this.log.info(changed ? 'ingested' : 'unchanged', { key, articleId: article.articleId });
-    return changed ? 'ingested' : 'unchanged';
   }
 
   /** The article in a file's bytes, or why the file is rejected. */
-  private parse(body: Uint8Array): Parsed {
+  private parse(key: string, body: Uint8Array): Parsed {
     try {
       const { article, warnings } = parseArticle(body);
-      const bytes = Buffer.byteLength(JSON.stringify(article));
-      if (bytes > MAX_ITEM_BYTES) {
-        return {
-          reason: `the article takes ${formatKB(bytes)} as a table item, over the ${formatKB(MAX_ITEM_BYTES)} that fit: shorten the body, excerpt or related list`,
-        };
-      }
-      return { article, warnings };
+      const tooLarge = sizeProblem(this.store, key, article);
+      return tooLarge === undefined ? { article, warnings } : { reason: tooLarge };
     } catch (e) {
       if (e instanceof InvalidArticleError) return { reason: e.reason };
       throw e;

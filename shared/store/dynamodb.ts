@@ -6,12 +6,15 @@
  * | article       | `A#<articleId>`  | `A`                      |            |               |
  * | feed entry    | `F#<feed>`       | `<published>#<articleId>`|            |               |
  * | topic meta    | `T#<slug>`       | `T`                      | `TOPICS`   | `<slug>`      |
- * | file          | `K#<bucket key>` | `K`                      | `REJECTED`¹| `<at>#<key>`  |
+ * | file          | `K#<bucket key>`²| `K`                      | `REJECTED`¹| `<at>#<key>`³ |
  *
  * ¹ only while the file's latest version is rejected (a sparse index: listing rejections reads only them).
+ * ² `L#<sha256 of the key>` for a key too long for a partition key (none from S3: see fileKey).
+ * ³ cut to the 1024 bytes an index sort key holds.
  * `<feed>` is a topic slug or `_all`. A feed page is one Query on `F#<feed>`, newest first, whose cost depends
  * on the page size only. Entries carry the whole FeedEntry, so a feed needs no second round trip.
  */
+import { createHash } from 'node:crypto';
 import {
   type AttributeValue,
   BatchGetItemCommand,
@@ -27,9 +30,10 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../errors.js';
 import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import { DYNAMO_LIMITS, itemBytes, marshallItem, truncateUtf8, unstorable, utf8Bytes } from './limits.js';
 import { LEGACY_WIDTH } from './sequencer.js';
 import type {
   ArticleRecord,
@@ -41,7 +45,7 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
-import { givenBefore, NO_NAME_CLAIM } from './types.js';
+import { givenBefore, NO_NAME_CLAIM, positionOf } from './types.js';
 
 /** The key schema, shared with the CDK table definition so the two cannot drift. */
 export const TABLE_SCHEMA = {
@@ -60,7 +64,16 @@ const TOMBSTONE_SECONDS = 30 * 24 * 3600;
 const articleKey = (articleId: string) => ({ pk: `A#${articleId}`, sk: 'A' });
 const entryKey = (feed: string, position: string) => ({ pk: `F#${feed}`, sk: position });
 const topicKey = (slug: string) => ({ pk: `T#${slug}`, sk: 'T' });
-const fileKey = (key: string) => ({ pk: `K#${key}`, sk: 'K' });
+/**
+ * An S3 key takes at most 1024 bytes, so `K#<key>` fits a partition key; a longer one (a local bucket may not
+ * refuse it) is named by its hash instead, so that its rejection can still be recorded.
+ */
+const fileKey = (key: string) => {
+  const pk = `K#${key}`;
+  return pk.length * 3 <= DYNAMO_LIMITS.partitionKeyBytes || utf8Bytes(pk) <= DYNAMO_LIMITS.partitionKeyBytes
+    ? { pk, sk: 'K' }
+    : { pk: `L#${createHash('sha256').update(key).digest('hex')}`, sk: 'K' };
+};
 
 const isConditionFailed = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
@@ -74,7 +87,7 @@ const isConditionFailed = (e: unknown) =>
 type Item = Record<string, AttributeValue>;
 /** How items are marshalled; tools that write raw items use the same (document-client.ts, the bench). */
 export const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
-const toItem = (value: object): Item => marshall(value, MARSHALL_OPTIONS);
+const toItem = (value: object): Item => marshallItem(value, MARSHALL_OPTIONS);
 const fromItem = <T = Record<string, unknown>>(item: Item): T => unmarshall(item) as T;
 /** One map attribute of an item, unmarshalled (without the rest of the item). */
 const fieldOf = <T>(item: Item | undefined, name: string): T | undefined => {
@@ -83,6 +96,22 @@ const fieldOf = <T>(item: Item | undefined, name: string): T | undefined => {
 };
 const hasAttributes = (attributes: Item | undefined) =>
   attributes !== undefined && Object.keys(attributes).length > 0;
+
+const articleItem = (record: ArticleRecord): Item =>
+  toItem({ ...articleKey(record.articleId), v: record.version, article: record });
+const entryItem = (feed: string, position: string, entry: FeedEntry, version: number): Item =>
+  toItem({ ...entryKey(feed, position), v: version, e: entry });
+
+/**
+ * The size (as DynamoDB counts it) of the largest item that writing this article makes: its record, or one
+ * of its feed entries (that of the longest feed name). Measures the items as they are written.
+ */
+export function largestItemBytes(record: ArticleRecord): number {
+  const feeds = [ALL, ...record.entry.topics.map((t) => t.slug)];
+  const longest = feeds.reduce((a, b) => (utf8Bytes(b) > utf8Bytes(a) ? b : a));
+  const entry = entryItem(longest, positionOf(record.entry), record.entry, record.version);
+  return Math.max(itemBytes(articleItem(record)), itemBytes(entry));
+}
 
 interface TopicItem {
   slug: string;
@@ -106,6 +135,10 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
     private readonly tableName: string,
   ) {}
 
+  largestItemBytes(record: ArticleRecord): number {
+    return largestItemBytes(record);
+  }
+
   // ---- files ----
 
   async getFile(key: string): Promise<FileRecord | undefined> {
@@ -128,7 +161,10 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
             seq: record.sequencer,
             file: record,
             gsi1pk: rejected ? 'REJECTED' : undefined,
-            gsi1sk: rejected ? `${record.at}#${record.key}` : undefined,
+            // An index sort key holds 1024 bytes: a long key is cut (the record keeps it whole).
+            gsi1sk: rejected
+              ? truncateUtf8(`${record.at}#${record.key}`, DYNAMO_LIMITS.sortKeyBytes)
+              : undefined,
             expiresAt: expires,
           }),
           // A legacy (left-padded) sequencer does not compare with the stored form: only `= :read` replaces it.
@@ -145,7 +181,7 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       return true;
     } catch (e) {
       if (isConditionFailed(e)) return false;
-      throw e;
+      throw unstorable(e) ?? e;
     }
   }
 
@@ -240,14 +276,14 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ ...articleKey(record.articleId), v: record.version, article: record }),
+          Item: articleItem(record),
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
           ExpressionAttributeValues: expectedVersion === 0 ? undefined : toItem({ ':v': expectedVersion }),
         }),
       );
     } catch (e) {
       if (isConditionFailed(e)) throw new ConflictError(`article ${record.articleId} changed concurrently`);
-      throw e;
+      throw unstorable(e) ?? e;
     }
   }
 
@@ -274,7 +310,7 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       const { Attributes } = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: toItem({ ...entryKey(feed, position), v: version, e: entry }),
+          Item: entryItem(feed, position, entry, version),
           ConditionExpression: 'attribute_not_exists(pk) OR v <= :v',
           ExpressionAttributeValues: toItem({ ':v': version }),
           ReturnValues: 'ALL_OLD',
@@ -283,7 +319,7 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       return !hasAttributes(Attributes);
     } catch (e) {
       if (isConditionFailed(e)) return false;
-      throw e;
+      throw unstorable(e) ?? e;
     }
   }
 

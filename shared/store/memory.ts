@@ -4,6 +4,7 @@
  */
 import { ConflictError } from '../errors.js';
 import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import { largestItemBytes } from './dynamodb.js';
 import { isLegacySequencer } from './sequencer.js';
 import type {
   ArticleRecord,
@@ -29,6 +30,11 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
   private readonly nameGivenAt = new Map<string, string>();
   /** Counts requests by method, for tests that assert how many reads an answer costs. */
   readonly calls = new Map<string, number>();
+
+  /** Measured as the DynamoDB adapter writes the items. */
+  largestItemBytes(record: ArticleRecord): number {
+    return largestItemBytes(record);
+  }
 
   private count(name: string) {
     this.calls.set(name, (this.calls.get(name) ?? 0) + 1);

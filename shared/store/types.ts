@@ -110,6 +110,12 @@ export interface IngestStore {
 
   /** Atomically adds to the topic's count, bumps its revision and last change; creates it if new. */
   touchTopic(change: TopicChange): Promise<void>;
+
+  /**
+   * The size, in bytes as DynamoDB counts them, of the largest item that writing this article makes (no
+   * request): what must fit DYNAMO_LIMITS.itemBytes. A write that does not fit throws InvalidArticleError.
+   */
+  largestItemBytes(record: ArticleRecord): number;
 }
 
 /** Everything the feeds read. */

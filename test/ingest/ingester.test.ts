@@ -347,7 +347,7 @@ describe('Ingester: bad input gets a clear error and nothing is lost', () => {
     const content = articleFile({ body: '<'.repeat(100_000) });
     expect(await w.ingester.apply(w.upload('huge.md', content))).toBe('rejected');
     expect((await w.store.listRejections())[0]?.reason).toMatch(
-      /takes 3\d\d KB as a table item, over the 350 KB/,
+      /^the article takes 39\d KB as a table item once rendered; at most 384 KB can be stored: shorten the body/,
     );
   });
 
