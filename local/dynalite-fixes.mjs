@@ -16,6 +16,12 @@
 // database closed under it included) becomes a DynamoDB InternalServerError answer (500: the SDK retries it)
 // instead of a throw; a key stream whose database closed under it just stops (dynalite wraps key streams in
 // one that has no error listener, so any error there would still end the process).
+//
+// dynalite measures strings (attribute names and values, key values) in UTF-16 code units where DynamoDB
+// counts UTF-8 bytes: a CJK character is one unit and three bytes, so an item or key that AWS refuses passed
+// here. With fixDynaliteSizes, item sizes and the key sizes of the table and its indexes are checked in UTF-8
+// bytes, with DynamoDB's messages (dynalite does not check index keys at all). dynalite's validations are
+// module-wide: the fix holds for every dynalite server of the process (or worker thread) once applied.
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import dynalite from 'dynalite';
@@ -30,6 +36,7 @@ const fixed = new WeakSet();
 
 /** Creates a dynalite server as `dynalite(options)` does, with its store fixed as described above. */
 export function createDynalite(options = {}) {
+  fixDynaliteSizes();
   const made = plainDynalite(options);
   fixDynaliteStore(made.store);
   return made;
@@ -157,4 +164,84 @@ function fail(stream, kind, error) {
   // key-stream wrapper, which has no error listener (an uncaught exception): stop quietly.
   if (kind === 'keys' && CLOSED.has(error?.code)) stream.destroy();
   else stream.destroy(readError(error));
+}
+
+const SIZES_FIXED = Symbol('feedbucket.utf8-sizes');
+const PARTITION_KEY_BYTES = 2048;
+const SORT_KEY_BYTES = 1024;
+const INVALID = 'One or more parameter values were invalid: ';
+
+const utf8Extra = (s) => Buffer.byteLength(s, 'utf8') - s.length;
+
+/** How many more bytes than UTF-16 units the strings of a map of attribute values take (names included). */
+function mapExtra(map) {
+  let extra = 0;
+  for (const [name, value] of Object.entries(map)) extra += utf8Extra(name) + valueExtra(value);
+  return extra;
+}
+
+function valueExtra(value) {
+  if (value.S !== undefined) return utf8Extra(value.S);
+  if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + utf8Extra(s), 0);
+  if (value.L !== undefined) return value.L.reduce((sum, v) => sum + valueExtra(v), 0);
+  if (value.M !== undefined) return mapExtra(value.M);
+  return 0;
+}
+
+/** DynamoDB's error for a string key value over its limit, or undefined. */
+function keyError(value, isHash, index) {
+  if (value?.S === undefined) return undefined;
+  const bytes = Buffer.byteLength(value.S, 'utf8');
+  const max = isHash ? PARTITION_KEY_BYTES : SORT_KEY_BYTES;
+  if (bytes <= max) return undefined;
+  if (index) {
+    return dynaliteDb.validationError(
+      `${INVALID}Size limit exceeded for Index Key ${index.attr} Actual Size: ${bytes} bytes Max Size: ${max} bytes IndexName: ${index.name}`,
+    );
+  }
+  return dynaliteDb.validationError(
+    isHash
+      ? `${INVALID}Size of hashkey has exceeded the maximum size limit of${max} bytes`
+      : `${INVALID}Aggregated size of all range keys has exceeded the size limit of ${max} bytes`,
+  );
+}
+
+/** The key size errors of a table key (or an item's), measured in UTF-8 bytes. */
+function tableKeyError(item, keySchema) {
+  for (const { AttributeName, KeyType } of keySchema) {
+    const error = keyError(item[AttributeName], KeyType === 'HASH');
+    if (error) return error;
+  }
+  return undefined;
+}
+
+function indexKeyError(item, table) {
+  for (const index of [...(table.GlobalSecondaryIndexes ?? []), ...(table.LocalSecondaryIndexes ?? [])]) {
+    for (const { AttributeName, KeyType } of index.KeySchema) {
+      const error = keyError(item[AttributeName], KeyType === 'HASH', {
+        attr: AttributeName,
+        name: index.IndexName,
+      });
+      if (error) return error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Makes dynalite measure item sizes and key sizes in UTF-8 bytes, as DynamoDB does (see the top of this file).
+ * dynalite's own checks run first: a UTF-8 size is never below the UTF-16 one, so they refuse nothing more.
+ */
+export function fixDynaliteSizes() {
+  if (dynaliteDb[SIZES_FIXED]) return;
+  dynaliteDb[SIZES_FIXED] = true;
+  const { itemSize, validateItem, validateKey, validateKeyPiece } = dynaliteDb;
+  // Called by the validations of PutItem and BatchWriteItem, UpdateItem's result and BatchGetItem's answer size.
+  dynaliteDb.itemSize = (item, ...rest) => itemSize(item, ...rest) + (rest.length === 0 ? mapExtra(item) : 0);
+  dynaliteDb.validateItem = (item, table) =>
+    validateItem(item, table) || tableKeyError(item, table.KeySchema) || indexKeyError(item, table);
+  dynaliteDb.validateKey = (key, table, keySchema) =>
+    validateKey(key, table, keySchema) || tableKeyError(key, keySchema ?? table.KeySchema);
+  dynaliteDb.validateKeyPiece = (key, attr, type, isHash) =>
+    validateKeyPiece(key, attr, type, isHash) || keyError(key[attr], isHash);
 }
