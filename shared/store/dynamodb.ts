@@ -109,8 +109,13 @@ const entryItem = (feed: string, position: string, entry: FeedEntry, version: nu
 export function largestItemBytes(record: ArticleRecord): number {
   const feeds = [ALL, ...record.entry.topics.map((t) => t.slug)];
   const longest = feeds.reduce((a, b) => (utf8Bytes(b) > utf8Bytes(a) ? b : a));
-  const entry = entryItem(longest, positionOf(record.entry), record.entry, record.version);
-  return Math.max(itemBytes(articleItem(record)), itemBytes(entry));
+  try {
+    const entry = entryItem(longest, positionOf(record.entry), record.entry, record.version);
+    return Math.max(itemBytes(articleItem(record)), itemBytes(entry));
+  } catch (e) {
+    // A value the marshaller refuses: the write would fail the same way.
+    throw unstorable(e) ?? e;
+  }
 }
 
 interface TopicItem {

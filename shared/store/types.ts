@@ -113,7 +113,8 @@ export interface IngestStore {
 
   /**
    * The size, in bytes as DynamoDB counts them, of the largest item that writing this article makes (no
-   * request): what must fit DYNAMO_LIMITS.itemBytes. A write that does not fit throws InvalidArticleError.
+   * request): what must fit DYNAMO_LIMITS.itemBytes. Throws InvalidArticleError for a value that cannot be
+   * written at all; a write the store refuses for its content throws it too.
    */
   largestItemBytes(record: ArticleRecord): number;
 }

@@ -2,52 +2,30 @@
  * The real ingest handler, with the real AWS SDK, against dynalite (DynamoDB API) and s3rver (S3 API) over
  * HTTP: events arrive as S3 notifications wrapped in SQS messages, as in production.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../local/servers.js';
+import type { LocalS3 } from '../../local/servers.js';
 import { ALL } from '../../shared/model.js';
-import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import type { DynamoStore } from '../../shared/store/dynamodb.js';
 import { storedSequencer } from '../../shared/store/sequencer.js';
 import { type ArticleFields, articleFile } from '../support/articles.js';
+import { type IngestHandlerStack, startIngestHandler } from '../support/ingest-handler.js';
 
 const BUCKET = 'articles';
-const TABLE = 'feedbucket-test';
-
-let dynamo: LocalDynamo;
+let stack: IngestHandlerStack;
 let s3: LocalS3;
-let dir: string;
 let store: DynamoStore;
-let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+let handler: IngestHandlerStack['handler'];
 let sequencer = 0x10_0000;
 let messageId = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'feedbucket-ingest-'));
-  [dynamo, s3] = await Promise.all([startDynamo(), startS3({ directory: dir, buckets: [BUCKET] })]);
-  await ensureTable(dynamo.client, TABLE);
-  store = new DynamoStore(dynamo.client, TABLE);
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    LOG_LEVEL: 'SILENT',
-  });
-  ({ handler } = await import('../../functions/ingest/handler.js'));
+  stack = await startIngestHandler(BUCKET, 'feedbucket-test');
+  ({ s3, store, handler } = stack);
 });
 
-afterAll(async () => {
-  await Promise.all([dynamo?.close(), s3?.close()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 /** A key encoded as S3 encodes it in event notifications. */
 const encodeKey = (key: string) => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
