@@ -161,6 +161,13 @@ describe('bucket keys', () => {
     // The same events again are stale: nothing loops.
     expect(await store.getFile(far)).toMatchObject({ status: 'rejected', key: far });
   });
+
+  it('logs, and does not retry, a rejection whose own record the table refuses', async () => {
+    // A key of 420 KB (no bucket holds one): even the record of its rejection is over 400 KB.
+    const huge = `keys/${'k'.repeat(420 * 1024)}.md`;
+    expect(await deliver([[huge, articleFile()]], false)).toEqual(NONE);
+    expect(await store.getFile(huge)).toBeUndefined();
+  });
 });
 
 // ---- generated front matter ----
