@@ -12,7 +12,7 @@ import { renderMarkdown } from './markdown.js';
 import type { Article, ArticleImage, FeedEntry, Provider, RelatedLink, TopicRef } from './model.js';
 import { topicSlug } from './slug.js';
 import { numberProblem } from './storable-number.js';
-import { cleanBlock, cleanLine, groupDigits } from './text.js';
+import { cleanBlock, cleanLine, groupDigits, stripIllegal } from './text.js';
 
 export const LIMITS = {
   titleChars: 1000,
@@ -42,7 +42,11 @@ export function show(value: unknown, max: number): string {
       text = Array.isArray(value) ? 'a list' : 'a mapping';
     }
   }
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  // Never half a surrogate pair (not UTF-8, which the table stores) nor a character XML forbids: the text
+  // goes into a reason that is stored and shown.
+  if (text.length <= max) return stripIllegal(text);
+  const cut = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${stripIllegal(text.slice(0, cut))}…`;
 }
 
 // ---- field rules ----

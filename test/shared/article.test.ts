@@ -230,6 +230,15 @@ describe('parseArticle rejects with a reason a person can act on', () => {
     const nested = `${'['.repeat(200)}${']'.repeat(200)}`;
     expect(reasonOf(articleFile({ extra: `deep: ${nested}` }))).toMatch(/deeper than 32 levels/);
   });
+
+  it('a reason quoting the value is valid UTF-8: never half an astral character, no lone surrogate', () => {
+    // Cut at 100 UTF-16 units, the 100th being the first half of an emoji; and a lone surrogate from YAML.
+    const cut = reasonOf(articleFile({ webUrl: `a${'😀'.repeat(60)}` }));
+    expect(cut).toMatch(/^webUrl "a(😀){49}…" is not an absolute/);
+    const lone = reasonOf(articleFile().replace(/^webUrl: .*$/m, 'webUrl: "x\\ud800y"'));
+    expect(lone).toMatch(/^webUrl "xy" is not an absolute/);
+    for (const reason of [cut, lone]) expect(Buffer.from(reason).toString()).toBe(reason);
+  });
 });
 
 describe('parseArticle never crashes', () => {
