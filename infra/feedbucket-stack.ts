@@ -6,6 +6,12 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import {
+  FEEDS_TIMEOUT_S,
+  INGEST_TIMEOUT_S,
+  MAX_RECEIVE_COUNT,
+  QUEUE_VISIBILITY_TIMEOUT_S,
+} from '../shared/limits.js';
 import { Alarms } from './constructs/alarms.js';
 import { ArticleBucket } from './constructs/article-bucket.js';
 import { ArticleTable } from './constructs/article-table.js';
@@ -24,13 +30,14 @@ export const HANDLER_ENTRIES = {
  * Timeouts, from measurements (infra/measure.ts, README "Sizing"): an ingest batch of 10 files took 74 ms of CPU
  * (p95 189 ms, first batch 326 ms) on one core here, so about 0.25 to 1.1 s at 512 MB (0.29 of a vCPU) plus
  * DynamoDB and S3 round trips; an uncached 50-item feed took 37 ms of CPU (first one 81 ms). The margins cover
- * SDK retries with back-off (up to 8 attempts) and cold starts.
+ * the SDK's bounded retries (shared/limits.ts) and cold starts. The values live in shared/limits.ts, where the
+ * local stack reads them too (its handler time limit and receive count are these).
  */
-export const INGEST_TIMEOUT = Duration.seconds(30);
-export const FEEDS_TIMEOUT = Duration.seconds(10);
+export const INGEST_TIMEOUT = Duration.seconds(INGEST_TIMEOUT_S);
+export const FEEDS_TIMEOUT = Duration.seconds(FEEDS_TIMEOUT_S);
 /** AWS guidance for SQS event sources: a visibility timeout of at least six times the function timeout. */
-export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6);
-export const MAX_RECEIVE_COUNT = 5;
+export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(QUEUE_VISIBILITY_TIMEOUT_S);
+export { MAX_RECEIVE_COUNT };
 export const INGEST_BATCH_SIZE = 10;
 export const INGEST_BATCHING_WINDOW = Duration.seconds(1);
 

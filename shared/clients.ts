@@ -8,6 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { INGEST_SDK_BUDGET, type SdkBudget } from './limits.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -26,18 +27,34 @@ export function withoutSdkLogging<C extends { middlewareStack: { remove(name: st
   return client;
 }
 
-export function dynamoClient(env: Env = process.env): DynamoDBClient {
+/**
+ * A budget as SDK client settings: the SDK's standard retry strategy with fewer attempts (its back-off is
+ * bounded by them), and each attempt cut at its request timeout (a TimeoutError, which the SDK retries).
+ */
+export function budgetOptions(budget: SdkBudget) {
+  return {
+    maxAttempts: budget.maxAttempts,
+    requestHandler: {
+      requestTimeout: budget.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: budget.connectionTimeoutMs,
+    },
+  };
+}
+
+/** The DynamoDB client of this process, made with the budget of the function that first asks for it. */
+export function dynamoClient(env: Env = process.env, budget: SdkBudget = INGEST_SDK_BUDGET): DynamoDBClient {
   dynamo ??= withoutSdkLogging(
     new DynamoDBClient({
       endpoint: env.DYNAMODB_ENDPOINT || undefined,
-      maxAttempts: 8,
+      ...budgetOptions(budget),
       cacheMiddleware: true,
     }),
   );
   return dynamo;
 }
 
-export function s3Client(env: Env = process.env): S3Client {
+export function s3Client(env: Env = process.env, budget: SdkBudget = INGEST_SDK_BUDGET): S3Client {
   s3 ??= withoutSdkLogging(
     new S3Client({
       endpoint: env.S3_ENDPOINT || undefined,
@@ -45,7 +62,7 @@ export function s3Client(env: Env = process.env): S3Client {
       // S3-compatible servers (s3rver) store aws-chunked framing inside streamed bodies otherwise.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: 8,
+      ...budgetOptions(budget),
     }),
   );
   return s3;

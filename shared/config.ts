@@ -61,6 +61,8 @@ export interface FeedsConfig {
   maxAge: number;
   /** Cache-Control stale-while-revalidate, in seconds. */
   staleWhileRevalidate: number;
+  /** Cache-Control stale-if-error, in seconds: how long a cache may serve the last good copy while the origin fails. */
+  staleIfError?: number;
   defaultLimit: number;
   maxLimit: number;
   /**
@@ -78,6 +80,7 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     publicBaseUrl: optionalUrl(env, 'PUBLIC_BASE_URL'),
     maxAge: integer(env, 'FEED_MAX_AGE', 300, 0, 86_400),
     staleWhileRevalidate: integer(env, 'FEED_STALE_WHILE_REVALIDATE', 3600, 0, 604_800),
+    staleIfError: integer(env, 'FEED_STALE_IF_ERROR', 86_400, 0, 604_800),
     defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
     maxLimit,
     metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FeedsConfig } from '../../shared/config.js';
+import { RETRY_AFTER_S } from '../../shared/limits.js';
 import type { Log } from '../../shared/logger.js';
 import { ALL, type TopicMeta } from '../../shared/model.js';
 import type { FeedStore } from '../../shared/store/types.js';
@@ -217,8 +218,9 @@ class FeedsService {
     this.cursors = cursorCodec(options.cursorKey ?? 'feedbucket cursors');
     const lang = options.language;
     this.language = lang && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang) ? lang : undefined;
-    const { maxAge, staleWhileRevalidate, publicBaseUrl } = this.config;
-    this.cacheControl = `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}`;
+    const { maxAge, staleWhileRevalidate, staleIfError, publicBaseUrl } = this.config;
+    // stale-if-error: CloudFront keeps serving the last good copy while the origin fails (errors are no-store).
+    this.cacheControl = `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}${staleIfError ? `, stale-if-error=${staleIfError}` : ''}`;
     this.basePath = publicBaseUrl ? new URL(publicBaseUrl).pathname.replace(/\/+$/, '') : '';
     this.ttlMinutes = maxAge >= 60 ? Math.round(maxAge / 60) : undefined;
   }
@@ -608,7 +610,9 @@ class FeedsService {
     }
     if (isThrottling(e)) {
       this.log.error('store throttled the request', { path, error: e });
-      return this.plain(503, 'The feed store is busy; try again in a few seconds.', { 'retry-after': '5' });
+      return this.plain(503, 'The feed store is busy; try again in a few seconds.', {
+        'retry-after': String(RETRY_AFTER_S),
+      });
     }
     this.log.error('request failed', { path, error: e });
     return this.plain(500, 'Internal error: the feed could not be served. Try again later.');

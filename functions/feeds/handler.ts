@@ -4,6 +4,7 @@
  */
 import { dynamoClient } from '../../shared/clients.js';
 import { readFeedsConfig } from '../../shared/config.js';
+import { FEEDS_SDK_BUDGET, FEEDS_TIMEOUT_S } from '../../shared/limits.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
 import { createFeedsApp } from './app.js';
@@ -16,9 +17,10 @@ const config = readFeedsConfig();
 
 export const handler = lambdaHandler(
   createFeedsApp({
-    store: new DynamoStore(dynamoClient(), config.tableName),
+    store: new DynamoStore(dynamoClient(process.env, FEEDS_SDK_BUDGET), config.tableName),
     config,
     log: createLogger('feeds'),
     cursorKey: `feedbucket cursors ${config.tableName}`,
   }),
+  { timeoutMs: FEEDS_TIMEOUT_S * 1000 },
 );

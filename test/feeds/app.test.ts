@@ -47,7 +47,9 @@ describe('routes and content types', () => {
     const res = await get(path);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe(type);
-    expect(res.headers['cache-control']).toBe('public, max-age=300, stale-while-revalidate=3600');
+    expect(res.headers['cache-control']).toBe(
+      'public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400',
+    );
     expect(res.headers.vary).toBe('Accept-Encoding');
     expect(res.headers.etag).toMatch(/^"[\w-]+"$/);
     expect(res.headers['last-modified']).toBe('Thu, 01 Apr 2021 00:00:00 GMT');

@@ -41,6 +41,7 @@ export const CONFIG: Omit<FeedsConfig, 'tableName'> = {
   publicBaseUrl: BASE,
   maxAge: 300,
   staleWhileRevalidate: 3600,
+  staleIfError: 86400,
   defaultLimit: 50,
   maxLimit: 200,
 };

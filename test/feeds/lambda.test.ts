@@ -63,4 +63,34 @@ describe('lambdaHandler', () => {
     expect((await h(event('/rss.xml', '', { host: 'h.example' }, 'POST'))).statusCode).toBe(405);
     expect((await h(event('/rss.xml', 'limit=x', { host: 'h.example' }))).statusCode).toBe(400);
   });
+
+  it('answers 503 with Retry-After and a reason a second before the function times out, never cached', async () => {
+    const store = new MemoryStore();
+    await seed(store, [entry(1)]);
+    // A store that never answers (a throttled or unreachable table after the SDK's bounded retries).
+    store.queryEntries = () => new Promise(() => {});
+    const h = lambdaHandler(testApp({ store, config: { ...CONFIG, publicBaseUrl: undefined } }).app);
+    const started = Date.now();
+    const deadline = started + 1300;
+    const res = await h(event('/topics/election/rss.xml', '', { host: 'h.example' }), {
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    });
+    const took = Date.now() - started;
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['retry-after']).toBe('5');
+    expect(res.headers?.['cache-control']).toBe('no-store');
+    expect(res.body).toContain('did not answer in time');
+    // Answered before the invocation's end (1.3 s), about a second ahead of it.
+    expect(took).toBeLessThan(1300);
+    expect(took).toBeGreaterThanOrEqual(250);
+  });
+
+  it('answers in time when the store does, without waiting for the deadline', async () => {
+    const h = await handler();
+    const res = await h(event('/rss.xml', '', { host: 'h.example' }), {
+      getRemainingTimeInMillis: () => 10_000,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['cache-control']).toContain('stale-if-error=86400');
+  });
 });
