@@ -7,9 +7,23 @@
  *
  * An invocation whose environment dies (an uncaught error, out of memory) fails like a crashed Lambda
  * invocation: the batch is retried by the queue, in a new environment.
+ *
+ * The time limit is Lambda's: the handler sees it through `context.getRemainingTimeInMillis()`, and an
+ * invocation still running at its timeout fails with Lambda's "Task timed out" (the whole batch returns to the
+ * queue). Its environment takes no more invocations and is ended (the handler stopped where it was) as soon
+ * as the others it is running have settled, each within its own limit; a fresh one takes its place.
  */
 import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { INGEST_TIMEOUT_S } from '../shared/limits.js';
+
+/** Lambda's error for an invocation stopped at its timeout. */
+export class InvocationTimeout extends Error {
+  override readonly name = 'Sandbox.Timedout';
+  constructor(readonly timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  }
+}
 
 interface Pending {
   resolve: (value: SQSBatchResponse) => void;
@@ -27,15 +41,17 @@ class Environment {
   private nextId = 0;
   private stopping = false;
   readonly ready: Promise<void>;
-  /** Set when the thread ended; the pool then replaces it. */
+  /** Set when the thread ended, or an invocation timed out in it; the pool then replaces it. */
   dead = false;
   private readonly worker: Worker;
+  /** Resolves when the thread has exited. */
+  readonly exited: Promise<void>;
 
-  constructor(env: Record<string, string>) {
+  constructor(env: Record<string, string>, handlerModule?: string) {
     // A plain-JavaScript entry that loads TypeScript support in the thread, wherever the stack was started
     // from (npm start, tests, the bench).
     this.worker = new Worker(new URL('./ingest-worker.mjs', import.meta.url), {
-      workerData: { env },
+      workerData: { env, handlerModule },
       execArgv: [],
     });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -60,15 +76,41 @@ class Environment {
     });
     // Failures surface through invoke() and start(); an environment that dies unused is simply replaced.
     this.ready.catch(() => {});
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }
 
-  async invoke(event: SQSEvent): Promise<SQSBatchResponse> {
+  async invoke(event: SQSEvent, timeoutMs: number): Promise<SQSBatchResponse> {
     await this.ready;
     const id = this.nextId++;
+    const deadline = Date.now() + timeoutMs;
     return new Promise<SQSBatchResponse>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, event });
+      const timer = setTimeout(() => this.timedOut(id, timeoutMs), timeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        if (this.dead && this.pending.size === 0) void this.stop();
+      };
+      this.pending.set(id, {
+        resolve: (v) => {
+          settle();
+          resolve(v);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+      });
+      this.worker.postMessage({ id, event, deadline });
     });
+  }
+
+  /** Lambda stops an invocation at its timeout: this one fails now, and the thread ends once the others settle. */
+  private timedOut(id: number, timeoutMs: number): void {
+    const waiting = this.pending.get(id);
+    if (!waiting) return;
+    this.pending.delete(id);
+    this.dead = true;
+    waiting.reject(new InvocationTimeout(timeoutMs));
+    if (this.pending.size === 0) void this.stop();
   }
 
   async stop(): Promise<void> {
@@ -82,17 +124,31 @@ class Environment {
 
 export class IngestFunction {
   private readonly environments: (Environment | undefined)[];
+  /** Every environment whose thread has not exited yet (those being retired too). */
+  private readonly running = new Set<Environment>();
   private closed = false;
+  /** Invocations stopped at their time limit so far. */
+  timeouts = 0;
+  readonly timeoutMs: number;
 
   /**
    * `env`: the function's environment variables (those the handler reads at module load);
-   * `concurrency`: how many environments take batches at once.
+   * `concurrency`: how many environments take batches at once; `timeoutMs`: the function's timeout
+   * (Lambda's, from shared/limits.ts, unless a test or check asks for another); `handlerModule`: a file URL
+   * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler.
    */
   constructor(
     private readonly env: Record<string, string>,
     concurrency = 1,
+    private readonly options: { timeoutMs?: number; handlerModule?: string } = {},
   ) {
     this.environments = new Array(Math.max(1, concurrency)).fill(undefined);
+    this.timeoutMs = options.timeoutMs ?? INGEST_TIMEOUT_S * 1000;
+  }
+
+  /** Threads running (a retired one counts until it has exited). */
+  threads(): number {
+    return this.running.size;
   }
 
   /** Loads the handler in every environment (the cold starts) ahead of the first batch; rejects if it cannot. */
@@ -106,15 +162,19 @@ export class IngestFunction {
     for (let i = 1; i < this.environments.length; i++) {
       if (this.load(i) < this.load(best)) best = i;
     }
-    return this.environment(best).invoke(event);
+    return this.environment(best)
+      .invoke(event, this.timeoutMs)
+      .catch((error: unknown) => {
+        if (error instanceof InvocationTimeout) this.timeouts++;
+        throw error;
+      });
   };
 
   /** Ends the environments; invocations still in flight fail (the queue has drained before this). */
   async close(): Promise<void> {
     this.closed = true;
-    const running = this.environments.filter((e): e is Environment => e !== undefined);
     this.environments.fill(undefined);
-    await Promise.all(running.map((e) => e.stop()));
+    await Promise.all([...this.running].map((e) => e.stop()));
   }
 
   private load(i: number): number {
@@ -125,8 +185,11 @@ export class IngestFunction {
   private environment(i: number): Environment {
     let e = this.environments[i];
     if (!e || e.dead) {
-      e = new Environment(this.env);
-      this.environments[i] = e;
+      const made = new Environment(this.env, this.options.handlerModule);
+      this.running.add(made);
+      void made.exited.then(() => this.running.delete(made));
+      this.environments[i] = made;
+      e = made;
     }
     return e;
   }

@@ -10,12 +10,17 @@ import type { SQSEvent } from 'aws-lambda';
 
 if (!parentPort) throw new Error('local/ingest-worker.ts runs as a worker thread (see ingest-function.ts)');
 const port = parentPort;
-Object.assign(process.env, (workerData as { env: Record<string, string> }).env);
-const { handler } = await import('../functions/ingest/handler.js');
+const data = workerData as { env: Record<string, string>; handlerModule?: string };
+Object.assign(process.env, data.env);
+const { handler } = (await import(
+  data.handlerModule ?? '../functions/ingest/handler.js'
+)) as typeof import('../functions/ingest/handler.js');
 
-port.on('message', async ({ id, event }: { id: number; event: SQSEvent }) => {
+port.on('message', async ({ id, event, deadline }: { id: number; event: SQSEvent; deadline: number }) => {
+  // The part of Lambda's context the handler reads: the time left before the invocation is stopped.
+  const context = { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
   try {
-    port.postMessage({ id, result: await handler(event) });
+    port.postMessage({ id, result: await handler(event, context) });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     port.postMessage({ id, error: { name: e.name, message: e.message, stack: e.stack } });

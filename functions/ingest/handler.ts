@@ -15,6 +15,7 @@ import { DynamoStore } from '../../shared/store/dynamodb.js';
 import { type Delivery, decodeInvocation } from './events.js';
 import { Ingester, type Outcome } from './ingester.js';
 import { S3Objects } from './objects.js';
+import { type RemainingTime, timeToTakeMore } from './time-budget.js';
 
 const config = readIngestConfig();
 const log = createLogger('ingest');
@@ -71,9 +72,22 @@ async function deliver(delivery: Delivery): Promise<boolean> {
   return true;
 }
 
-export async function handler(event: SQSEvent | S3Event): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent | S3Event, context?: RemainingTime): Promise<SQSBatchResponse> {
   const deliveries = decodeInvocation(event);
-  const delivered = await mapLimit(deliveries, CONCURRENCY, deliver);
+  // Messages not taken because time ran short are reported failed untouched: SQS delivers them again.
+  const canTake = timeToTakeMore(context);
+  let untaken = 0;
+  const delivered = await mapLimit(deliveries, CONCURRENCY, (d) => {
+    if (canTake()) return deliver(d);
+    untaken++;
+    return Promise.resolve(false);
+  });
+  if (untaken > 0) {
+    log.warn(`time running short: ${untaken} of ${deliveries.length} messages left for a later delivery`, {
+      untaken,
+    });
+    metrics.addMetric('MessagesPostponed', MetricUnit.Count, untaken);
+  }
   const failed = deliveries.filter((_, i) => !delivered[i]);
   metrics.publishStoredMetrics();
 

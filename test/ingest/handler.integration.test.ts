@@ -199,6 +199,34 @@ describe('ingest handler against dynalite and s3rver', () => {
     expect(await titles('partial')).toEqual(['P']);
     expect(await count(ALL)).toBeGreaterThan(0);
   });
+
+  it('takes no new message once two thirds of its time are used, and reports the rest failed, untouched', async () => {
+    const notices = [];
+    for (let i = 0; i < 7; i++)
+      notices.push(
+        await put(`late/${i}.md`, {
+          webUrl: `https://example.com/late/${i}`,
+          title: `L${i}`,
+          topics: ['Late'],
+        }),
+      );
+    const event = sqsEvent(notices);
+    // A fake context: 30 s at the start, then 5 s less at each look (a slow table using the time up).
+    let remaining = 35_000;
+    const context = { getRemainingTimeInMillis: () => (remaining -= 5000) };
+    const result = await handler(event, context);
+    // Taken while at least a third (10 s) was left: 25, 20, 15, 10 s; not at 5 s and after.
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      event.Records.slice(4).map((r) => r.messageId),
+    );
+    expect((await titles('late')).sort()).toEqual(['L0', 'L1', 'L2', 'L3']);
+    // Delivered again (with time to spare), the rest are ingested.
+    const again = { Records: event.Records.slice(4) };
+    expect(await handler(again, { getRemainingTimeInMillis: () => 30_000 })).toEqual({
+      batchItemFailures: [],
+    });
+    expect((await titles('late')).sort()).toEqual(['L0', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6']);
+  });
 });
 
 /**

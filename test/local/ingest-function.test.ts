@@ -3,13 +3,14 @@
  * into the table through the real S3 and DynamoDB servers, batches spread over the environments, and an
  * environment that cannot start fails its invocations with the handler's own error (the queue retries them).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IngestFunction } from '../../local/ingest-function.js';
+import { IngestFunction, InvocationTimeout } from '../../local/ingest-function.js';
 import {
   type LocalDynamo,
   type LocalS3,
@@ -135,5 +136,51 @@ describe('the ingest function in local environments', () => {
     await fn.start();
     await fn.close();
     await expect(fn.invoke(batch(['fn/1.md'], 200))).rejects.toThrow(/stopped/);
+  });
+
+  describe('the time limit', () => {
+    const slow = new URL('./fixtures/slow-handler.ts', import.meta.url).href;
+    const waitFor = (waitMs: number, mark: string): SQSEvent =>
+      ({ Records: [{ messageId: 'm', body: JSON.stringify({ waitMs, mark }) }] }) as unknown as SQSEvent;
+
+    it('stops an invocation at its timeout, as Lambda does, and replaces its environment', async () => {
+      const fn = new IngestFunction(env, 1, { timeoutMs: 400, handlerModule: slow });
+      const late = path.join(dir, 'late-mark');
+      const quick = path.join(dir, 'quick-mark');
+      try {
+        await fn.start();
+        const error = await fn.invoke(waitFor(1500, late)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvocationTimeout);
+        expect((error as Error).message).toBe('Task timed out after 0.40 seconds');
+        expect(fn.timeouts).toBe(1);
+        // The handler was stopped where it was: past the time it wanted, it never wrote its mark.
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(existsSync(late)).toBe(false);
+        // A new environment takes the next invocation, which is given the whole limit again.
+        expect(await fn.invoke(waitFor(0, quick))).toEqual({ batchItemFailures: [] });
+        const left = Number(await readFile(quick, 'utf8'));
+        expect(left).toBeGreaterThan(0);
+        expect(left).toBeLessThanOrEqual(400);
+        expect(fn.threads()).toBe(1);
+      } finally {
+        await fn.close();
+      }
+    });
+
+    it('lets the other invocations of a timed-out environment finish within their own limits', async () => {
+      const fn = new IngestFunction(env, 1, { timeoutMs: 600, handlerModule: slow });
+      try {
+        await fn.start();
+        const stuck = fn.invoke(waitFor(5000, path.join(dir, 'stuck'))).catch((e: unknown) => e);
+        await new Promise((r) => setTimeout(r, 300));
+        // Started later in the same environment, finishes after the first one timed out.
+        const other = fn.invoke(waitFor(450, path.join(dir, 'other')));
+        expect(await stuck).toBeInstanceOf(InvocationTimeout);
+        expect(await other).toEqual({ batchItemFailures: [] });
+        expect(existsSync(path.join(dir, 'other'))).toBe(true);
+      } finally {
+        await fn.close();
+      }
+    });
   });
 });

@@ -13,7 +13,7 @@ export interface IngestHandlerStack {
   dynamo: LocalDynamo;
   s3: LocalS3;
   store: DynamoStore;
-  handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  handler: (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }) => Promise<SQSBatchResponse>;
   close(): Promise<void>;
 }
 
