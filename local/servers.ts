@@ -16,16 +16,23 @@ export const LOCAL_REGION = 'us-east-1';
 export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;
+  /** Throttle mode: the share of data requests answered with ProvisionedThroughputExceededException (0 to 1). */
+  throttle(share: number): void;
+  /** Data requests received and throttled so far. */
+  throttleCounts(): Promise<{ requests: number; throttled: number }>;
   close(): Promise<void>;
 }
 
 /**
  * Starts dynalite on 127.0.0.1 (port 0: a free one), in a worker thread so that it has a core of its own.
- * With `path` the data persists on disk.
+ * With `path` the data persists on disk; with `throttle` (0 to 1) that share of the data requests is throttled
+ * (local/dynalite-throttle.mjs).
  */
-export async function startDynamo(options: { port?: number; path?: string } = {}): Promise<LocalDynamo> {
+export async function startDynamo(
+  options: { port?: number; path?: string; throttle?: number } = {},
+): Promise<LocalDynamo> {
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
-    workerData: { port: options.port ?? 0, path: options.path },
+    workerData: { port: options.port ?? 0, path: options.path, throttle: options.throttle ?? 0 },
     // The worker runs plain JavaScript: no TypeScript loader needed (nor wanted) in it.
     execArgv: [],
     // An in-memory table may be large: allow it the heap this process was given (--max-old-space-size).
@@ -53,6 +60,17 @@ export async function startDynamo(options: { port?: number; path?: string } = {}
   return {
     endpoint,
     client,
+    throttle: (share) => worker.postMessage({ throttle: share }),
+    throttleCounts: () =>
+      new Promise((resolve) => {
+        const answer = (m: { counts?: { requests: number; throttled: number } }) => {
+          if (!m.counts) return;
+          worker.off('message', answer);
+          resolve(m.counts);
+        };
+        worker.on('message', answer);
+        worker.postMessage({ counts: true });
+      }),
     close: () => {
       closing ??= (async () => {
         client.destroy();

@@ -1,6 +1,6 @@
 import type { S3EventRecord, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { EventQueue } from '../../local/event-queue.js';
+import { type DeadLetter, EventQueue } from '../../local/event-queue.js';
 import { notificationRecord } from '../../local/s3-notifications.js';
 
 const record = (key: string, seq: number): S3EventRecord =>
@@ -95,5 +95,64 @@ describe('EventQueue', () => {
     expect(handled).toEqual(['a.md']);
     q.push(record('d.md', 4));
     expect(q.stats().pending).toBe(0);
+  });
+
+  it('moves a message that fails every receive to the dead letters after maxReceiveCount, and redrives it', async () => {
+    const counts: string[] = [];
+    let healthy = false;
+    const letters: DeadLetter[] = [];
+    const q = new EventQueue({
+      batchSize: 5,
+      retryMs: 1,
+      maxRetryMs: 4,
+      maxReceiveCount: 5,
+      onDeadLetter: (l) => letters.push(l),
+      handler: async (event) => {
+        const failures = [];
+        for (const m of event.Records) {
+          const key = (JSON.parse(m.body) as { Records: S3EventRecord[] }).Records[0]?.s3.object.key;
+          if (key === 'always+fails.md') counts.push(m.attributes.ApproximateReceiveCount);
+          if (key === 'always+fails.md' && !healthy) failures.push({ itemIdentifier: m.messageId });
+        }
+        return { batchItemFailures: failures };
+      },
+    });
+    q.push(record('always fails.md', 1));
+    q.push(record('fine.md', 2));
+    await q.idle();
+    // Received five times (the count SQS sends), then set aside instead of retried for ever.
+    expect(counts).toEqual(['1', '2', '3', '4', '5']);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      key: 'always fails.md',
+      receiveCount: 5,
+      lastError: expect.stringContaining('batch item failure'),
+    });
+    expect(q.stats()).toMatchObject({ pending: 0, done: 1, deadLettered: 1, retries: 4 });
+
+    // Redriven once the cause is gone: a new message, received from count 1 again, and done.
+    healthy = true;
+    q.redrive(letters);
+    await q.idle();
+    expect(counts.slice(5)).toEqual(['1']);
+    expect(q.stats()).toMatchObject({ pending: 0, done: 2, deadLettered: 1 });
+  });
+
+  it('keeps the error of a batch that failed as a whole (a crash or a timeout) as the dead letter’s last error', async () => {
+    const letters: DeadLetter[] = [];
+    const q = new EventQueue({
+      retryMs: 1,
+      maxRetryMs: 2,
+      maxReceiveCount: 2,
+      onDeadLetter: (l) => letters.push(l),
+      handler: async () => {
+        throw new Error('Task timed out after 30.00 seconds');
+      },
+    });
+    q.push(record('slow.md', 1));
+    await q.idle();
+    expect(letters.map((l) => [l.key, l.receiveCount, l.lastError])).toEqual([
+      ['slow.md', 2, 'Task timed out after 30.00 seconds'],
+    ]);
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * The local dead-letter queue: messages that failed every receive the redrive policy allows, kept in the data
+ * directory (dead-letters.json) across restarts until they are redriven, as SQS keeps them in the
+ * dead-letter queue (for 14 days there). Shown at /_dead-letters and on the console by the local stack.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { DeadLetter } from './event-queue.js';
+
+export class DeadLetterList {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    private letters: DeadLetter[],
+  ) {}
+
+  /** The list of a data directory (empty when it has none yet, or its file cannot be read as one). */
+  static async open(dataDir: string): Promise<DeadLetterList> {
+    const file = path.join(dataDir, 'dead-letters.json');
+    let letters: DeadLetter[] = [];
+    try {
+      const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+      if (Array.isArray(parsed)) letters = parsed as DeadLetter[];
+    } catch {
+      // No list yet.
+    }
+    return new DeadLetterList(file, letters);
+  }
+
+  list(): readonly DeadLetter[] {
+    return this.letters;
+  }
+
+  add(letter: DeadLetter): Promise<void> {
+    this.letters = [...this.letters, letter];
+    return this.persist();
+  }
+
+  /** Removes and returns the letters to redrive: all of them, or those of the given bucket keys. */
+  async take(keys?: readonly string[]): Promise<DeadLetter[]> {
+    const wanted = keys ? new Set(keys) : undefined;
+    const taken = this.letters.filter((l) => !wanted || wanted.has(l.key));
+    this.letters = this.letters.filter((l) => wanted && !wanted.has(l.key));
+    await this.persist();
+    return taken;
+  }
+
+  /** One write at a time, each a temporary file renamed over the list (never a half-written list). */
+  private persist(): Promise<void> {
+    const body = `${JSON.stringify(this.letters, null, 2)}\n`;
+    this.writing = this.writing.then(async () => {
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, this.file);
+    });
+    return this.writing;
+  }
+}
+
+/** A dead letter as /_dead-letters shows it: the bucket key first, then why and when. */
+const shown = (l: DeadLetter) => ({
+  key: l.key,
+  lastError: l.lastError,
+  receiveCount: l.receiveCount,
+  sentAt: l.sentAt,
+  deadAt: l.deadAt,
+  messageId: l.messageId,
+});
+
+function json(res: ServerResponse, status: number, value: unknown, head: boolean): void {
+  const body = `${JSON.stringify(value, null, 2)}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(head ? undefined : body);
+}
+
+/**
+ * The local stack's dead-letter pages: GET /_dead-letters lists them; POST /_dead-letters/redrive puts them all
+ * back on the queue (or only those named, `?key=K`, repeatable), as an SQS redrive does. Returns false for
+ * other paths.
+ */
+export function deadLetterRoutes(
+  list: DeadLetterList,
+  redrive: (letters: DeadLetter[]) => void,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname === '/_dead-letters') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        json(res, 405, { error: `${req.method} is not supported here: read the list with GET` }, false);
+      } else json(res, 200, list.list().map(shown), req.method === 'HEAD');
+      return true;
+    }
+    if (url.pathname === '/_dead-letters/redrive') {
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        json(res, 405, { error: 'redrive with POST (curl -X POST …/_dead-letters/redrive)' }, false);
+        return true;
+      }
+      const keys = url.searchParams.getAll('key');
+      void list.take(keys.length ? keys : undefined).then(
+        (letters) => {
+          redrive(letters);
+          json(res, 200, { redriven: letters.map((l) => l.key) }, false);
+        },
+        (error: unknown) => json(res, 500, { error: String(error) }, false),
+      );
+      return true;
+    }
+    return false;
+  };
+}
