@@ -25,6 +25,7 @@ import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import type { FileRecord } from '../shared/store/types.js';
 import { fmt, StatusConsole } from './console.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { DeadLetterList, deadLetterRoutes } from './dead-letters.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
 import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
@@ -65,6 +66,12 @@ export interface LocalStackOptions {
   batchSize?: number;
   /** How long a file in the watched folder must stay unchanged before it is uploaded (ms). */
   settleMs?: number;
+  /** Throttle mode: the share of DynamoDB data requests throttled (0 to 1; DYNAMO_THROTTLE for npm start). */
+  dynamoThrottle?: number;
+  /** The ingest function's time limit (ms); Lambda's (shared/limits.ts) by default. */
+  ingestTimeoutMs?: number;
+  /** The queue's first redelivery wait (ms), doubling per receive; 5 s by default. */
+  redeliveryMs?: number;
   /** Console output; a quiet one by default (the CLI passes the real console). */
   console?: StatusConsole;
 }
@@ -83,7 +90,7 @@ export interface StartupReport {
 }
 
 export interface LocalStack {
-  urls: { feeds: string; opml: string; errors: string; s3: string; dynamo: string };
+  urls: { feeds: string; opml: string; errors: string; deadLetters: string; s3: string; dynamo: string };
   ports: { http: number; s3: number; dynamo: number };
   bucket: string;
   tableName: string;
@@ -93,6 +100,8 @@ export interface LocalStack {
   s3: S3Client;
   dynamo: DynamoDBClient;
   store: DynamoStore;
+  /** Changes the share of DynamoDB data requests throttled (0 to 1). */
+  throttleDynamo(share: number): void;
   /** Resolves when the start-up work (reconciliation, folder catch-up, first-run examples) is done. */
   ready: Promise<StartupReport>;
   /** Resolves when the start-up work is done and nothing is queued, uploading or being ingested. */
@@ -198,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamo: LocalDynamo = await startDynamo({
       port: dynamoPort,
       path: path.join(dataDir, 'dynamo'),
+      throttle: options.dynamoThrottle,
     });
     cleanups.push(() => dynamo.close());
     await ensureTable(dynamo.client, tableName);
@@ -208,6 +218,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => s3.close());
     const store = new DynamoStore(dynamo.client, tableName);
+    const deadLetters = await DeadLetterList.open(dataDir);
+    // The queue is made further down; redrives reach it through this.
+    let redrive: (letters: Parameters<EventQueue['redrive']>[0]) => void = () => {};
+    const deadLetterRoute = deadLetterRoutes(deadLetters, (letters) => redrive(letters));
 
     // ---- HTTP: /_errors here, everything else to the feeds handler as a Function URL event ----
     // Listening before the handlers load: a port in use is reported at once.
@@ -225,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         void serveErrors(store, req, res);
         return;
       }
+      if (deadLetterRoute(req, res)) return;
       feedsListener(req, res);
     };
     // Malformed requests, CONNECT and a missing Host get a reason too (Node's HTTP layer gives none).
@@ -254,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
       ),
       Math.min(batchesAtOnce, availableParallelism()),
+      { timeoutMs: options.ingestTimeoutMs },
     );
     cleanups.push(() => ingest.close());
     await ingest.start();
@@ -295,6 +311,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handler: ingest.invoke,
       concurrency: batchesAtOnce,
       batchSize: options.batchSize ?? 10,
+      retryMs: options.redeliveryMs,
+      onDeadLetter: (letter) => {
+        void deadLetters.add(letter);
+        out.log(
+          `dead      ${letter.key}: ${letter.lastError} (failed ${letter.receiveCount} receives; listed at ${base}/_dead-letters, redrive: curl -X POST ${base}/_dead-letters/redrive)`,
+        );
+      },
       onDone: (record) => {
         reporting.push(record);
         if (reporting.length > 1) return; // a report of this batch is already scheduled
@@ -311,6 +334,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }
       },
     });
+    redrive = (letters) => {
+      for (const l of letters) out.log(`redrive   ${l.key}`);
+      queue.redrive(letters);
+    };
+    if (deadLetters.list().length > 0) {
+      out.log(
+        `${fmt(deadLetters.list().length)} dead letters kept from earlier: ${base}/_dead-letters (redrive: curl -X POST ${base}/_dead-letters/redrive)`,
+      );
+    }
     const startBurst = () => {
       burst = { total: 0, done: 0, rejected: 0, startedAt: Date.now(), showing: false };
     };
@@ -440,6 +472,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         feeds: `${base}/`,
         opml: `${base}/feeds.opml`,
         errors: `${base}/_errors`,
+        deadLetters: `${base}/_dead-letters`,
         s3: s3.endpoint,
         dynamo: dynamo.endpoint,
       },
@@ -456,6 +489,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3: s3.client,
       dynamo: dynamo.client,
       store,
+      throttleDynamo: (share) => dynamo.throttle(share),
       ready,
       idle: async () => {
         await ready;

@@ -48,7 +48,18 @@ function settings() {
     dataDir: path.resolve(process.env.DATA_DIR?.trim() || '.feedbucket'),
     articlesDir: path.resolve(process.env.ARTICLES_DIR?.trim() || 'articles'),
     examples: flag('EXAMPLES', true),
+    dynamoThrottle: share('DYNAMO_THROTTLE'),
   };
+}
+
+/** A share from 0 to 1 (DYNAMO_THROTTLE=0.2: a fifth of the DynamoDB data requests throttled). */
+function share(name: string): number | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!/^(0|1)?(\.\d+)?$/.test(raw) || !(n >= 0 && n <= 1))
+    throw new SettingError(`${name} must be a share between 0 and 1 (0.2 throttles a fifth), got "${raw}"`);
+  return n;
 }
 
 const rel = (p: string) => {
@@ -67,6 +78,7 @@ function banner(stack: LocalStack): string {
     `  One topic           ${urls.feeds}topics/<topic>/rss.xml  (atom.xml, feed.json)`,
     `  OPML (import this)  ${urls.opml}`,
     `  Rejected files      ${urls.errors}`,
+    `  Dead letters        ${urls.deadLetters}  (events that failed every retry; POST …/redrive retries them)`,
     '',
     `  S3 endpoint         ${urls.s3}   bucket: ${bucket}`,
     `  S3 credentials      access key ${credentials.accessKeyId}, secret ${credentials.secretAccessKey}, region ${credentials.region}`,
@@ -114,6 +126,11 @@ async function main(): Promise<void> {
   }
 
   out.log(banner(stack));
+  if (config.dynamoThrottle) {
+    out.log(
+      `DynamoDB throttle mode: ${Math.round(config.dynamoThrottle * 100)} % of data requests answered with ProvisionedThroughputExceededException.\n`,
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -6,10 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DeleteObjectCommand, DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3 } from '../../local/servers.js';
 import { type LocalStack, type StartupReport, startLocalStack } from '../../local/stack.js';
+import { until, userS3Client } from '../support/stack.js';
 
 interface JsonFeed {
   title: string;
@@ -57,34 +63,13 @@ async function titles(feedPath: string): Promise<string[] | undefined> {
   return ((await res.json()) as JsonFeed).items.map((i) => i.title);
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  ms = 15_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last saw ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    last = await probe();
-  }
-  return last;
-}
-
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'fb-e2e-'));
   dataDir = path.join(root, 'data');
   articlesDir = path.join(root, 'articles');
   stack = await start();
   report = await stack.ready;
-  s3 = new S3Client({
-    endpoint: stack.urls.s3,
-    region: stack.credentials.region,
-    credentials: stack.credentials,
-    forcePathStyle: true,
-  });
+  s3 = userS3Client(stack);
 });
 
 afterAll(async () => {
