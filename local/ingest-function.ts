@@ -129,7 +129,8 @@ export class IngestFunction {
   private closed = false;
   /** Invocations stopped at their time limit so far. */
   timeouts = 0;
-  readonly timeoutMs: number;
+  /** The time limit of the next invocations (ms). */
+  timeoutMs: number;
 
   /**
    * `env`: the function's environment variables (those the handler reads at module load);

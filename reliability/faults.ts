@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { generateCorpus } from '../bench/corpus.js';
 import { cleanIngest, startPipeline, TABLE } from './pipeline.js';
 import { type Child, startTsx } from './processes.js';
-import { checkOnce, diffDumps, dumpTable } from './tables.js';
+import { checkOnce, diffDumps, dumpTable, tableFigures } from './tables.js';
 
 const { values } = parseArgs({
   options: { root: { type: 'string' }, files: { type: 'string' }, outage: { type: 'string' } },
@@ -96,19 +96,8 @@ process.stdout.write(
       drainedAfterRestartMs: drainedMs,
       totalMs,
       failedDeliveries: retries,
-      fileStates: once.files,
-      rejections: once.rejections.slice(0, 10),
-      articles: once.articles,
       expectedArticles,
-      allEntries: once.allEntries,
-      pending: once.pending,
-      duplicates: once.duplicates.slice(0, 10),
-      countMismatches: once.countMismatches.slice(0, 10),
-      items: ingested.size,
-      differencesFromClean: differences.lines.length,
-      differingPaths: differences.byPath,
-      countersOnlyDifferences: differences.countersOnly,
-      firstDifferences: differences.lines.slice(0, 10),
+      ...tableFigures(once, differences, ingested.size),
     },
   })}\n`,
 );

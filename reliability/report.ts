@@ -72,6 +72,22 @@ export interface StormResult
 }
 
 /** The probe of the local DynamoDB: dynalite as published and with the local fixes, on disk and in memory. */
+/** The throttle mode and the handler time limit during an ingest (reliability/limits.ts). */
+export interface LimitsResult
+  extends Omit<FaultsResult, 'outage' | 'uploadedMs' | 'drainedAfterRestartMs' | 'failedDeliveries'> {
+  mode: 'throttle' | 'time-limit';
+  throttleShare: number;
+  timeoutMs: number;
+  dataRequests: number;
+  throttled: number;
+  ingestMs: number;
+  failedDeliveries: number;
+  invocationsStopped: number;
+  stoppedAfterRedrive: number;
+  deadLettered: number;
+  deadLetteredAfterRedrive: number;
+}
+
 export interface ProbeResult {
   published: { disk: ProbeRun; memory: ProbeRun };
   fixed: { disk: ProbeRun; memory: ProbeRun };
@@ -154,6 +170,26 @@ function stormLines(step: Step<StormResult> | undefined): string[] {
       `${t.countersOnlyDifferences ? `, ${fmt(t.countersOnlyDifferences)} only in write counters (v, version, revision)` : ''}; ` +
       `${t.pending} half-written, ${t.duplicates} duplicates, ${t.countMismatches.length} topic counts off; ` +
       `topic names checked against the bucket (the spelling of each topic's earliest upload): ${fmt(t.topicNamesWrong.storm)} of ${fmt(t.topicNames)} wrong in the storm's table, ${fmt(t.topicNamesWrong.clean)} in the clean one.`,
+    ...step.notes.map((n) => `  - ${n}`),
+  ];
+}
+
+function limitsLines(step: Step<LimitsResult> | undefined, title: string): string[] {
+  if (!step?.result) return [`- **${title}**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
+  const m = step.result;
+  return [
+    `- **${title}** (${step.verdict}): ${fmt(m.files)} files ingested through the queue and the handler's local Lambda environments ` +
+      `(time limit ${s(m.timeoutMs)}) while the local DynamoDB throttled ${Math.round(m.throttleShare * 100)} % of data requests ` +
+      `(${fmt(m.throttled)} of ${fmt(m.dataRequests)} answered ProvisionedThroughputExceededException): ${s(m.ingestMs)}, ` +
+      `${fmt(m.failedDeliveries)} deliveries failed and were redelivered, **${fmt(m.invocationsStopped)} invocations stopped at the time limit, ` +
+      `${fmt(m.deadLettered)} messages dead-lettered** after 5 receives` +
+      (m.deadLettered
+        ? ` (redriven once the throttling stopped: ${fmt(m.deadLetteredAfterRedrive)} dead-lettered again)`
+        : '') +
+      `. **Files: ${fmt(m.fileStates.ok)} ingested, ${fmt(m.fileStates.rejected)} rejected, lost: ${fmt(m.files - m.fileStates.ok - m.fileStates.rejected)}**; ` +
+      `${fmt(m.articles)} articles (clean ingest: ${fmt(m.expectedArticles)}), ${m.duplicates.length} twice in the all-articles feed, ${m.pending} half-written, ` +
+      `${m.countMismatches.length} topic counts off; table vs a clean ingest: ${fmt(m.differencesFromClean)} items differ in content` +
+      `${m.countersOnlyDifferences ? ` (${fmt(m.countersOnlyDifferences)} more only in write counters)` : ''}.`,
     ...step.notes.map((n) => `  - ${n}`),
   ];
 }
@@ -260,6 +296,14 @@ function summaryLines(r: RunReport): string[] {
         `${fmt(h.requests.sent)} hostile requests${opened ? `, ${fmt(opened)} page openings in Chromium` : ''} (plus the fast-check runs of \`npm test\`).`,
     );
   }
+  const th = find<LimitsResult>(r, 'throttle')?.result;
+  const tl = find<LimitsResult>(r, 'time-limit')?.result;
+  if (th || tl) {
+    out.push(
+      `- AWS's limits held locally: ${th ? `${Math.round(th.throttleShare * 100)} % of DynamoDB requests throttled while ingesting ${fmt(th.files)} files (${fmt(th.deadLettered)} dead letters)` : ''}` +
+        `${th && tl ? '; ' : ''}${tl ? `a ${s(tl.timeoutMs)} handler time limit overrun ${fmt(tl.invocationsStopped)} times (${fmt(tl.deadLettered)} dead letters, redriven)` : ''}.`,
+    );
+  }
   if (f)
     out.push(
       `- Files lost: ${fmt(f.files - f.fileStates.ok - f.fileStates.rejected)} of ${fmt(f.files)} through the outage.`,
@@ -282,6 +326,8 @@ export function markdownBlock(r: RunReport): string {
     ...loadLines(find(r, 'load')),
     ...faultLines(find(r, 'faults')),
     ...stormLines(find(r, 'storm')),
+    ...limitsLines(find(r, 'throttle'), 'DynamoDB throttling during ingest'),
+    ...limitsLines(find(r, 'time-limit'), 'Handler time limit overrun during ingest'),
     ...hostileLines(find(r, 'hostile')),
     ...auditLines(find(r, 'audit')),
     ...probeLines(find(r, 'probe')),

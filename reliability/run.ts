@@ -4,9 +4,9 @@
  * the figures into RELIABILITY.md and reliability/results/latest.json, and exits 1 when a check failed.
  * A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
  *
- *   npm run reliability [-- --only load,faults,storm,hostile,audit,probe (not run by default)] [--seed S (storm)] [--duration 30]
+ *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,hostile,audit,probe (not run by default)] [--seed S (storm)] [--duration 30]
  *                          [--warmup 30] [--warmup-max 120] [--connections 100]
- *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--no-write]
+ *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--limits-files 200] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
  *   npm run reliability -- --from-json   (RELIABILITY.md again from reliability/results/latest.json)
  */
@@ -25,6 +25,7 @@ import {
   type AuditResult,
   auditLines,
   type FaultsResult,
+  type LimitsResult,
   type ProbeResult,
   probeLines,
   type RunReport,
@@ -34,7 +35,7 @@ import {
 } from './report.js';
 import { isCounterPath } from './tables.js';
 
-const ALL_STEPS = ['load', 'faults', 'storm', 'hostile', 'audit', 'probe'] as const;
+const ALL_STEPS = ['load', 'faults', 'storm', 'throttle', 'time-limit', 'hostile', 'audit', 'probe'] as const;
 type StepName = (typeof ALL_STEPS)[number];
 
 const { values } = parseArgs({
@@ -50,13 +51,14 @@ const { values } = parseArgs({
     corpus: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '1000' },
     outage: { type: 'string', default: '10' },
+    'limits-files': { type: 'string', default: '200' },
     kinds: { type: 'string' },
     'from-json': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
 /** The probe is a diagnosis of the local DynamoDB (see RELIABILITY.md), run only when asked for. */
-const DEFAULT_STEPS: StepName[] = ['load', 'faults', 'storm', 'hostile', 'audit'];
+const DEFAULT_STEPS: StepName[] = ['load', 'faults', 'storm', 'throttle', 'time-limit', 'hostile', 'audit'];
 const wanted = new Set((values.only?.split(',') ?? DEFAULT_STEPS) as StepName[]);
 for (const w of wanted)
   if (!ALL_STEPS.includes(w)) throw new Error(`--only: unknown check "${w}" (${ALL_STEPS.join(', ')})`);
@@ -200,6 +202,46 @@ const storm: Runner<StormResult> = async (root) => {
   return { verdict: ok ? 'pass' : 'FAIL', notes, result: t };
 };
 
+/** Throttling, or a time limit throttled batches overrun: every file ingested once, as a clean ingest leaves it. */
+const limits =
+  (mode: LimitsResult['mode'], args: string[]): Runner<LimitsResult> =>
+  async (root) => {
+    const m = await childResult<LimitsResult>('limits.ts', 'limits', [
+      '--root',
+      root,
+      '--mode',
+      mode,
+      ...args,
+    ]);
+    const notes: string[] = [];
+    const lost = m.files - m.fileStates.ok - m.fileStates.rejected;
+    if (lost > 0) notes.push(`${lost} files never ended ingested or rejected.`);
+    if (m.fileStates.rejected > 0)
+      notes.push(`Rejected (valid files): ${m.rejections.map((r) => `${r.key}: ${r.reason}`).join('; ')}.`);
+    if (m.countMismatches.length)
+      notes.push(`Topic counts off (entries vs count): ${m.countMismatches.slice(0, 6).join(', ')}.`);
+    if (m.differencesFromClean > 0)
+      notes.push(`Differences from the clean ingest: ${m.firstDifferences.slice(0, 4).join(' · ')}`);
+    const contentPaths = Object.keys(m.differingPaths).filter((p) => !isCounterPath(p));
+    const whole =
+      m.fileStates.ok === m.files &&
+      m.articles === m.expectedArticles &&
+      m.duplicates.length === 0 &&
+      m.pending === 0 &&
+      m.countMismatches.length === 0 &&
+      contentPaths.length === 0;
+    // Throttling alone must cost no dead letter; the time-limit run must really overrun its limit.
+    const exercised =
+      mode === 'throttle' ? m.deadLettered === 0 && m.throttled > 0 : m.invocationsStopped > 0;
+    if (!exercised)
+      notes.push(
+        mode === 'throttle'
+          ? `${m.deadLettered} messages were dead-lettered under throttling alone.`
+          : 'No invocation overran the time limit: the check did not test it.',
+      );
+    return { verdict: whole && exercised ? 'pass' : 'FAIL', notes, result: m };
+  };
+
 const hostile: Runner<HostileResult> = async (root) => {
   const h = await runHostile(root, { runs: Number(values.runs) });
   const notes: string[] = [];
@@ -332,7 +374,25 @@ const probe: Runner<ProbeResult> = async (root) => {
   return { verdict: 'not run', notes: ['A diagnosis, not a check.'], summary: probeLines(step), result };
 };
 
-const RUNNERS: Record<StepName, Runner<unknown>> = { load, faults, storm, hostile, audit, probe };
+const RUNNERS: Record<StepName, Runner<unknown>> = {
+  load,
+  faults,
+  storm,
+  throttle: limits('throttle', ['--files', values['limits-files'] as string, '--throttle', '0.2']),
+  'time-limit': limits('time-limit', [
+    ...[
+      '--files',
+      String(Math.ceil(Number(values['limits-files']) / 2)),
+      '--throttle',
+      '0.3',
+      '--timeout',
+      '2',
+    ],
+  ]),
+  hostile,
+  audit,
+  probe,
+};
 
 // --from-json: write RELIABILITY.md again from the figures of the latest run, without running anything.
 if (values['from-json']) {

@@ -201,3 +201,21 @@ export function checkOnce(dump: Map<string, Item>): OnceReport {
   }
   return report;
 }
+
+/** What faults and limits report about the table they left, against a clean ingest (`diffDumps`). */
+export function tableFigures(once: OnceReport, differences: DumpDiff, items: number) {
+  return {
+    fileStates: once.files,
+    rejections: once.rejections.slice(0, 10),
+    articles: once.articles,
+    allEntries: once.allEntries,
+    pending: once.pending,
+    duplicates: once.duplicates.slice(0, 10),
+    countMismatches: once.countMismatches.slice(0, 10),
+    items,
+    differencesFromClean: differences.lines.length,
+    differingPaths: differences.byPath,
+    countersOnlyDifferences: differences.countersOnly,
+    firstDifferences: differences.lines.slice(0, 10),
+  };
+}
