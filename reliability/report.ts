@@ -111,6 +111,8 @@ export interface RunReport {
   command: string;
   machine: { node: string; cpus: number; loadAverage: number[] };
   steps: Step[];
+  /** Later runs of some checks only (`--merge`), whose steps replaced those of this run. */
+  later?: { startedAt: string; command: string; steps: string[] }[];
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -316,6 +318,9 @@ export function markdownBlock(r: RunReport): string {
     BEGIN,
     '',
     `Latest run: ${r.startedAt}, \`${r.command}\` (Node ${r.machine.node}, ${r.machine.cpus} cores, load average ${r.machine.loadAverage.map((x) => x.toFixed(1)).join(' / ')} at the start).`,
+    ...(r.later ?? []).map(
+      (l) => `Checks ${l.steps.join(', ')} from a later run: ${l.startedAt}, \`${l.command}\`.`,
+    ),
     '',
     ...summaryLines(r),
     '',

@@ -9,6 +9,7 @@
  *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--limits-files 200] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
  *   npm run reliability -- --from-json   (RELIABILITY.md again from reliability/results/latest.json)
+ *   npm run reliability -- --only throttle --merge   (the checks run replace theirs in the latest figures; the rest stay)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -55,6 +56,7 @@ const { values } = parseArgs({
     kinds: { type: 'string' },
     'from-json': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    merge: { type: 'boolean', default: false },
   },
 });
 /** The probe is a diagnosis of the local DynamoDB (see RELIABILITY.md), run only when asked for. */
@@ -394,6 +396,22 @@ const RUNNERS: Record<StepName, Runner<unknown>> = {
   probe,
 };
 
+/** The latest figures with the steps of this run in place of theirs; the run says which steps are newer. */
+function mergedWithLatest(run: RunReport): RunReport {
+  const latest = JSON.parse(
+    readFileSync(path.join(REPO_ROOT, 'reliability', 'results', 'latest.json'), 'utf8'),
+  ) as RunReport;
+  const newer = new Set(run.steps.map((x) => x.name));
+  const steps = ALL_STEPS.flatMap(
+    (name) => run.steps.find((x) => x.name === name) ?? latest.steps.filter((x) => x.name === name),
+  );
+  return {
+    ...latest,
+    steps,
+    later: [...(latest.later ?? []), { startedAt: run.startedAt, command: run.command, steps: [...newer] }],
+  };
+}
+
 // --from-json: write RELIABILITY.md again from the figures of the latest run, without running anything.
 if (values['from-json']) {
   writeReport(
@@ -437,7 +455,7 @@ for (const name of ALL_STEPS) {
   );
 }
 
-if (!values['no-write']) writeReport(report);
+if (!values['no-write']) writeReport(values.merge ? mergedWithLatest(report) : report);
 const failedSteps = report.steps.filter((x) => x.verdict === 'FAIL').map((x) => x.name);
 process.stdout.write(
   `reliability: ${report.steps.map((x) => `${x.name} ${x.verdict}`).join(', ')}${values['no-write'] ? '' : '; figures in RELIABILITY.md'}\n`,
