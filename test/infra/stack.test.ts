@@ -202,8 +202,9 @@ describe('functions', () => {
       staleWhileRevalidate: custom.settings.feedStaleWhileRevalidate,
       defaultLimit: custom.settings.feedDefaultLimit,
       maxLimit: custom.settings.feedMaxLimit,
-      // Not set by the stack: the function's default.
+      // Not set by the stack: the function's defaults.
       metadataReuseMs: 250,
+      staleIfError: 86_400,
     });
     // Without a custom domain the base URL is learned per request (X-Forwarded-Host from the edge).
     const defaultFeedsEnv = (fnProps(byDefault, 'feeds').Environment as { Variables: Json }).Variables;
