@@ -284,7 +284,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // ---- bucket events -> queue -> ingest handler ----
     const sequencer = new Sequencer(state.state.sequencer);
-    let burst = { total: 0, done: 0, rejected: 0, startedAt: 0, showing: false };
+    let burst = { total: 0, done: 0, rejected: 0, dead: 0, startedAt: 0, showing: false };
     const SHOW_FILES_UNDER = 20;
     const uploading = () => mirror?.pending() ?? 0;
     // What became of each file is read back from its record: the records of a finished batch in one request.
@@ -317,6 +317,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         out.log(
           `dead      ${letter.key}: ${letter.lastError} (failed ${letter.receiveCount} receives; listed at ${base}/_dead-letters, redrive: curl -X POST ${base}/_dead-letters/redrive)`,
         );
+        // Counted on the progress line, which ends with the burst even when its last message was dead-lettered.
+        burst.dead++;
+        setImmediate(() => {
+          if (queue.stats().pending === 0 && outcomes.size === 0) endBurst();
+        });
       },
       onDone: (record) => {
         reporting.push(record);
@@ -343,14 +348,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `${fmt(deadLetters.list().length)} dead letters kept from earlier: ${base}/_dead-letters (redrive: curl -X POST ${base}/_dead-letters/redrive)`,
       );
     }
+    const deadSoFar = () => (burst.dead ? `, ${fmt(burst.dead)} dead-lettered` : '');
     const startBurst = () => {
-      burst = { total: 0, done: 0, rejected: 0, startedAt: Date.now(), showing: false };
+      burst = { total: 0, done: 0, rejected: 0, dead: 0, startedAt: Date.now(), showing: false };
     };
     const endBurst = () => {
       if (burst.showing) {
         const secs = (Date.now() - burst.startedAt) / 1000;
         out.endStatus(
-          `ingested ${fmt(burst.done)} / ${fmt(burst.total)}, ${fmt(burst.rejected)} rejected in ${secs.toFixed(1)} s`,
+          `ingested ${fmt(burst.done)} / ${fmt(burst.total)}, ${fmt(burst.rejected)} rejected${deadSoFar()} in ${secs.toFixed(1)} s`,
         );
       }
       startBurst();
@@ -376,7 +382,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         // Files of the watched folder still being uploaded count towards the total already.
         out.startStatus(
           () =>
-            `ingested ${fmt(burst.done)} / ${fmt(burst.total + uploading())}, ${fmt(burst.rejected)} rejected`,
+            `ingested ${fmt(burst.done)} / ${fmt(burst.total + uploading())}, ${fmt(burst.rejected)} rejected${deadSoFar()}`,
         );
       }
       queue.push(notificationRecord(change, sequencer.next()));
