@@ -89,7 +89,12 @@ export function deadLetterRoutes(
   redrive: (letters: DeadLetter[]) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      return false; // not a path of ours; the feeds answer it
+    }
     if (url.pathname === '/_dead-letters') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
