@@ -80,10 +80,14 @@ describe('the local stack’s limits', () => {
       }),
     ]);
     // Kept in the data directory, and told on the console with the key, the error and the way to redrive.
-    const kept = JSON.parse(
-      await readFile(path.join(stack.dataDir, 'dead-letters.json'), 'utf8'),
-    ) as Letter[];
-    expect(kept.map((l) => l.key)).toEqual(['stuck/one file.md']);
+    const keptKeys = () =>
+      readFile(path.join(stack.dataDir, 'dead-letters.json'), 'utf8').then(
+        (text) => (JSON.parse(text) as Letter[]).map((l) => l.key),
+        () => [],
+      );
+    expect(await until('the list on disk', keptKeys, (keys) => keys.length > 0)).toEqual([
+      'stuck/one file.md',
+    ]);
     const told = lines
       .join('')
       .split('\n')
@@ -106,6 +110,6 @@ describe('the local stack’s limits', () => {
       (status) => status === 200,
     );
     expect(await (await get('/_dead-letters')).json()).toEqual([]);
-    expect(JSON.parse(await readFile(path.join(stack.dataDir, 'dead-letters.json'), 'utf8'))).toEqual([]);
+    expect(await until('the emptied list on disk', keptKeys, (keys) => keys.length === 0)).toEqual([]);
   });
 });
