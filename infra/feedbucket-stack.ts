@@ -17,6 +17,7 @@ import { ArticleBucket } from './constructs/article-bucket.js';
 import { ArticleTable } from './constructs/article-table.js';
 import { FeedsSite } from './constructs/feeds-site.js';
 import { Ingest } from './constructs/ingest.js';
+import { Reconcile } from './constructs/reconcile.js';
 import { acknowledgeCdkProviders } from './nag.js';
 import { configuredBaseUrl, type Settings } from './settings.js';
 
@@ -24,6 +25,7 @@ import { configuredBaseUrl, type Settings } from './settings.js';
 export const HANDLER_ENTRIES = {
   ingest: fileURLToPath(new URL('../functions/ingest/handler.ts', import.meta.url)),
   feeds: fileURLToPath(new URL('../functions/feeds/handler.ts', import.meta.url)),
+  reconcile: fileURLToPath(new URL('../functions/reconcile/handler.ts', import.meta.url)),
 } as const;
 
 /**
@@ -40,11 +42,18 @@ export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(QUEUE_VISIBILITY_TIMEOU
 export { MAX_RECEIVE_COUNT };
 export const INGEST_BATCH_SIZE = 10;
 export const INGEST_BATCHING_WINDOW = Duration.seconds(1);
+/**
+ * The scheduled reconcile may run Lambda's longest; it stops starting files a minute before (a large bucket
+ * takes several runs). A drifted counter is corrected only if it is still off this much later: twice the
+ * ingest timeout, so that an ingest batch in flight has finished its counter updates.
+ */
+export const RECONCILE_TIMEOUT = Duration.minutes(15);
+export const RECONCILE_SETTLE = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 2);
 
 export interface FeedbucketStackProps extends StackProps {
   settings: Settings;
   /** The handler modules; default HANDLER_ENTRIES. */
-  entries?: { ingest: string; feeds: string };
+  entries?: { ingest: string; feeds: string; reconcile: string };
 }
 
 const PRICE_CLASS = {
@@ -58,6 +67,7 @@ export class FeedbucketStack extends Stack {
   readonly store: ArticleTable;
   readonly ingest: Ingest;
   readonly feeds: FeedsSite;
+  readonly reconcile: Reconcile;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: FeedbucketStackProps) {
@@ -81,6 +91,7 @@ export class FeedbucketStack extends Stack {
     this.store = new ArticleTable(this, 'Store', {
       removalPolicy,
       deletionProtection: settings.deletionProtection,
+      maxReadRequestUnits: settings.tableMaxReadRequestUnits,
     });
 
     this.ingest = new Ingest(this, 'Ingest', {
@@ -112,7 +123,22 @@ export class FeedbucketStack extends Stack {
       maxLimit: settings.feedMaxLimit,
       priceClass: PRICE_CLASS[settings.priceClass],
       memorySize: settings.feedsMemoryMb,
+      reservedConcurrency: settings.feedsReservedConcurrency,
       timeout: FEEDS_TIMEOUT,
+      logLevel: settings.logLevel,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.reconcile = new Reconcile(this, 'Reconcile', {
+      entry: entries.reconcile,
+      bucket: this.articles.bucket,
+      table: this.store,
+      schedule: settings.reconcileSchedule,
+      memorySize: settings.ingestMemoryMb,
+      timeout: RECONCILE_TIMEOUT,
+      maxObjectBytes: settings.maxObjectBytes,
+      settle: RECONCILE_SETTLE,
       logLevel: settings.logLevel,
       logRetention,
       logRemovalPolicy: removalPolicy,
@@ -126,6 +152,11 @@ export class FeedbucketStack extends Stack {
       maxQueueAge: Duration.minutes(30),
       email: settings.alarmEmail,
     });
+    this.alarms.watchErrors(
+      'ReconcileErrors',
+      this.reconcile.function.fn,
+      'The scheduled reconcile failed: some article files could not be applied (their keys are in the reconcile logs), or it crashed. The next run retries; npm run reindex -- --changed does it at once.',
+    );
 
     acknowledgeCdkProviders(this);
 
@@ -144,6 +175,10 @@ export class FeedbucketStack extends Stack {
       description: 'Article events that failed every retry',
     });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName });
+    new CfnOutput(this, 'ReconcileFunctionName', {
+      value: this.reconcile.function.fn.functionName,
+      description: 'Run after the first deploy: aws lambda invoke --function-name <this> out.json',
+    });
     new CfnOutput(this, 'Region', { value: this.region, description: 'Where the bucket and table are' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'DistributionDomainName', {

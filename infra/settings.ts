@@ -47,6 +47,12 @@ export interface Settings {
   ingestMaxConcurrency: number;
   /** Days an overwritten or deleted article file stays recoverable as a noncurrent version. */
   keepOldVersionsDays: number;
+  /** When the bucket is reconciled with the table (an EventBridge schedule expression, UTC). */
+  reconcileSchedule: string;
+  /** Feeds function instances reserved (and at most running); undefined: none reserved, no bound. */
+  feedsReservedConcurrency?: number;
+  /** Most read request units a second the table (and, separately, its index) serves; beyond, reads throttle. */
+  tableMaxReadRequestUnits: number;
 }
 
 /** Defaults. Memory: peak RSS measured 182 MB (ingest) and 119 MB (feeds); 512 MB leaves room and CPU (README, "Sizing"). */
@@ -66,6 +72,9 @@ export const DEFAULTS = {
   feedsMemoryMb: 512,
   ingestMaxConcurrency: 5,
   keepOldVersionsDays: 30,
+  reconcileSchedule: 'rate(1 day)',
+  feedsReservedConcurrency: 10,
+  tableMaxReadRequestUnits: 1000,
 } as const satisfies Partial<Settings>;
 
 export const SETTING_NAMES = [
@@ -89,6 +98,9 @@ export const SETTING_NAMES = [
   'feedsMemoryMb',
   'ingestMaxConcurrency',
   'keepOldVersionsDays',
+  'reconcileSchedule',
+  'feedsReservedConcurrency',
+  'tableMaxReadRequestUnits',
 ] as const satisfies readonly (keyof Settings)[];
 
 export class SettingsError extends Error {
@@ -219,6 +231,19 @@ export function resolveSettings(
     feedsMemoryMb: v.integer('feedsMemoryMb', DEFAULTS.feedsMemoryMb, 128, 10_240),
     ingestMaxConcurrency: v.integer('ingestMaxConcurrency', DEFAULTS.ingestMaxConcurrency, 2, 1000),
     keepOldVersionsDays: v.integer('keepOldVersionsDays', DEFAULTS.keepOldVersionsDays, 1, 3650),
+    reconcileSchedule: v.string('reconcileSchedule', DEFAULTS.reconcileSchedule, scheduleProblem),
+    feedsReservedConcurrency: v.integerOrNone(
+      'feedsReservedConcurrency',
+      DEFAULTS.feedsReservedConcurrency,
+      1,
+      1000,
+    ),
+    tableMaxReadRequestUnits: v.integer(
+      'tableMaxReadRequestUnits',
+      DEFAULTS.tableMaxReadRequestUnits,
+      10,
+      40_000,
+    ),
   };
 
   if (domainName && !certificateArn) {
@@ -236,6 +261,38 @@ export function resolveSettings(
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
+}
+
+const RATE_UNIT_MINUTES = { minute: 1, hour: 60, day: 1440 } as const;
+
+/**
+ * Why an EventBridge schedule expression is refused, if it is. Each run lists the bucket and scans the table,
+ * so at most one an hour: `rate(N unit)` (unit singular for 1, plural otherwise, as EventBridge demands) of an
+ * hour or more, or `cron(…)` with its six fields and one fixed minute.
+ */
+export function scheduleProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (minute|hour|day)(s?)\)$/.exec(expression);
+  if (rate) {
+    const n = Number(rate[1]);
+    if (n === 0 || (n === 1) !== (rate[3] === '')) {
+      return 'must be rate(1 day), rate(2 days), …: a positive number, the unit singular only for 1';
+    }
+    if (n * RATE_UNIT_MINUTES[rate[2] as keyof typeof RATE_UNIT_MINUTES] < 60) {
+      return 'must run at most once an hour (each run lists the bucket and scans the table)';
+    }
+    return undefined;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (cron) {
+    const fields = (cron[1] as string).trim().split(/\s+/);
+    if (fields.length !== 6)
+      return 'must be cron(minutes hours day-of-month month day-of-week year): six fields';
+    if (!/^\d{1,2}$/.test(fields[0] as string)) {
+      return 'must fix the minute (cron(0 3 * * ? *)): at most one run an hour';
+    }
+    return undefined;
+  }
+  return 'must be an EventBridge schedule expression such as rate(1 day) or cron(0 3 * * ? *)';
 }
 
 /** The public base URL the feeds link to, when it is known at synth (a custom domain or an explicit URL). */
@@ -295,6 +352,21 @@ class Validator {
     if (n < min || n > max) {
       this.fail(name, raw, `must be between ${min} and ${max}`);
       return fallback;
+    }
+    return n;
+  }
+
+  /** A whole number, or "none" (undefined: the bound is off). */
+  integerOrNone(name: string, fallback: number, min: number, max: number): number | undefined {
+    const raw = this.raw(name);
+    if (raw && String(raw.value).trim() === 'none') return undefined;
+    const problems = this.problems.length;
+    const n = this.integer(name, fallback, min, max);
+    if (this.problems.length > problems) {
+      this.problems[this.problems.length - 1] = (this.problems.at(-1) as string).replace(
+        ' must be ',
+        ' must be "none" or ',
+      );
     }
     return n;
   }

@@ -92,6 +92,18 @@ export interface LocalS3 {
 }
 
 /** Starts s3rver on 127.0.0.1 with its objects under `directory`, creating `buckets` if missing. */
+/** An S3 client for s3rver at this endpoint (its credentials, path-style, no streamed checksums). */
+export function localS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: LOCAL_REGION,
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 export async function startS3(options: {
   directory: string;
   port?: number;
@@ -109,14 +121,7 @@ export async function startS3(options: {
   fixS3rver(server);
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    endpoint,
-    region: LOCAL_REGION,
-    forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const client = localS3Client(endpoint);
   return {
     endpoint,
     client,

@@ -52,6 +52,21 @@ export function readIngestConfig(env: Env = process.env): IngestConfig {
   };
 }
 
+export interface ReconcileConfig extends IngestConfig {
+  /** The articles bucket the scheduled reconcile lists. */
+  bucket: string;
+  /** Pause before a drifted topic counter is confirmed and corrected (see recountTopics). */
+  settleSeconds: number;
+}
+
+export function readReconcileConfig(env: Env = process.env): ReconcileConfig {
+  return {
+    ...readIngestConfig(env),
+    bucket: required(env, 'BUCKET_NAME'),
+    settleSeconds: integer(env, 'RECOUNT_SETTLE_SECONDS', 60, 0, 600),
+  };
+}
+
 export interface FeedsConfig {
   tableName: string;
   siteTitle: string;

@@ -28,6 +28,11 @@ export interface ReconcileOptions {
   concurrency?: number;
   force?: boolean;
   onProgress?: (progress: ReconcileProgress) => void;
+  /**
+   * Asked before each file is started; once it says true no further file is started (a function nearing its
+   * time limit). Files already applied are skipped by the next run, so repeated runs finish a large bucket.
+   */
+  stopWhen?: () => boolean;
 }
 
 export interface ReconcileResult {
@@ -38,6 +43,8 @@ export interface ReconcileResult {
   rejected: number;
   /** Objects that could not be processed now (transient failures); a later run picks them up. */
   failed: number;
+  /** Set when `stopWhen` stopped the run: files (and removals) not started, for the next run. */
+  unfinished?: number;
 }
 
 /** Every article file of the bucket, as the event its upload would have sent (with LastModified as its time). */
@@ -63,7 +70,7 @@ export async function listArticleObjects(s3: S3Client, bucket: string): Promise<
 }
 
 export async function reconcileBucket(options: ReconcileOptions): Promise<ReconcileResult> {
-  const { bucket, s3, store, ingester, log, concurrency = 8, force = false, onProgress } = options;
+  const { bucket, s3, store, ingester, log, concurrency = 8, force = false, onProgress, stopWhen } = options;
   const objects = await listArticleObjects(s3, bucket);
   const inBucket = new Set(objects.map((o) => o.key));
   const known = new Map<string, FileRecord>();
@@ -106,6 +113,10 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
   };
   let done = 0;
   await mapLimit(work, concurrency, async (event) => {
+    if (stopWhen?.()) {
+      result.unfinished = (result.unfinished ?? 0) + 1;
+      return;
+    }
     try {
       count(await ingester.apply(event, { force }));
     } catch (error) {
@@ -121,19 +132,60 @@ export async function reconcileBucket(options: ReconcileOptions): Promise<Reconc
   return result;
 }
 
+export interface RecountOptions {
+  concurrency?: number;
+  /**
+   * With live ingest beside the recount, an entry may be written a moment before its counter is: a drift seen
+   * once may be such a moment. With settleMs, a topic is corrected only when a second look this much later sees
+   * the same count and the same revision (no change to the feed meanwhile). 0: correct at once (no ingest runs).
+   */
+  settleMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Observation {
+  slug: string;
+  revision: number;
+  stored: number;
+  counted: number;
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * Counts every topic's entries again and repairs counters that drifted (see TopicRecount). Returns the slugs
- * whose count was corrected. Cost: one count-only Query per topic, reading all its entries.
+ * whose count was corrected. Cost: one GetItem and one count-only Query per topic (reading all its entries),
+ * and again for the drifted ones when settling. A correction applies only if the topic's revision is still the
+ * one observed, so a counter that moved meanwhile is left for the next run.
  */
-export async function recountTopics(store: TopicRecount, log: Log, concurrency = 4): Promise<string[]> {
-  const slugs = await store.listTopicSlugs();
+export async function recountTopics(
+  store: TopicRecount,
+  log: Log,
+  options: RecountOptions = {},
+): Promise<string[]> {
+  const { concurrency = 4, settleMs = 0, sleep = pause } = options;
+  const observe = async (slug: string): Promise<Observation | undefined> => {
+    const meta = await store.getTopic(slug);
+    if (!meta) return undefined;
+    const counted = await store.countEntries(slug);
+    return { slug, revision: meta.revision, stored: meta.count, counted };
+  };
+  const drifted = (o: Observation | undefined): o is Observation => o !== undefined && o.stored !== o.counted;
+  let seen = (await mapLimit(await store.listTopicSlugs(), concurrency, observe)).filter(drifted);
+  if (settleMs > 0 && seen.length > 0) {
+    await sleep(settleMs);
+    const first = new Map(seen.map((o) => [o.slug, o]));
+    seen = (await mapLimit(seen, concurrency, (o) => observe(o.slug))).filter(
+      (o): o is Observation =>
+        drifted(o) && first.get(o.slug)?.revision === o.revision && first.get(o.slug)?.counted === o.counted,
+    );
+  }
   const fixed: string[] = [];
   const at = new Date().toISOString();
-  await mapLimit(slugs, concurrency, async (slug) => {
-    const count = await store.countEntries(slug);
-    if (await store.setTopicCount(slug, count, at)) {
+  await mapLimit(seen, concurrency, async ({ slug, counted, revision }) => {
+    if (await store.setTopicCount(slug, counted, at, revision)) {
       fixed.push(slug);
-      log.warn(`topic ${slug}: count corrected to ${count}`, { topic: slug, count });
+      log.warn(`topic ${slug}: count corrected to ${counted}`, { topic: slug, count: counted });
     }
   });
   return fixed.sort();

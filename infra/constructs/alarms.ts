@@ -3,7 +3,8 @@
  * - a message in the dead-letter queue (an article file that could not be ingested after every retry);
  * - the oldest message of the ingest queue waiting too long (ingest stuck or far behind);
  * - ingest errors (invocations that failed as a whole) and throttles;
- * - feeds answering 5xx at the Function URL (regional metrics, unlike CloudFront's, which live in us-east-1).
+ * - feeds answering 5xx at the Function URL (regional metrics, unlike CloudFront's, which live in us-east-1);
+ * - errors of any further function handed to watchErrors (the scheduled reconcile).
  * Missing data is "OK": no traffic is not a failure.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -85,8 +86,13 @@ export class Alarms extends Construct {
       'FeedsThrottles',
       props.feedsFunction.metricThrottles({ period, statistic: Stats.SUM }),
       0,
-      'The feeds function was throttled: the account concurrency limit is reached.',
+      'The feeds function was throttled: its reserved concurrency (feedsReservedConcurrency) or the account limit is reached.',
     );
+  }
+
+  /** An alarm when the function's invocations fail (an error thrown, a crash or a timeout). */
+  watchErrors(id: string, fn: IFunction, description: string): void {
+    this.add(id, fn.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }), 0, description);
   }
 
   private add(id: string, metric: IMetric, threshold: number, description: string): void {

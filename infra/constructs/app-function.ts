@@ -22,6 +22,8 @@ export interface AppFunctionProps {
   logRetention: RetentionDays;
   /** What happens to the log group when the stack is deleted. */
   logRemovalPolicy: RemovalPolicy;
+  /** Instances reserved for the function, and the most it runs at once; default none (the account's pool). */
+  reservedConcurrency?: number;
 }
 
 /** The runtime both functions use; the esbuild target follows it. */
@@ -88,6 +90,7 @@ export class AppFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,

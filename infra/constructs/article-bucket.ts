@@ -2,12 +2,24 @@
  * The articles bucket and the queue its events go through: S3 (ObjectCreated, ObjectRemoved, article suffixes
  * only) -> SQS -> ingest, with a dead-letter queue for records that keep failing.
  */
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type BucketNotificationDestinationConfig,
+  BucketNotificationDestinationType,
+  type CfnBucket,
+  EventType,
+  type IBucket,
+  type IBucketNotificationDestination,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ARTICLE_SUFFIXES } from '../../shared/article-files.js';
+import type { AppFunction } from './app-function.js';
 
 export interface ArticleBucketProps {
   removalPolicy: RemovalPolicy;
@@ -24,7 +36,7 @@ export interface ArticleBucketProps {
 /**
  * S3 suffix filters are case-sensitive while ingest accepts any case (`isArticleKey`). Each suffix is
  * subscribed in lower and upper case (`.md`, `.MD`); a mixed-case name (`.Md`) gets no event, and
- * `npm run reindex` picks it up. No suffix may end another (S3 refuses overlapping filters).
+ * the scheduled reconcile (or `npm run reindex`) picks it up. No suffix may end another (S3 refuses overlapping filters).
  */
 export function notificationSuffixes(suffixes: readonly string[] = ARTICLE_SUFFIXES): string[] {
   const all = [...new Set(suffixes.flatMap((s) => [s.toLowerCase(), s.toUpperCase()]))];
@@ -35,6 +47,47 @@ export function notificationSuffixes(suffixes: readonly string[] = ARTICLE_SUFFI
     }
   }
   return all;
+}
+
+/**
+ * The queue as the bucket's event destination. Hand-written because the CDK's SqsDestination lets S3 send when
+ * the source bucket's ARN matches only; this also requires the bucket's account (aws:SourceAccount), as AWS
+ * advises against the confused deputy: a bucket name freed and taken by another account cannot send here.
+ */
+export class AccountCheckedQueue implements IBucketNotificationDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_scope: Construct, bucket: IBucket): BucketNotificationDestinationConfig {
+    this.queue.grantSendMessages(
+      new ServicePrincipal('s3.amazonaws.com', {
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+        },
+      }),
+    );
+    return {
+      arn: this.queue.queueArn,
+      type: BucketNotificationDestinationType.QUEUE,
+      dependencies: [this.queue],
+    };
+  }
+}
+
+/**
+ * Lets a function read the article files of the bucket: s3:GetObject on its objects, and s3:ListBucket, which
+ * makes a key deleted meanwhile a 404 (NoSuchKey) rather than a 403, and lets the reconcile list the bucket.
+ */
+export function grantArticleReads(fn: AppFunction, bucket: IBucket, purpose: string): void {
+  fn.fn.addToRolePolicy(
+    new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }),
+  );
+  fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  const bucketId = Stack.of(fn).getLogicalId(bucket.node.defaultChild as CfnBucket);
+  Validations.of(fn).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+    reason: `${purpose} any article file of this one bucket (s3:GetObject only); object keys are user-chosen.`,
+  });
 }
 
 export class ArticleBucket extends Construct {
@@ -92,7 +145,7 @@ export class ArticleBucket extends Construct {
         'events when an audit trail of who wrote what is required.',
     });
 
-    const destination = new SqsDestination(this.queue);
+    const destination = new AccountCheckedQueue(this.queue);
     for (const suffix of notificationSuffixes()) {
       this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, { suffix });
       this.bucket.addEventNotification(EventType.OBJECT_REMOVED, destination, { suffix });

@@ -11,6 +11,11 @@ import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
 export interface ArticleTableProps {
   removalPolicy: RemovalPolicy;
   deletionProtection: boolean;
+  /**
+   * Most read request units a second, for the table and for its index each (DynamoDB on-demand maximum
+   * throughput): reads beyond it are throttled, so a surge cannot run up the bill.
+   */
+  maxReadRequestUnits: number;
 }
 
 /**
@@ -23,6 +28,20 @@ export const INGEST_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+] as const;
+
+/**
+ * The scheduled reconcile: the ingest core's calls for events without a sequencer (the file's and the
+ * article's records are read apart, not batched), the scan of file records (FileIndex) and the count queries
+ * of the recount (TopicRecount), which read the table and the index (topic slugs).
+ */
+export const RECONCILE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Scan',
+  'dynamodb:Query',
 ] as const;
 
 /** The DynamoDB calls of the FeedStore methods: the table and the gsi1 index (listing topics). */
@@ -38,6 +57,7 @@ export class ArticleTable extends Construct {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
       sortKey: { name: sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
+      maxReadRequestUnits: props.maxReadRequestUnits,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: timeToLive,
@@ -48,6 +68,7 @@ export class ArticleTable extends Construct {
       indexName: gsi1.indexName,
       partitionKey: { name: gsi1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: gsi1.sortKey, type: AttributeType.STRING },
+      maxReadRequestUnits: props.maxReadRequestUnits,
     });
   }
 
@@ -60,6 +81,16 @@ export class ArticleTable extends Construct {
   grantIngest(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...INGEST_ACTIONS], resources: [this.table.tableArn] }),
+    );
+  }
+
+  /** Reconcile: what ingest may do, plus scanning and querying the table, and querying its index. */
+  grantReconcile(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...RECONCILE_ACTIONS], resources: [this.table.tableArn] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.indexArn] }),
     );
   }
 

@@ -13,7 +13,7 @@
  * Access: the Function URL requires IAM auth and CloudFront signs its requests (origin access control), so the
  * function cannot be called around the cache.
  */
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Names, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -27,6 +27,7 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
+  FunctionUrlOriginAccessControl,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
@@ -51,6 +52,16 @@ export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format'] as const;
 /** The header the feeds read to learn their public host when no base URL is configured. */
 export const FORWARDED_HOST_HEADER = 'x-forwarded-host';
 
+/**
+ * A name for a CloudFront policy or origin access control. Their names are unique per account, across regions,
+ * so the name carries the region: the same stack deploys in a second region. (CachePolicy and CloudFront
+ * Function names already do.) The region is longest at 14 characters (ap-southeast-7).
+ */
+export function regionalName(scope: Construct, kind: string, maxLength: number): string {
+  const base = Names.uniqueResourceName(scope, { maxLength: maxLength - kind.length - 16 });
+  return `${base}-${kind}-${Stack.of(scope).region}`;
+}
+
 export interface FeedsSiteProps {
   entry: string;
   table: ArticleTable;
@@ -66,6 +77,8 @@ export interface FeedsSiteProps {
   maxLimit: number;
   priceClass: PriceClass;
   memorySize: number;
+  /** Feeds instances reserved, and the most that run at once; undefined: none reserved. */
+  reservedConcurrency?: number;
   timeout: Duration;
   logLevel: string;
   logRetention: RetentionDays;
@@ -115,6 +128,7 @@ export class FeedsSite extends Construct {
       entry: props.entry,
       description: 'feedbucket feeds: RSS, Atom, JSON Feed, OPML and HTML pages from the table',
       memorySize: props.memorySize,
+      reservedConcurrency: props.reservedConcurrency,
       timeout: props.timeout,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
@@ -142,6 +156,7 @@ export class FeedsSite extends Construct {
     const forwardHost = props.publicBaseUrl === undefined;
     const originRequestPolicy = forwardHost
       ? new OriginRequestPolicy(this, 'OriginRequestPolicy', {
+          originRequestPolicyName: regionalName(this, 'origin', 128),
           comment: 'feedbucket feeds: the viewer host as X-Forwarded-Host',
           headerBehavior: OriginRequestHeaderBehavior.allowList(FORWARDED_HOST_HEADER),
           queryStringBehavior: OriginRequestQueryStringBehavior.none(),
@@ -156,6 +171,7 @@ export class FeedsSite extends Construct {
       : undefined;
 
     const responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
+      responseHeadersPolicyName: regionalName(this, 'headers', 128),
       comment: 'feedbucket feeds: security headers; CORS so that web-based readers can fetch the feeds',
       securityHeadersBehavior: {
         contentTypeOptions: { override: true },
@@ -188,6 +204,9 @@ export class FeedsSite extends Construct {
       comment: `feedbucket: ${props.siteTitle}`.slice(0, 128),
       defaultBehavior: {
         origin: FunctionUrlOrigin.withOriginAccessControl(this.functionUrl, {
+          originAccessControl: new FunctionUrlOriginAccessControl(this, 'OriginAccessControl', {
+            originAccessControlName: regionalName(this, 'oac', 64),
+          }),
           readTimeout: Duration.seconds(Math.min(60, Math.max(5, props.timeout.toSeconds() + 1))),
         }),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

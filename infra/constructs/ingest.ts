@@ -2,14 +2,14 @@
  * The ingest function: consumes the bucket's events from the queue in batches, reports failed records one by
  * one (partial batch responses), reads the bucket and writes the table, nothing else.
  */
-import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function.js';
+import { grantArticleReads } from './article-bucket.js';
 import type { ArticleTable } from './article-table.js';
 
 export interface IngestProps {
@@ -56,13 +56,7 @@ export class Ingest extends Construct {
     });
     const fn = this.function.fn;
 
-    // Reading an object: GetObject; ListBucket makes a key deleted meanwhile a 404 (NoSuchKey), not a 403.
-    fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects('*')] }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
-    );
+    grantArticleReads(this.function, props.bucket, 'Ingest reads');
     props.table.grantIngest(fn);
 
     // Grants the queue's receive/delete/visibility actions to the role (the event source mapping's needs).
@@ -74,12 +68,5 @@ export class Ingest extends Construct {
         maxConcurrency: props.maxConcurrency,
       }),
     );
-
-    const bucketId = Stack.of(this).getLogicalId(props.bucket.node.defaultChild as CfnBucket);
-    Validations.of(this.function).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
-      reason:
-        'Ingest reads any article file of this one bucket (s3:GetObject only); object keys are user-chosen.',
-    });
   }
 }

@@ -473,16 +473,21 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
     return total;
   }
 
-  async setTopicCount(slug: string, count: number, at: string): Promise<boolean> {
+  async setTopicCount(slug: string, count: number, at: string, revision?: number): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: toItem(topicKey(slug)),
           UpdateExpression: 'SET #count = :c, lastChange = :at ADD revision :one',
-          ConditionExpression: 'attribute_exists(pk) AND #count <> :c',
+          ConditionExpression: `attribute_exists(pk) AND #count <> :c${revision === undefined ? '' : ' AND revision = :rev'}`,
           ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: toItem({ ':c': count, ':at': at, ':one': 1 }),
+          ExpressionAttributeValues: toItem({
+            ':c': count,
+            ':at': at,
+            ':one': 1,
+            ...(revision === undefined ? {} : { ':rev': revision }),
+          }),
         }),
       );
       return true;

@@ -169,9 +169,9 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     return this.feed(feed).size;
   }
 
-  async setTopicCount(slug: string, count: number, at: string) {
+  async setTopicCount(slug: string, count: number, at: string, revision?: number) {
     const t = this.topics.get(slug);
-    if (!t || t.count === count) return false;
+    if (!t || t.count === count || (revision !== undefined && t.revision !== revision)) return false;
     this.topics.set(slug, { ...t, count, revision: t.revision + 1, lastChange: at });
     return true;
   }

@@ -148,8 +148,13 @@ export interface TopicRecount {
   listTopicSlugs(): Promise<string[]>;
   /** The number of entries in a feed (one paginated count-only Query). */
   countEntries(feed: string): Promise<number>;
-  /** Sets a topic's count; bumps its revision when the count changes. */
-  setTopicCount(slug: string, count: number, at: string): Promise<boolean>;
+  /** The topic's metadata: its stored count and revision. */
+  getTopic(slug: string): Promise<TopicMeta | undefined>;
+  /**
+   * Sets a topic's count and bumps its revision, when the count differs and (if given) the revision is still
+   * `revision`. Returns whether it was set.
+   */
+  setTopicCount(slug: string, count: number, at: string, revision?: number): Promise<boolean>;
 }
 
 /** Files known to the store, for reconciliation against the bucket (a scan: operator tools only). */

@@ -1,23 +1,24 @@
 /**
  * The IAM actions the stack grants are exactly the ones the code calls: the real ingest core and the real feeds
  * app run against dynalite and s3rver with every SDK call recorded, and the recorded calls, as IAM actions, are
- * compared with the grants of infra/constructs/article-table.ts and ingest.ts.
+ * compared with the grants of infra/constructs/article-table.ts, ingest.ts and reconcile.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedsApp } from '../../functions/feeds/app.js';
 import { Ingester } from '../../functions/ingest/ingester.js';
 import { S3Objects } from '../../functions/ingest/objects.js';
-import { FEEDS_ACTIONS, INGEST_ACTIONS } from '../../infra/constructs/article-table.js';
+import { runScheduledReconcile } from '../../functions/reconcile/run.js';
+import { FEEDS_ACTIONS, INGEST_ACTIONS, RECONCILE_ACTIONS } from '../../infra/constructs/article-table.js';
 import {
   LOCAL_REGION,
   type LocalDynamo,
   type LocalS3,
-  S3RVER_CREDENTIALS,
+  localS3Client,
   startDynamo,
   startS3,
 } from '../../local/servers.js';
@@ -34,13 +35,17 @@ const dynamoClientFor = (endpoint: string) =>
   });
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** API operations whose IAM action has another name. */
+const IAM_ACTION_OF: Record<string, string> = { 's3:ListObjectsV2': 's3:ListBucket' };
+
 /** Records the IAM action of every command sent by a client (`GetItemCommand` -> `dynamodb:GetItem`). */
 function record(client: DynamoDBClient | S3Client, service: string, into: Set<string>): void {
   // Both clients share the Smithy middleware stack; only their type parameters differ.
   const stack = client.middlewareStack as DynamoDBClient['middlewareStack'];
   stack.add(
     (next, context) => (args) => {
-      into.add(`${service}:${String(context.commandName).replace(/Command$/, '')}`);
+      const operation = `${service}:${String(context.commandName).replace(/Command$/, '')}`;
+      into.add(IAM_ACTION_OF[operation] ?? operation);
       return next(args);
     },
     { step: 'initialize', name: 'recordIamAction' },
@@ -66,6 +71,17 @@ describe('grants match the calls the code makes', () => {
   let s3: LocalS3;
   const feedsCalls = new Set<string>();
 
+  /** Clients of the code under test, recording the IAM actions of their calls. */
+  const recordedClients = () => {
+    const dynamoCalls = new Set<string>();
+    const s3Calls = new Set<string>();
+    const ddb = dynamoClientFor(dynamo.endpoint);
+    const objects = localS3Client(s3.endpoint);
+    record(ddb, 'dynamodb', dynamoCalls);
+    record(objects, 's3', s3Calls);
+    return { ddb, objects, dynamoCalls, s3Calls };
+  };
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'feedbucket-grants-'));
     [dynamo, s3] = await Promise.all([startDynamo(), startS3({ directory: dir, buckets: [BUCKET] })]);
@@ -77,20 +93,8 @@ describe('grants match the calls the code makes', () => {
   });
 
   it('ingest: create, edit, move topics, duplicate link, reject, delete', async () => {
-    const dynamoCalls = new Set<string>();
-    const s3Calls = new Set<string>();
     // Separate clients for the code under test, so that the set-up calls below are not recorded.
-    const ddb = dynamoClientFor(dynamo.endpoint);
-    const objects = new S3Client({
-      endpoint: s3.endpoint,
-      region: LOCAL_REGION,
-      forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    record(ddb, 'dynamodb', dynamoCalls);
-    record(objects, 's3', s3Calls);
+    const { ddb, objects, dynamoCalls, s3Calls } = recordedClients();
     const ingester = new Ingester({
       store: new DynamoStore(ddb, TABLE),
       objects: new S3Objects(objects),
@@ -168,5 +172,42 @@ describe('grants match the calls the code makes', () => {
     }
     ddb.destroy();
     expect([...feedsCalls].sort()).toEqual([...FEEDS_ACTIONS].sort());
+  });
+
+  it('scheduled reconcile: a missed upload, a mixed-case suffix, a vanished file, a drifted counter', async () => {
+    const { ddb, objects, dynamoCalls, s3Calls } = recordedClients();
+    const store = new DynamoStore(ddb, TABLE);
+    const setup = new DynamoStore(dynamo.client, TABLE);
+    // Uploads that no event announced; a.md vanishes from the bucket unannounced; a counter drifts.
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'missed.md', Body: article(3, ['Space']) }),
+    );
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'Mixed.Md', Body: article(4, ['Moon']) }),
+    );
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'a.md' }));
+    await setup.touchTopic({ slug: 'science', name: 'Science', countDelta: 2, at: new Date().toISOString() });
+
+    const summary = await runScheduledReconcile({
+      bucket: BUCKET,
+      s3: objects,
+      store,
+      ingester: new Ingester({
+        store,
+        objects: new S3Objects(objects),
+        log: quiet,
+        maxObjectBytes: 1024 * 1024,
+      }),
+      log: quiet,
+      stopAt: Date.now() + 60 * 60_000,
+      settleMs: 0,
+    });
+    ddb.destroy();
+    objects.destroy();
+    expect(summary).toMatchObject({ ingested: 2, removed: 1, failed: 0, complete: true });
+    expect(summary.recounted).toEqual(['science']);
+
+    expect([...dynamoCalls].sort()).toEqual([...RECONCILE_ACTIONS].sort());
+    expect([...s3Calls].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
 });

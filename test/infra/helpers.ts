@@ -3,8 +3,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FeedbucketStack } from '../../infra/feedbucket-stack.js';
 import { resolveSettings, type Settings } from '../../infra/settings.js';
 
@@ -19,8 +20,11 @@ export interface Built {
   settings: Settings;
 }
 
-/** The stack for these settings (given as CDK context would give them). */
-export function buildStack(context: Record<string, unknown> = {}): Built {
+/** The stack for these settings (given as CDK context would give them), optionally in one account and region. */
+export function buildStack(
+  context: Record<string, unknown> = {},
+  env?: { account: string; region: string },
+): Built {
   const outdir = mkdtempSync(join(tmpdir(), 'feedbucket-cdk-'));
   outdirs.push(outdir);
   const app = new App({
@@ -31,7 +35,7 @@ export function buildStack(context: Record<string, unknown> = {}): Built {
     context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] },
   });
   const settings = resolveSettings({}, context);
-  const stack = new FeedbucketStack(app, settings.stackName, { settings });
+  const stack = new FeedbucketStack(app, settings.stackName, { settings, env });
   return { app, stack, template: Template.fromStack(stack), settings };
 }
 
@@ -55,6 +59,18 @@ export function onlyResource(template: Template, type: string): [string, Json] {
 }
 
 export const props = (resource: Json): Json => (resource.Properties ?? {}) as Json;
+
+/** Every statement of every IAM policy attached to a function's role. */
+export function roleStatements(built: Built, fn: IFunction): Json[] {
+  const roleId = built.stack.getLogicalId(fn.role?.node.defaultChild as CfnElement);
+  const out: Json[] = [];
+  for (const policy of Object.values(resourcesOf(built.template, 'AWS::IAM::Policy'))) {
+    const roles = (props(policy).Roles ?? []) as Json[];
+    if (!roles.some((r) => r.Ref === roleId)) continue;
+    out.push(...((props(policy).PolicyDocument as Json).Statement as Json[]));
+  }
+  return out;
+}
 
 /** Runs a command asynchronously (servers of the calling test may live in this process) and collects its output. */
 export function runProcess(

@@ -118,6 +118,46 @@ describe('resolveSettings', () => {
     );
   });
 
+  it('takes the reconcile schedule as an EventBridge expression of at most one run an hour', () => {
+    for (const ok of [
+      'rate(1 day)',
+      'rate(7 days)',
+      'rate(1 hour)',
+      'rate(90 minutes)',
+      'cron(0 3 * * ? *)',
+    ]) {
+      expect(resolveSettings({ reconcileSchedule: ok }, {}).reconcileSchedule).toBe(ok);
+    }
+    const problem = (value: string) => problemsOf({}, { reconcileSchedule: value })[0];
+    expect(problem('rate(2 day)')).toMatch(/^reconcileSchedule must be rate\(1 day\), rate\(2 days\)/);
+    expect(problem('rate(1 days)')).toMatch(/the unit singular only for 1/);
+    expect(problem('rate(0 hours)')).toMatch(/a positive number/);
+    expect(problem('rate(30 minutes)')).toMatch(/at most once an hour/);
+    expect(problem('cron(0 3 * * ?)')).toMatch(/six fields/);
+    expect(problem('cron(*/5 * * * ? *)')).toMatch(/must fix the minute/);
+    expect(problem('daily')).toBe(
+      'reconcileSchedule must be an EventBridge schedule expression such as rate(1 day) or cron(0 3 * * ? *), got "daily" (from CDK context (-c reconcileSchedule=…))',
+    );
+  });
+
+  it('bounds feeds concurrency and the table read rate, and lets the reservation be turned off', () => {
+    expect(resolveSettings({}, {})).toMatchObject({
+      feedsReservedConcurrency: 10,
+      tableMaxReadRequestUnits: 1000,
+    });
+    expect(
+      resolveSettings({}, { feedsReservedConcurrency: 'none' }).feedsReservedConcurrency,
+    ).toBeUndefined();
+    expect(resolveSettings({ feedsReservedConcurrency: 40 }, {}).feedsReservedConcurrency).toBe(40);
+    expect(problemsOf({ feedsReservedConcurrency: 0, tableMaxReadRequestUnits: 5 })).toEqual([
+      'feedsReservedConcurrency must be "none" or between 1 and 1000, got 0 (from feedbucket.config.json)',
+      'tableMaxReadRequestUnits must be between 10 and 40000, got 5 (from feedbucket.config.json)',
+    ]);
+    expect(problemsOf({ feedsReservedConcurrency: 'lots' })).toEqual([
+      'feedsReservedConcurrency must be "none" or a whole number between 1 and 1000, got "lots" (from feedbucket.config.json)',
+    ]);
+  });
+
   it('the error message lists each problem on its own line', () => {
     expect(() => resolveSettings({ feedMaxAge: -1, priceClass: 'cheap' }, {})).toThrow(
       /Invalid feedbucket settings:\n {2}- feedMaxAge .*\n {2}- priceClass must be one of 100, 200, All/,

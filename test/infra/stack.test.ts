@@ -8,7 +8,15 @@ import type { FeedbucketStack } from '../../infra/feedbucket-stack.js';
 import { ARTICLE_SUFFIXES, isArticleKey } from '../../shared/article-files.js';
 import { readFeedsConfig, readIngestConfig } from '../../shared/config.js';
 import { TABLE_SCHEMA, tableDefinition } from '../../shared/store/dynamodb.js';
-import { type Built, buildStack, cleanOutdirs, onlyResource, props, resourcesOf } from './helpers.js';
+import {
+  type Built,
+  buildStack,
+  cleanOutdirs,
+  onlyResource,
+  props,
+  resourcesOf,
+  roleStatements,
+} from './helpers.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,17 +40,8 @@ const fnId = (built: Built, which: 'ingest' | 'feeds') =>
 const fnProps = (built: Built, which: 'ingest' | 'feeds') =>
   props(resourcesOf(built.template, 'AWS::Lambda::Function')[fnId(built, which)] as Json);
 
-/** Every statement of every IAM policy attached to a function's role. */
-function statementsOf(built: Built, which: 'ingest' | 'feeds'): Json[] {
-  const roleId = idOf(built.stack, built.stack[which].function.fn.role?.node.defaultChild);
-  const out: Json[] = [];
-  for (const policy of Object.values(resourcesOf(built.template, 'AWS::IAM::Policy'))) {
-    const roles = (props(policy).Roles ?? []) as Json[];
-    if (!roles.some((r) => r.Ref === roleId)) continue;
-    out.push(...((props(policy).PolicyDocument as Json).Statement as Json[]));
-  }
-  return out;
-}
+const statementsOf = (built: Built, which: 'ingest' | 'feeds'): Json[] =>
+  roleStatements(built, built.stack[which].function.fn);
 const asList = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
 const actionsOf = (statements: Json[]) => statements.flatMap((s) => asList(s.Action) as string[]);
 
@@ -359,7 +358,7 @@ describe('operations', () => {
   const alarmsOf = (built: Built) =>
     Object.values(resourcesOf(built.template, 'AWS::CloudWatch::Alarm')).map(props);
 
-  it('alarms on dead letters, queue age, ingest errors and throttles, feeds 5xx and throttles, to the topic', () => {
+  it('alarms on dead letters, queue age, ingest errors and throttles, feeds 5xx and throttles, reconcile errors, to the topic', () => {
     const topicId = idOf(byDefault.stack, byDefault.stack.alarms.topic.node.defaultChild);
     const alarms = alarmsOf(byDefault);
     const metric = (a: Json) => `${a.Namespace}/${a.MetricName}`;
@@ -367,6 +366,7 @@ describe('operations', () => {
       [
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         'AWS/SQS/ApproximateAgeOfOldestMessage',
+        'AWS/Lambda/Errors',
         'AWS/Lambda/Errors',
         'AWS/Lambda/Throttles',
         'AWS/Lambda/Url5xxCount',

@@ -1,6 +1,6 @@
 /**
  * `cdk synth` as CI and operators run it, with no AWS credentials and no network: the CLI runs the app
- * (cdk.json), bundles both functions with the local esbuild and runs cdk-nag. Any connection attempt is caught
+ * (cdk.json), bundles every function with the local esbuild and runs cdk-nag. Any connection attempt is caught
  * by pointing the proxy variables at a local listener that counts connections.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -55,7 +55,7 @@ function synth(outdir: string) {
   });
 }
 
-it('cdk synth works offline without credentials: template, both bundles, cdk-nag clean', {
+it('cdk synth works offline without credentials: template, every bundle, cdk-nag clean', {
   timeout: 180_000,
 }, async () => {
   const outdir = join(dir, 'cdk.out');
@@ -68,7 +68,7 @@ it('cdk synth works offline without credentials: template, both bundles, cdk-nag
   const functions = Object.values(
     template.Resources as Record<string, { Type: string; Properties: LambdaProperties }>,
   ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime?.startsWith('nodejs24'));
-  expect(functions).toHaveLength(2);
+  expect(functions).toHaveLength(3); // ingest, feeds, reconcile
   for (const fn of functions) {
     const asset = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
     expect(readdirSync(asset).sort()).toEqual(['index.mjs', 'index.mjs.map']);

@@ -99,4 +99,27 @@ describe('reconcileBucket', () => {
     expect(await store.getTopic(ALL)).toEqual(all);
     expect(await recountTopics(store, log)).toEqual([]);
   });
+
+  it('with a settling pause, corrects only a drift that stayed, on a counter nobody moved meanwhile', async () => {
+    const at = () => new Date().toISOString();
+    await store.touchTopic({ slug: 'recon', name: 'Recon', countDelta: 2, at: at() });
+    // An ingest updates the counter during the pause: the drift seen first may have been its moment.
+    const moved = await recountTopics(store, log, {
+      settleMs: 1,
+      sleep: () => store.touchTopic({ slug: 'recon', name: 'Recon', countDelta: 1, at: at() }),
+    });
+    expect(moved).toEqual([]);
+    expect((await store.getTopic('recon'))?.count).toBe(27);
+    // Nothing moves during the pause: the drift is real and corrected.
+    let paused = 0;
+    const stable = await recountTopics(store, log, {
+      settleMs: 60_000,
+      sleep: async (ms) => {
+        paused += ms;
+      },
+    });
+    expect(paused).toBe(60_000);
+    expect(stable).toEqual(['recon']);
+    expect((await store.getTopic('recon'))?.count).toBe(24);
+  });
 });

@@ -1,0 +1,139 @@
+/**
+ * The real scheduled reconcile handler, with the real AWS SDK, against dynalite and s3rver over HTTP, invoked
+ * with the event EventBridge sends on a schedule (AWS's documented "Scheduled Event" shape): it applies what
+ * no S3 event announced (S3 filters are case-sensitive: `.Md`, `.TXT`), removes what vanished, is idempotent,
+ * and stops near its time limit and finishes on the next run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScheduledReconcileSummary } from '../../functions/reconcile/run.js';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../local/servers.js';
+import { ALL } from '../../shared/model.js';
+import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import { articleFile } from '../support/articles.js';
+
+const BUCKET = 'articles';
+const TABLE = 'reconcile-handler';
+
+let dynamo: LocalDynamo;
+let s3: LocalS3;
+let dir: string;
+let store: DynamoStore;
+let handler: (
+  event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<ScheduledReconcileSummary>;
+let stopMarginMs: number;
+
+const scheduled: ScheduledEvent = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-12-07T03:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/Feedbucket-ReconcileSchedule'],
+  detail: {},
+};
+
+/** A Lambda context with this much time left. */
+const withTime = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
+const FULL_RUN = 15 * 60_000;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'feedbucket-reconcile-handler-'));
+  [dynamo, s3] = await Promise.all([startDynamo(), startS3({ directory: dir, buckets: [BUCKET] })]);
+  await ensureTable(dynamo.client, TABLE);
+  store = new DynamoStore(dynamo.client, TABLE);
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    BUCKET_NAME: BUCKET,
+    RECOUNT_SETTLE_SECONDS: '0',
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    LOG_LEVEL: 'SILENT',
+  });
+  const module = await import('../../functions/reconcile/handler.js');
+  handler = module.handler;
+  stopMarginMs = module.STOP_MARGIN_MS;
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo?.close(), s3?.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const put = (key: string, body: string) =>
+  s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+const titles = async (feed: string) => (await store.queryEntries(feed, 200)).entries.map((e) => e.title);
+
+describe('scheduled reconcile handler', () => {
+  it('applies uploads no event announced, whatever the case of their suffix, and ignores other files', async () => {
+    await put(
+      'notes/Story.Md',
+      articleFile({ webUrl: 'https://example.com/1', title: 'Md', topics: ['Case'] }),
+    );
+    await put('LOUD.TXT', articleFile({ webUrl: 'https://example.com/2', title: 'TXT', topics: ['Case'] }));
+    await put('plain.md', articleFile({ webUrl: 'https://example.com/3', title: 'md', topics: ['Case'] }));
+    await put('photo.jpg', 'not an article');
+    const summary = await handler(scheduled, withTime(FULL_RUN));
+    expect(summary).toMatchObject({
+      listed: 3,
+      ingested: 3,
+      removed: 0,
+      rejected: 0,
+      failed: 0,
+      complete: true,
+    });
+    expect((await titles('case')).sort()).toEqual(['Md', 'TXT', 'md']);
+    expect((await store.getTopic('case'))?.count).toBe(3);
+  });
+
+  it('is idempotent: a second run applies nothing and changes nothing', async () => {
+    const before = await store.getTopic(ALL);
+    expect(await handler(scheduled, withTime(FULL_RUN))).toMatchObject({
+      listed: 3,
+      ingested: 0,
+      unchanged: 3,
+      removed: 0,
+      recounted: [],
+      complete: true,
+    });
+    expect(await store.getTopic(ALL)).toEqual(before);
+  });
+
+  it('removes the article of a file deleted without an event, and corrects a drifted counter', async () => {
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'plain.md' }));
+    await store.touchTopic({ slug: 'case', name: 'Case', countDelta: 5, at: new Date().toISOString() });
+    const summary = await handler(scheduled, withTime(FULL_RUN));
+    expect(summary).toMatchObject({ listed: 2, removed: 1, failed: 0, recounted: ['case'] });
+    expect((await titles('case')).sort()).toEqual(['Md', 'TXT']);
+    expect((await store.getTopic('case'))?.count).toBe(2);
+  });
+
+  it('stops starting files at its time limit, and the next run finishes them', async () => {
+    for (let i = 0; i < 12; i++) {
+      await put(
+        `late/${i}.md`,
+        articleFile({ webUrl: `https://example.com/late/${i}`, title: `L${i}`, topics: ['Late'] }),
+      );
+    }
+    // Only the margin left: nothing may be started, and no recount either.
+    const cut = await handler(scheduled, withTime(stopMarginMs));
+    expect(cut).toMatchObject({ ingested: 0, unfinished: 12, complete: false, recounted: [] });
+    expect(await titles('late')).toEqual([]);
+    const next = await handler(scheduled, withTime(FULL_RUN));
+    expect(next).toMatchObject({ ingested: 12, failed: 0, complete: true });
+    expect(next.unfinished).toBeUndefined();
+    expect((await store.getTopic('late'))?.count).toBe(12);
+  });
+});
