@@ -4,24 +4,21 @@
  * no S3 event announced (S3 filters are case-sensitive: `.Md`, `.TXT`), removes what vanished, is idempotent,
  * and stops near its time limit and finishes on the next run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduledReconcileSummary } from '../../functions/reconcile/run.js';
-import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../local/servers.js';
+import type { LocalS3 } from '../../local/servers.js';
 import { ALL } from '../../shared/model.js';
-import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import type { DynamoStore } from '../../shared/store/dynamodb.js';
 import { articleFile } from '../support/articles.js';
+import { type LocalAws, startLocalAws } from '../support/local-aws.js';
 
 const BUCKET = 'articles';
 const TABLE = 'reconcile-handler';
 
-let dynamo: LocalDynamo;
+let aws: LocalAws;
 let s3: LocalS3;
-let dir: string;
 let store: DynamoStore;
 let handler: (
   event: unknown,
@@ -46,31 +43,18 @@ const withTime = (ms: number) => ({ getRemainingTimeInMillis: () => ms });
 const FULL_RUN = 15 * 60_000;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'feedbucket-reconcile-handler-'));
-  [dynamo, s3] = await Promise.all([startDynamo(), startS3({ directory: dir, buckets: [BUCKET] })]);
-  await ensureTable(dynamo.client, TABLE);
-  store = new DynamoStore(dynamo.client, TABLE);
-  Object.assign(process.env, {
-    TABLE_NAME: TABLE,
-    BUCKET_NAME: BUCKET,
-    RECOUNT_SETTLE_SECONDS: '0',
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    S3_ENDPOINT: s3.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    LOG_LEVEL: 'SILENT',
+  aws = await startLocalAws({
+    table: TABLE,
+    bucket: BUCKET,
+    env: { BUCKET_NAME: BUCKET, RECOUNT_SETTLE_SECONDS: '0' },
   });
+  ({ s3, store } = aws);
   const module = await import('../../functions/reconcile/handler.js');
   handler = module.handler;
   stopMarginMs = module.STOP_MARGIN_MS;
 });
 
-afterAll(async () => {
-  await Promise.all([dynamo?.close(), s3?.close()]);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => aws?.close());
 
 const put = (key: string, body: string) =>
   s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
