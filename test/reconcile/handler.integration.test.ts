@@ -2,16 +2,20 @@
  * The real scheduled reconcile handler, with the real AWS SDK, against dynalite and s3rver over HTTP, invoked
  * with the event EventBridge sends on a schedule (AWS's documented "Scheduled Event" shape): it applies what
  * no S3 event announced (S3 filters are case-sensitive: `.Md`, `.TXT`), removes what vanished, is idempotent,
- * and stops near its time limit and finishes on the next run.
+ * stops near its time limit and finishes on the next run, and counts and logs a file that failed for a
+ * transient cause, which the next run applies.
  */
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScheduledReconcileSummary } from '../../functions/reconcile/run.js';
+import { Ingester } from '../../functions/ingest/ingester.js';
+import { S3Objects } from '../../functions/ingest/objects.js';
+import { runScheduledReconcile, type ScheduledReconcileSummary } from '../../functions/reconcile/run.js';
 import type { LocalS3 } from '../../local/servers.js';
 import { ALL } from '../../shared/model.js';
 import type { DynamoStore } from '../../shared/store/dynamodb.js';
 import { articleFile } from '../support/articles.js';
+import { RecordingLog } from '../support/fakes.js';
 import { type LocalAws, startLocalAws } from '../support/local-aws.js';
 
 const BUCKET = 'articles';
@@ -119,5 +123,38 @@ describe('scheduled reconcile handler', () => {
     expect(next).toMatchObject({ ingested: 12, failed: 0, complete: true });
     expect(next.unfinished).toBeUndefined();
     expect((await store.getTopic('late'))?.count).toBe(12);
+  });
+
+  it('a file that fails for a transient cause is counted, logged with its key, and applied by the next run', async () => {
+    await put(
+      'flaky/one.md',
+      articleFile({ webUrl: 'https://example.com/flaky', title: 'Flaky', topics: ['Flaky'] }),
+    );
+    const log = new RecordingLog();
+    const s3Objects = new S3Objects(s3.client);
+    let failing = true;
+    // S3 not answering for this one key (after the SDK's own retries).
+    const objects = {
+      get: (bucket: string, key: string) =>
+        failing && key === 'flaky/one.md'
+          ? Promise.reject(new Error('ServiceUnavailable'))
+          : s3Objects.get(bucket, key),
+    };
+    const run = () =>
+      runScheduledReconcile({
+        bucket: BUCKET,
+        s3: s3.client,
+        store,
+        ingester: new Ingester({ store, objects, log, maxObjectBytes: 1024 * 1024 }),
+        log,
+        stopAt: Date.now() + FULL_RUN,
+        settleMs: 0,
+      });
+    expect(await run()).toMatchObject({ ingested: 0, failed: 1 });
+    expect(log.lines.find((l) => l.level === 'error')?.extra.key).toBe('flaky/one.md');
+    expect(log.lines.at(-1)).toMatchObject({ level: 'warn', message: expect.stringMatching(/1 failed/) });
+    failing = false;
+    expect(await run()).toMatchObject({ ingested: 1, failed: 0, complete: true });
+    expect(await titles('flaky')).toEqual(['Flaky']);
   });
 });

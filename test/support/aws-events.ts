@@ -6,13 +6,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { S3Event, S3EventRecord, SQSEvent, SQSRecord } from 'aws-lambda';
+import { encodeEventKey } from '../../local/s3-notifications.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 
-/** A key as S3 writes it into an event: UTF-8 percent-encoding, '+' for a space, '/' kept. */
-export const s3EventKey = (key: string): string =>
-  encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+/** A key as S3 writes it into an event: form encoding of UTF-8, '+' for a space, '/' kept (as locally). */
+export const s3EventKey = encodeEventKey;
 
 export interface S3RecordFields {
   /** ObjectCreated:Put, ObjectCreated:Copy, ObjectRemoved:DeleteMarkerCreated, … */
