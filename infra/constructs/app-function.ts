@@ -18,6 +18,10 @@ export interface AppFunctionProps {
   description: string;
   memorySize: number;
   timeout: Duration;
+  /** Its name in logs and metrics (Powertools service name; metrics go to the `feedbucket` namespace). */
+  service: string;
+  /** The level of its own JSON logs (LOG_LEVEL). */
+  logLevel: string;
   environment: Record<string, string>;
   logRetention: RetentionDays;
   /** What happens to the log group when the stack is deleted. */
@@ -97,6 +101,9 @@ export class AppFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        LOG_LEVEL: props.logLevel,
+        POWERTOOLS_SERVICE_NAME: props.service,
+        POWERTOOLS_METRICS_NAMESPACE: 'feedbucket',
         ...props.environment,
       },
       bundling: {

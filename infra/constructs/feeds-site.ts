@@ -118,9 +118,6 @@ export class FeedsSite extends Construct {
       FEED_STALE_WHILE_REVALIDATE: String(props.staleWhileRevalidate),
       FEED_DEFAULT_LIMIT: String(props.defaultLimit),
       FEED_MAX_LIMIT: String(props.maxLimit),
-      LOG_LEVEL: props.logLevel,
-      POWERTOOLS_SERVICE_NAME: 'feeds',
-      POWERTOOLS_METRICS_NAMESPACE: 'feedbucket',
     };
     if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
 
@@ -130,6 +127,8 @@ export class FeedsSite extends Construct {
       memorySize: props.memorySize,
       reservedConcurrency: props.reservedConcurrency,
       timeout: props.timeout,
+      service: 'feeds',
+      logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       environment,

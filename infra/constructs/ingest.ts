@@ -44,14 +44,13 @@ export class Ingest extends Construct {
       description: 'feedbucket ingest: article files from the bucket into the table',
       memorySize: props.memorySize,
       timeout: props.timeout,
+      service: 'ingest',
+      logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       environment: {
         TABLE_NAME: props.table.table.tableName,
         MAX_OBJECT_BYTES: String(props.maxObjectBytes),
-        LOG_LEVEL: props.logLevel,
-        POWERTOOLS_SERVICE_NAME: 'ingest',
-        POWERTOOLS_METRICS_NAMESPACE: 'feedbucket',
       },
     });
     const fn = this.function.fn;

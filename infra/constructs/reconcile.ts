@@ -44,6 +44,8 @@ export class Reconcile extends Construct {
       description: 'feedbucket reconcile: applies what the bucket events missed; corrects topic counters',
       memorySize: props.memorySize,
       timeout: props.timeout,
+      service: 'reconcile',
+      logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       environment: {
@@ -51,9 +53,6 @@ export class Reconcile extends Construct {
         BUCKET_NAME: props.bucket.bucketName,
         MAX_OBJECT_BYTES: String(props.maxObjectBytes),
         RECOUNT_SETTLE_SECONDS: String(props.settle.toSeconds()),
-        LOG_LEVEL: props.logLevel,
-        POWERTOOLS_SERVICE_NAME: 'reconcile',
-        POWERTOOLS_METRICS_NAMESPACE: 'feedbucket',
       },
     });
     const fn = this.function.fn;
