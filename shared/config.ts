@@ -1,3 +1,5 @@
+import { parseHubs } from './websub.js';
+
 /**
  * Settings, read from the environment and validated once at module load of each function.
  * A missing or malformed variable fails at start-up with its name and what is expected.
@@ -85,6 +87,8 @@ export interface FeedsConfig {
    * share one GetItem; a change shows after at most this long.
    */
   metadataReuseMs?: number;
+  /** WebSub hubs announced in every feed (WEBSUB_HUBS); none by default. */
+  hubs?: string[];
 }
 
 export function readFeedsConfig(env: Env = process.env): FeedsConfig {
@@ -99,5 +103,35 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
     maxLimit,
     metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),
+    hubs: hubs(env),
+  };
+}
+
+/** WEBSUB_HUBS: comma-separated absolute http(s) URLs of WebSub hubs; none when unset. */
+function hubs(env: Env): string[] {
+  try {
+    return parseHubs(env.WEBSUB_HUBS);
+  } catch (e) {
+    throw new ConfigError(
+      `WEBSUB_HUBS must be comma-separated absolute http(s) URLs: ${(e as Error).message}`,
+    );
+  }
+}
+
+export interface PublishConfig {
+  hubs: string[];
+  /** The feeds' public base URL: the self URLs pinged are under it. */
+  publicBaseUrl: string;
+  /** The CloudFront distribution whose cached feeds are invalidated before the hubs are pinged (AWS only). */
+  distributionId?: string;
+}
+
+export function readPublishConfig(env: Env = process.env): PublishConfig {
+  const publicBaseUrl = optionalUrl(env, 'PUBLIC_BASE_URL');
+  if (!publicBaseUrl) throw new ConfigError('environment variable PUBLIC_BASE_URL is required');
+  return {
+    hubs: hubs(env),
+    publicBaseUrl,
+    distributionId: env.DISTRIBUTION_ID?.trim() || undefined,
   };
 }

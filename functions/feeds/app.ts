@@ -13,6 +13,7 @@ import { RETRY_AFTER_S } from '../../shared/limits.js';
 import type { Log } from '../../shared/logger.js';
 import { ALL, type TopicMeta } from '../../shared/model.js';
 import type { FeedStore } from '../../shared/store/types.js';
+import { hubLinkHeader } from '../../shared/websub.js';
 import { buildRendered, RenderCache, representation } from './cache.js';
 import { CursorError, cursorCodec } from './cursor.js';
 import { etagFor, httpDate, negotiateEncoding, noneMatch, notModifiedSince, requestBaseUrl } from './http.js';
@@ -469,7 +470,7 @@ class FeedsService {
           await this.render(job, snap),
           tag,
           snap.revisions,
-          this.okHeaders(type, snap.lastChange),
+          this.okHeaders(type, snap.lastChange, this.hubLink(job)),
         ),
       )
       .then((rendered) => {
@@ -492,7 +493,19 @@ class FeedsService {
     };
   }
 
-  private okHeaders(type: BodyType, lastChange: string): Record<string, string> {
+  /** WebSub discovery of a feed: its hubs and its self URL, as a Link header (none without hubs). */
+  private hubLink(job: FeedJob | ListingJob): string | undefined {
+    const hubs = this.config.hubs;
+    if (!hubs?.length || !('route' in job) || job.route.kind !== 'feed') return undefined;
+    return hubLinkHeader(hubs, this.selfLinks(job)[job.route.format]);
+  }
+
+  /** The links of the page a feed job renders (limit and cursor kept: each page is its own topic). */
+  private selfLinks(job: FeedJob): FeedLinks {
+    return feedLinks(job.base, job.route.feeds, queryString({ limit: job.limitParam, cursor: job.cursor }));
+  }
+
+  private okHeaders(type: BodyType, lastChange: string, link?: string): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': CONTENT_TYPES[type],
       'cache-control': this.cacheControl,
@@ -506,6 +519,7 @@ class FeedsService {
     } else {
       headers['access-control-allow-origin'] = '*';
     }
+    if (link) headers.link = link;
     return headers;
   }
 
@@ -554,8 +568,9 @@ class FeedsService {
       language: this.language,
       htmlUrl: htmlUrl(base, feeds),
       id: `${base}${feedPath(feeds, 'atom')}`,
-      self: feedLinks(base, feeds, queryString({ limit: limitParam, cursor: job.cursor })),
+      self: this.selfLinks(job),
       next: nextQuery ? feedLinks(base, feeds, nextQuery) : undefined,
+      hubs: config.hubs,
       topicsBase,
       lastChange: snap.lastChange,
       ttlMinutes: this.ttlMinutes,

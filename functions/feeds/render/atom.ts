@@ -4,6 +4,7 @@
  * plain title is escaped to mean exactly its text), excerpt as summary, full content, the provider as
  * author, topics as categories, the first image as an enclosure link and media:content.
  *
+ * WebSub hubs are `<link rel="hub">` elements (the package writes one hub at most).
  * The package cannot write the next link, a correct enclosure MIME type or media:content; it writes marker
  * `<rights>` elements in their place, replaced after rendering.
  */
@@ -55,7 +56,7 @@ export function renderAtom(doc: FeedDocument): string {
     generator: GENERATOR,
     author: { name: xmlText(doc.siteTitle) },
     feedLinks: { atom: doc.self.atom },
-    copyright: doc.next ? MARKER : undefined,
+    copyright: doc.next || doc.hubs?.length ? MARKER : undefined,
   });
   doc.entries.forEach((e, i) => {
     feed.addItem(item(e, i, doc.topicsBase));
@@ -64,8 +65,12 @@ export function renderAtom(doc: FeedDocument): string {
   const xml = feed
     .atom1()
     .replace(ROOT, `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="${MEDIA_NS}"${lang}>`)
-    .replace(`<rights>${MARKER}</rights>`, () =>
-      doc.next ? element('link', { rel: 'next', type: 'application/atom+xml', href: doc.next.atom }) : '',
+    .replace(
+      `<rights>${MARKER}</rights>`,
+      () =>
+        (doc.next
+          ? element('link', { rel: 'next', type: 'application/atom+xml', href: doc.next.atom })
+          : '') + (doc.hubs ?? []).map((hub) => element('link', { rel: 'hub', href: hub })).join(''),
     )
     .replace(new RegExp(`<rights>${MARKER}(\\d+)</rights>`, 'g'), (_m, i: string) => {
       const e = doc.entries[Number(i)];

@@ -26,6 +26,8 @@ export interface FeedDocument {
   self: FeedLinks;
   /** The next (older) page, in each format, when there is one (RFC 5005). */
   next?: FeedLinks;
+  /** WebSub hubs to announce (rel="hub"); the self links name the topic. */
+  hubs?: readonly string[];
   /** `https://host/topics/`: a topic slug appended (percent-encoded) gives its page. */
   topicsBase: string;
   /** When the feed last changed, for a page without entries (ISO). */

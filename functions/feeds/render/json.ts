@@ -82,6 +82,7 @@ export function renderJson(doc: FeedDocument): string {
     home_page_url: doc.htmlUrl,
     feed_url: doc.self.json,
     ...(doc.next ? { next_url: doc.next.json } : {}),
+    ...(doc.hubs?.length ? { hubs: doc.hubs.map((url) => ({ type: 'WebSub', url })) } : {}),
     description: doc.description,
     ...(doc.language ? { language: doc.language } : {}),
     authors: [{ name: doc.siteTitle }],

@@ -1,5 +1,5 @@
 /**
- * RSS 2.0 with the `feed` package: channel with atom:link self (and next, RFC 5005), items with a
+ * RSS 2.0 with the `feed` package: channel with atom:link self (and next, RFC 5005, and WebSub hubs), items with a
  * non-permalink guid, RFC 822 dates, excerpt as description, full content as content:encoded, the provider
  * as dc:creator (RSS <author> must be an e-mail address), topics as categories, the first image as an
  * enclosure (when its MIME type is known; length 0 means unknown) and as media:content.
@@ -13,8 +13,8 @@ const ROOT =
   '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" ' +
   `xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="${MEDIA_NS}">`;
 
-const atomLink = (href: string, rel: string) => ({
-  _attributes: { href: rawAttr(href), rel, type: 'application/rss+xml' },
+const atomLink = (href: string, rel: string, type: string | undefined = 'application/rss+xml') => ({
+  _attributes: { href: rawAttr(href), rel, ...(type ? { type } : {}) },
 });
 
 function mediaContent(e: SafeEntry) {
@@ -64,7 +64,11 @@ export function renderRss(doc: FeedDocument): string {
     // the extension below fills it with self and next.
     feedLinks: { rss: doc.self.rss },
   });
-  const links = [atomLink(doc.self.rss, 'self'), ...(doc.next ? [atomLink(doc.next.rss, 'next')] : [])];
+  const links = [
+    atomLink(doc.self.rss, 'self'),
+    ...(doc.next ? [atomLink(doc.next.rss, 'next')] : []),
+    ...(doc.hubs ?? []).map((hub) => atomLink(hub, 'hub', undefined)),
+  ];
   // xml-js writes an array as repeated elements; the package's type only names objects.
   feed.addExtension({ name: 'atom:link', objects: links as unknown as Record<string, unknown> });
   for (const e of doc.entries) feed.addItem(item(e));
