@@ -85,8 +85,16 @@ export class Ingester {
    * Applies one event. Returns what happened; throws only for transient failures (the store or S3 not
    * answering), which the caller retries. Bad files end as `rejected`, never as a throw.
    */
-  async apply(event: ObjectEvent, options: { force?: boolean } = {}): Promise<Outcome> {
+  async apply(
+    event: ObjectEvent,
+    options: {
+      force?: boolean;
+      /** Collects the feeds (topic slugs, ALL) whose content this event changed: what WebSub hubs hear of. */
+      changed?: Set<string>;
+    } = {},
+  ): Promise<Outcome> {
     const { key } = event;
+    const changed = options.changed ?? new Set<string>();
     if (!isArticleKey(key)) {
       this.log.debug('ignored: not an article file (.md, .markdown or .txt)', { key });
       return 'ignored';
@@ -140,7 +148,7 @@ export class Ingester {
       // the key is; otherwise it is applied as it is now.
       object = await this.objects.get(event.bucket, key);
       if (!object) {
-        if (file?.articleId) await this.detach(event.bucket, key, file.articleId);
+        if (file?.articleId) await this.detach(event.bucket, key, file.articleId, changed);
         await commit({ status: 'deleted', at: event.eventTime });
         this.log.info('deleted', { key });
         return 'deleted';
@@ -196,12 +204,12 @@ export class Ingester {
     try {
       if (file?.articleId && file.articleId !== article.articleId && file.status !== 'deleted') {
         // The file's link changed: it no longer carries its old article.
-        await this.detach(event.bucket, key, file.articleId);
+        await this.detach(event.bucket, key, file.articleId, changed);
       }
       // When this content was written: an event that arrives late reads the object as it is now, so the time
       // that goes with the content is the object's, not the event's (which makes the outcome order-free).
       const writtenAt = object.lastModified ?? event.eventTime;
-      const changed = await this.attach(key, writtenAt, article, prefetched);
+      const shown = await this.attach(key, writtenAt, article, changed, prefetched);
       await commit({
         status: 'ok',
         eTag,
@@ -209,8 +217,8 @@ export class Ingester {
         at: event.eventTime,
         parser: PARSER_VERSION,
       });
-      this.log.info(changed ? 'ingested' : 'unchanged', { key, articleId: article.articleId });
-      return changed ? 'ingested' : 'unchanged';
+      this.log.info(shown ? 'ingested' : 'unchanged', { key, articleId: article.articleId });
+      return shown ? 'ingested' : 'unchanged';
     } catch (e) {
       // The store refused what the article carries (the size check above leaves little to reach it):
       // retrying would fail the same way for ever.
@@ -240,6 +248,7 @@ export class Ingester {
     key: string,
     time: string,
     article: Article,
+    changed: Set<string>,
     prefetched?: { record: ArticleRecord | undefined },
   ): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -262,7 +271,7 @@ export class Ingester {
         JSON.stringify(old.entry) === JSON.stringify(content.entry);
       const sameFiles = old !== undefined && JSON.stringify(old.files) === JSON.stringify(files);
       if (old && sameContent && sameFiles && old.sourceKey === (newer ? key : old.sourceKey)) {
-        if (old.pending) await this.fanOut(old);
+        if (old.pending) await this.fanOut(old, changed);
         return false;
       }
       const record: ArticleRecord = {
@@ -295,7 +304,7 @@ export class Ingester {
         if (e instanceof ConflictError) continue;
         throw e;
       }
-      await this.fanOut(next);
+      await this.fanOut(next, changed);
       return true;
     }
     throw new ConflictError(`article ${article.articleId} kept changing under ${key}; will retry`);
@@ -317,7 +326,7 @@ export class Ingester {
   }
 
   /** Removes `key` from the files carrying an article; removes the article when no file carries it. */
-  private async detach(bucket: string, key: string, articleId: string): Promise<void> {
+  private async detach(bucket: string, key: string, articleId: string, changed: Set<string>): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const old = await this.store.getArticle(articleId);
       if (!old || !(key in old.files)) return;
@@ -353,7 +362,7 @@ export class Ingester {
         if (e instanceof ConflictError) continue;
         throw e;
       }
-      await this.fanOut(next);
+      await this.fanOut(next, changed);
       return;
     }
     throw new ConflictError(`article ${articleId} kept changing while removing ${key}; will retry`);
@@ -385,7 +394,9 @@ export class Ingester {
    * Brings feed entries and topic metadata in line with the article record, then clears `pending`
    * (or deletes the record when no file carries the article any more).
    */
-  private async fanOut(record: ArticleRecord): Promise<void> {
+  private async fanOut(record: ArticleRecord, changed: Set<string>): Promise<void> {
+    // Every feed the article left or is in shows something else now (or may: a crash left it half done).
+    for (const { feed } of [...(record.stale ?? []), ...feedPositions(record)]) changed.add(feed);
     const at = this.now().toISOString();
     const names = new Map(record.entry.topics.map((t) => [t.slug, t.name]));
     const touch = (feed: string, countDelta: number) =>
