@@ -24,6 +24,7 @@ export class InvocationTimeout extends Error {
     super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
   }
 }
+import type { ChangeMessage } from '../shared/websub.js';
 
 interface Pending {
   resolve: (value: SQSBatchResponse) => void;
@@ -32,6 +33,7 @@ interface Pending {
 
 type Reply =
   | { ready: true }
+  | { changed: ChangeMessage }
   | { id: number; result: SQSBatchResponse }
   | { id: number; error: { name: string; message: string; stack?: string } };
 
@@ -47,16 +49,21 @@ class Environment {
   /** Resolves when the thread has exited. */
   readonly exited: Promise<void>;
 
-  constructor(env: Record<string, string>, handlerModule?: string) {
+  constructor(
+    env: Record<string, string>,
+    handlerModule?: string,
+    onChanged?: (message: ChangeMessage) => void,
+  ) {
     // A plain-JavaScript entry that loads TypeScript support in the thread, wherever the stack was started
     // from (npm start, tests, the bench).
     this.worker = new Worker(new URL('./ingest-worker.mjs', import.meta.url), {
-      workerData: { env, handlerModule },
+      workerData: { env, handlerModule, publish: onChanged !== undefined },
       execArgv: [],
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: Reply) => {
         if ('ready' in reply) return resolve();
+        if ('changed' in reply) return onChanged?.(reply.changed);
         const waiting = this.pending.get(reply.id);
         if (!waiting) return;
         this.pending.delete(reply.id);
@@ -136,12 +143,18 @@ export class IngestFunction {
    * `env`: the function's environment variables (those the handler reads at module load);
    * `concurrency`: how many environments take batches at once; `timeoutMs`: the function's timeout
    * (Lambda's, from shared/limits.ts, unless a test or check asks for another); `handlerModule`: a file URL
-   * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler.
+   * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler;
+   * `onChanged`: where the feeds each batch changed go (the local publish queue; in AWS the function sends them
+   * to SQS), none when absent.
    */
   constructor(
     private readonly env: Record<string, string>,
     concurrency = 1,
-    private readonly options: { timeoutMs?: number; handlerModule?: string } = {},
+    private readonly options: {
+      timeoutMs?: number;
+      handlerModule?: string;
+      onChanged?: (message: ChangeMessage) => void;
+    } = {},
   ) {
     this.environments = new Array(Math.max(1, concurrency)).fill(undefined);
     this.timeoutMs = options.timeoutMs ?? INGEST_TIMEOUT_S * 1000;
@@ -186,7 +199,7 @@ export class IngestFunction {
   private environment(i: number): Environment {
     let e = this.environments[i];
     if (!e || e.dead) {
-      const made = new Environment(this.env, this.options.handlerModule);
+      const made = new Environment(this.env, this.options.handlerModule, this.options.onChanged);
       this.running.add(made);
       void made.exited.then(() => this.running.delete(made));
       this.environments[i] = made;

@@ -10,11 +10,16 @@ import type { SQSEvent } from 'aws-lambda';
 
 if (!parentPort) throw new Error('local/ingest-worker.ts runs as a worker thread (see ingest-function.ts)');
 const port = parentPort;
-const data = workerData as { env: Record<string, string>; handlerModule?: string };
+const data = workerData as { env: Record<string, string>; handlerModule?: string; publish?: boolean };
 Object.assign(process.env, data.env);
 const { handler } = (await import(
   data.handlerModule ?? '../functions/ingest/handler.js'
 )) as typeof import('../functions/ingest/handler.js');
+if (data.publish) {
+  // The feeds each batch changed go to the stack's publish queue, as the function sends them to SQS in AWS.
+  const { useChangeSink } = await import('../functions/ingest/changes.js');
+  useChangeSink(async (message) => port.postMessage({ changed: message }));
+}
 
 port.on('message', async ({ id, event, deadline }: { id: number; event: SQSEvent; deadline: number }) => {
   // The part of Lambda's context the handler reads: the time left before the invocation is stopped.

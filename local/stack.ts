@@ -19,7 +19,7 @@ import { S3Objects } from '../functions/ingest/objects.js';
 import { type ReconcileResult, reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
 import { PARSER_VERSION } from '../shared/article.js';
 import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
-import { readIngestConfig } from '../shared/config.js';
+import { readIngestConfig, readWebSubHubs } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import type { FileRecord } from '../shared/store/types.js';
@@ -30,6 +30,7 @@ import { EventQueue } from './event-queue.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
 import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
 import { IngestFunction } from './ingest-function.js';
+import { localPublisher } from './publish-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from './s3-notifications.js';
 import {
   LOCAL_REGION,
@@ -91,6 +92,8 @@ export interface StartupReport {
 
 export interface LocalStack {
   urls: { feeds: string; opml: string; errors: string; deadLetters: string; s3: string; dynamo: string };
+  /** WebSub hubs told of changed feeds (WEBSUB_HUBS); empty for none. */
+  hubs: string[];
   ports: { http: number; s3: number; dynamo: number };
   bucket: string;
   tableName: string;
@@ -264,14 +267,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The ingest function runs in environments of its own (worker threads), as in Lambda, one per core up
     // to the queue's concurrency; the feeds function answers in this thread, behind the HTTP server.
     const batchesAtOnce = options.concurrency ?? 4;
+    // With WebSub hubs, the feeds each ingest batch changed go through the publish queue to the publisher.
+    const hubs = readWebSubHubs();
+    const publisher =
+      hubs.length > 0 ? localPublisher({ hubs, baseUrl: base, print: (line) => out.log(line) }) : undefined;
     const ingest = new IngestFunction(
       Object.fromEntries(
         Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
       ),
       Math.min(batchesAtOnce, availableParallelism()),
-      { timeoutMs: options.ingestTimeoutMs },
+      {
+        timeoutMs: options.ingestTimeoutMs,
+        onChanged: publisher && ((message) => publisher.send(message)),
+      },
     );
     cleanups.push(() => ingest.close());
+    if (publisher) cleanups.push(() => publisher.stop());
     await ingest.start();
     const feeds = await import('../functions/feeds/handler.js');
     feedsHandler = feeds.handler;
@@ -482,6 +493,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         s3: s3.endpoint,
         dynamo: dynamo.endpoint,
       },
+      hubs,
       ports: {
         http: httpPort,
         s3: Number(new URL(s3.endpoint).port),

@@ -90,6 +90,9 @@ function banner(stack: LocalStack): string {
       ? `  Watched folder      ${rel(stack.articlesDir)}  (files dropped here are uploaded to the bucket)`
       : '  Watched folder      none',
     `  Data directory      ${rel(stack.dataDir)}`,
+    ...(stack.hubs.length > 0
+      ? [`  WebSub hubs         ${stack.hubs.join('   ')}  (told of every changed feed)`]
+      : []),
     '',
     'Press Ctrl-C to stop.',
     '',

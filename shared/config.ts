@@ -103,12 +103,12 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
     maxLimit,
     metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),
-    hubs: hubs(env),
+    hubs: readWebSubHubs(env),
   };
 }
 
 /** WEBSUB_HUBS: comma-separated absolute http(s) URLs of WebSub hubs; none when unset. */
-function hubs(env: Env): string[] {
+export function readWebSubHubs(env: Env = process.env): string[] {
   try {
     return parseHubs(env.WEBSUB_HUBS);
   } catch (e) {
@@ -130,7 +130,7 @@ export function readPublishConfig(env: Env = process.env): PublishConfig {
   const publicBaseUrl = optionalUrl(env, 'PUBLIC_BASE_URL');
   if (!publicBaseUrl) throw new ConfigError('environment variable PUBLIC_BASE_URL is required');
   return {
-    hubs: hubs(env),
+    hubs: readWebSubHubs(env),
     publicBaseUrl,
     distributionId: env.DISTRIBUTION_ID?.trim() || undefined,
   };

@@ -12,6 +12,7 @@ import { readIngestConfig } from '../../shared/config.js';
 import { isInvalidArticle } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
+import { announceChanges } from './changes.js';
 import { type Delivery, decodeInvocation } from './events.js';
 import { Ingester, type Outcome } from './ingester.js';
 import { S3Objects } from './objects.js';
@@ -43,7 +44,7 @@ const METRIC_NAMES: Record<Outcome, string> = {
   missing: 'FilesMissing',
 };
 
-async function deliver(delivery: Delivery): Promise<boolean> {
+async function deliver(delivery: Delivery, changed: Set<string>): Promise<boolean> {
   if (delivery.error) {
     log.error(`message ${delivery.messageId} cannot be processed: ${delivery.error}`, {
       messageId: delivery.messageId,
@@ -52,7 +53,7 @@ async function deliver(delivery: Delivery): Promise<boolean> {
   }
   for (const event of delivery.events) {
     try {
-      const outcome = await ingester.apply(event);
+      const outcome = await ingester.apply(event, { changed });
       metrics.addMetric(METRIC_NAMES[outcome], MetricUnit.Count, 1);
     } catch (error) {
       if (isInvalidArticle(error)) {
@@ -77,8 +78,10 @@ export async function handler(event: SQSEvent | S3Event, context?: RemainingTime
   // Messages not taken because time ran short are reported failed untouched: SQS delivers them again.
   const canTake = timeToTakeMore(context);
   let untaken = 0;
+  // The feeds this batch changed, for WebSub hubs: one message per batch, never one per file.
+  const changed = new Set<string>();
   const delivered = await mapLimit(deliveries, CONCURRENCY, (d) => {
-    if (canTake()) return deliver(d);
+    if (canTake()) return deliver(d, changed);
     untaken++;
     return Promise.resolve(false);
   });
@@ -88,6 +91,7 @@ export async function handler(event: SQSEvent | S3Event, context?: RemainingTime
     });
     metrics.addMetric('MessagesPostponed', MetricUnit.Count, untaken);
   }
+  await announceChanges(changed, log);
   const failed = deliveries.filter((_, i) => !delivered[i]);
   metrics.publishStoredMetrics();
 

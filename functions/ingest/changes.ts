@@ -1,0 +1,47 @@
+/**
+ * Where the ingest function hands the feeds a batch changed, for the WebSub publisher: in AWS one SQS message
+ * per batch to the publish queue (PUBLISH_QUEUE_URL, set only when hubs are configured); locally, the stack's
+ * publish queue (installed with useChangeSink). A failure to hand them over is a warning, never an ingest
+ * failure: the articles are in the feeds either way, and readers still see them at their next poll.
+ */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { withoutSdkLogging } from '../../shared/clients.js';
+import type { Log } from '../../shared/logger.js';
+import type { ChangeMessage } from '../../shared/websub.js';
+
+export type ChangeSink = (message: ChangeMessage) => Promise<void>;
+
+export function sqsChangeSink(queueUrl: string, client?: SQSClient): ChangeSink {
+  // Few, short tries: a slow queue must not hold the ingest batch back.
+  const sqs =
+    client ??
+    withoutSdkLogging(
+      new SQSClient({ maxAttempts: 2, requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000 } }),
+    );
+  return async (message) => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+  };
+}
+
+let sink: ChangeSink | undefined = process.env.PUBLISH_QUEUE_URL
+  ? sqsChangeSink(process.env.PUBLISH_QUEUE_URL)
+  : undefined;
+
+/** Replaces where changes go (the local stack's publish queue); undefined: nowhere. */
+export function useChangeSink(next: ChangeSink | undefined): void {
+  sink = next;
+}
+
+/** Hands the changed feeds to the publisher, if there is one; never throws. */
+export async function announceChanges(feeds: ReadonlySet<string>, log: Log): Promise<void> {
+  if (!sink || feeds.size === 0) return;
+  const message: ChangeMessage = { feeds: [...feeds].sort() };
+  try {
+    await sink(message);
+  } catch (error) {
+    log.warn('the changed feeds could not be handed to the WebSub publisher: hubs will not hear of them', {
+      feeds: message.feeds,
+      error: error as Error,
+    });
+  }
+}
