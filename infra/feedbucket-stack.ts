@@ -18,6 +18,7 @@ import { ArticleTable } from './constructs/article-table.js';
 import { FeedsSite } from './constructs/feeds-site.js';
 import { Ingest } from './constructs/ingest.js';
 import { Reconcile } from './constructs/reconcile.js';
+import { WebSubPublisher } from './constructs/websub-publisher.js';
 import { acknowledgeCdkProviders } from './nag.js';
 import { configuredBaseUrl, type Settings } from './settings.js';
 
@@ -26,6 +27,7 @@ export const HANDLER_ENTRIES = {
   ingest: fileURLToPath(new URL('../functions/ingest/handler.ts', import.meta.url)),
   feeds: fileURLToPath(new URL('../functions/feeds/handler.ts', import.meta.url)),
   reconcile: fileURLToPath(new URL('../functions/reconcile/handler.ts', import.meta.url)),
+  publish: fileURLToPath(new URL('../functions/publish/handler.ts', import.meta.url)),
 } as const;
 
 /**
@@ -53,7 +55,7 @@ export const RECONCILE_SETTLE = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 2)
 export interface FeedbucketStackProps extends StackProps {
   settings: Settings;
   /** The handler modules; default HANDLER_ENTRIES. */
-  entries?: { ingest: string; feeds: string; reconcile: string };
+  entries?: { ingest: string; feeds: string; reconcile: string; publish: string };
 }
 
 const PRICE_CLASS = {
@@ -69,6 +71,8 @@ export class FeedbucketStack extends Stack {
   readonly feeds: FeedsSite;
   readonly reconcile: Reconcile;
   readonly alarms: Alarms;
+  /** Present when WebSub hubs are configured. */
+  readonly publisher?: WebSubPublisher;
 
   constructor(scope: Construct, id: string, props: FeedbucketStackProps) {
     super(scope, id, {
@@ -115,6 +119,7 @@ export class FeedbucketStack extends Stack {
       table: this.store,
       siteTitle: settings.siteTitle,
       publicBaseUrl: configuredBaseUrl(settings),
+      hubs: settings.websubHubs,
       domainName: settings.domainName,
       certificateArn: settings.certificateArn,
       maxAge: settings.feedMaxAge,
@@ -143,12 +148,28 @@ export class FeedbucketStack extends Stack {
       logRetention,
       logRemovalPolicy: removalPolicy,
     });
+    if (settings.websubHubs.length > 0) {
+      this.publisher = new WebSubPublisher(this, 'WebSub', {
+        entry: entries.publish,
+        hubs: settings.websubHubs,
+        publicBaseUrl: this.feeds.baseUrl,
+        distribution: this.feeds.distribution,
+        ingestFunction: this.ingest.function.fn,
+        logLevel: settings.logLevel,
+        logRetention,
+        logRemovalPolicy: removalPolicy,
+      });
+    }
 
     this.alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.articles.deadLetterQueue,
       queue: this.articles.queue,
       ingestFunction: this.ingest.function.fn,
       feedsFunction: this.feeds.function.fn,
+      publisher: this.publisher && {
+        function: this.publisher.function.fn,
+        deadLetterQueue: this.publisher.deadLetterQueue,
+      },
       maxQueueAge: Duration.minutes(30),
       email: settings.alarmEmail,
     });

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { hubProblem } from '../shared/websub.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -53,6 +54,8 @@ export interface Settings {
   feedsReservedConcurrency?: number;
   /** Most read request units a second the table (and, separately, its index) serves; beyond, reads throttle. */
   tableMaxReadRequestUnits: number;
+  /** WebSub hubs told of every changed feed and announced in every feed; none by default. */
+  websubHubs: string[];
 }
 
 /** Defaults. Memory: peak RSS measured 182 MB (ingest) and 119 MB (feeds); 512 MB leaves room and CPU (README, "Sizing"). */
@@ -101,6 +104,7 @@ export const SETTING_NAMES = [
   'reconcileSchedule',
   'feedsReservedConcurrency',
   'tableMaxReadRequestUnits',
+  'websubHubs',
 ] as const satisfies readonly (keyof Settings)[];
 
 export class SettingsError extends Error {
@@ -244,6 +248,7 @@ export function resolveSettings(
       10,
       40_000,
     ),
+    websubHubs: v.hubs('websubHubs'),
   };
 
   if (domainName && !certificateArn) {
@@ -369,6 +374,33 @@ class Validator {
       );
     }
     return n;
+  }
+
+  /** A list of WebSub hub URLs: a JSON array of strings, or one comma-separated string (`-c websubHubs=a,b`). */
+  hubs(name: string): string[] {
+    const raw = this.raw(name);
+    if (!raw) return [];
+    const items =
+      typeof raw.value === 'string'
+        ? raw.value.split(',')
+        : Array.isArray(raw.value) && raw.value.every((h) => typeof h === 'string')
+          ? (raw.value as string[])
+          : undefined;
+    if (!items) {
+      this.fail(
+        name,
+        raw,
+        'must be a list of hub URLs (a JSON array of strings, or one comma-separated string)',
+      );
+      return [];
+    }
+    const hubs = items.map((h) => h.trim()).filter((h) => h !== '');
+    const problems = hubs.map(hubProblem).filter((p) => p !== undefined);
+    if (problems.length > 0) {
+      this.fail(name, raw, `must hold absolute http(s) URLs of WebSub hubs (${problems.join('; ')})`);
+      return [];
+    }
+    return [...new Set(hubs.map((h) => new URL(h).href))];
   }
 
   boolean(name: string, fallback: boolean): boolean {

@@ -4,22 +4,34 @@
  * publish queue (installed with useChangeSink). A failure to hand them over is a warning, never an ingest
  * failure: the articles are in the feeds either way, and readers still see them at their next poll.
  */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { withoutSdkLogging } from '../../shared/clients.js';
 import type { Log } from '../../shared/logger.js';
 import type { ChangeMessage } from '../../shared/websub.js';
 
 export type ChangeSink = (message: ChangeMessage) => Promise<void>;
 
+/**
+ * The SQS client is loaded on first use: a stack without hubs never sends, and its ingest cold start does not
+ * pay for the client's module init.
+ */
 export function sqsChangeSink(queueUrl: string, client?: SQSClient): ChangeSink {
-  // Few, short tries: a slow queue must not hold the ingest batch back.
-  const sqs =
-    client ??
-    withoutSdkLogging(
-      new SQSClient({ maxAttempts: 2, requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000 } }),
-    );
+  let sqs: Promise<{ client: SQSClient; send: typeof import('@aws-sdk/client-sqs').SendMessageCommand }>;
   return async (message) => {
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
+    sqs ??= import('@aws-sdk/client-sqs').then((m) => ({
+      // Few, short tries: a slow queue must not hold the ingest batch back.
+      client:
+        client ??
+        withoutSdkLogging(
+          new m.SQSClient({
+            maxAttempts: 2,
+            requestHandler: { requestTimeout: 2_000, connectionTimeout: 1_000 },
+          }),
+        ),
+      send: m.SendMessageCommand,
+    }));
+    const { client: c, send } = await sqs;
+    await c.send(new send({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));
   };
 }
 

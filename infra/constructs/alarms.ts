@@ -4,7 +4,8 @@
  * - the oldest message of the ingest queue waiting too long (ingest stuck or far behind);
  * - ingest errors (invocations that failed as a whole) and throttles;
  * - feeds answering 5xx at the Function URL (regional metrics, unlike CloudFront's, which live in us-east-1);
- * - errors of any further function handed to watchErrors (the scheduled reconcile).
+ * - errors of any further function handed to watchErrors (the scheduled reconcile);
+ * - with WebSub hubs: the publisher failing (errors, dead letters) and hubs refusing pings (PingsDropped).
  * Missing data is "OK": no traffic is not a failure.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -28,6 +29,8 @@ export interface AlarmsProps {
   queue: IQueue;
   ingestFunction: IFunction;
   feedsFunction: IFunction;
+  /** The WebSub publisher, when hubs are configured. */
+  publisher?: { function: IFunction; deadLetterQueue: IQueue };
   /** Alarm when the oldest queued event is older than this. */
   maxQueueAge: Duration;
   email?: string;
@@ -87,6 +90,37 @@ export class Alarms extends Construct {
       props.feedsFunction.metricThrottles({ period, statistic: Stats.SUM }),
       0,
       'The feeds function was throttled: its reserved concurrency (feedsReservedConcurrency) or the account limit is reached.',
+    );
+    if (props.publisher) this.addPublisher(props.publisher, period);
+  }
+
+  private addPublisher(publisher: NonNullable<AlarmsProps['publisher']>, period: Duration): void {
+    this.add(
+      'PublishErrors',
+      publisher.function.metricErrors({ period, statistic: Stats.SUM }),
+      0,
+      'The WebSub publisher failed (a CloudFront invalidation failed or did not complete): read the publish logs; the queue retries it.',
+    );
+    this.add(
+      'PublishDeadLetters',
+      publisher.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: Stats.MAXIMUM,
+      }),
+      0,
+      'Changed feeds were never announced to the WebSub hubs after every retry: read the publish logs; subscribers see the changes at their next poll.',
+    );
+    this.add(
+      'PingsDropped',
+      new Metric({
+        namespace: 'feedbucket',
+        metricName: 'PingsDropped',
+        dimensionsMap: { service: 'publish' },
+        period,
+        statistic: Stats.SUM,
+      }),
+      0,
+      'A WebSub hub refused, timed out or was down for pings: the publish log names the hub and the feeds.',
     );
   }
 

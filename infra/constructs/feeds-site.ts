@@ -68,6 +68,8 @@ export interface FeedsSiteProps {
   siteTitle: string;
   /** The URL the feeds link to; when absent the function derives it from X-Forwarded-Host (set at the edge). */
   publicBaseUrl?: string;
+  /** WebSub hubs the feeds announce (WEBSUB_HUBS). */
+  hubs: readonly string[];
   /** Custom domain and its ACM certificate (us-east-1). */
   domainName?: string;
   certificateArn?: string;
@@ -120,6 +122,7 @@ export class FeedsSite extends Construct {
       FEED_MAX_LIMIT: String(props.maxLimit),
     };
     if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
+    if (props.hubs.length > 0) environment.WEBSUB_HUBS = props.hubs.join(',');
 
     this.function = new AppFunction(this, 'Feeds', {
       entry: props.entry,

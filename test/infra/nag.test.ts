@@ -14,6 +14,7 @@ const VARIANTS = {
     removalPolicy: 'destroy',
     alarmEmail: 'ops@example.com',
   },
+  'WebSub hubs': { websubHubs: 'https://hub.example.net/,https://hub2.example.net/' },
 };
 
 interface Acknowledgement {

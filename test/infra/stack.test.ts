@@ -204,6 +204,7 @@ describe('functions', () => {
       // Not set by the stack: the function's defaults.
       metadataReuseMs: 250,
       staleIfError: 86_400,
+      hubs: [],
     });
     // Without a custom domain the base URL is learned per request (X-Forwarded-Host from the edge).
     const defaultFeedsEnv = (fnProps(byDefault, 'feeds').Environment as { Variables: Json }).Variables;
