@@ -61,6 +61,14 @@ export class PublishQueue {
     }, this.windowMs);
   }
 
+  /** Resolves when no message waits and no batch runs (redeliveries pending count as waiting). */
+  async idle(): Promise<void> {
+    while (this.waiting.length > 0 || this.timer || this.retries.size > 0 || this.inFlight.size > 0) {
+      await Promise.all([...this.inFlight]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Ends in-flight batches (their pings are abandoned) and drops what waits. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -109,6 +109,8 @@ export interface LocalStack {
   ready: Promise<StartupReport>;
   /** Resolves when the start-up work is done and nothing is queued, uploading or being ingested. */
   idle(): Promise<void>;
+  /** Resolves when the changes handed to the WebSub publisher so far are all sent or dropped. */
+  published(): Promise<void>;
   /** Stops everything: the watcher, the queue (after draining a little), the servers. */
   close(options?: { drainMs?: number }): Promise<void>;
 }
@@ -518,6 +520,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           if (queue.stats().pending === 0 && outcomes.size === 0) return;
         }
       },
+      published: async () => publisher?.idle(),
       close,
     };
   } catch (error) {

@@ -158,6 +158,49 @@ function faultLines(step: Step<FaultsResult> | undefined): string[] {
   ];
 }
 
+/** What reliability/websub.ts reports for one run. */
+export interface WebSubRun {
+  hubs: 'failing' | 'none';
+  files: number;
+  ingestMs: number;
+  filesPerSecond: number;
+  publishedAfterMs: number;
+  fileStates: { ok: number; rejected: number; deleted: number; other: number };
+  articles: number;
+  allEntries: number;
+  pending: number;
+  duplicates: number;
+  countMismatches: number;
+  feedsPinged: number;
+  pingsAccepted: number;
+  hangingRequests: number;
+  warnings: { down: number; hanging: number };
+  mismatched: string[];
+  firstWarning?: string;
+}
+
+export interface WebSubResult {
+  failing: WebSubRun;
+  none: WebSubRun;
+}
+
+export function websubLines(step: Step<WebSubResult> | undefined): string[] {
+  if (!step?.result)
+    return step ? [`- **WebSub hubs failing**: ${step.verdict}. ${step.notes.join(' ')}`] : [];
+  const { failing: f, none: n } = step.result;
+  return [
+    `- **WebSub hubs failing** (${step.verdict}): ${fmt(f.files)} corpus files ingested with three hubs (one down, one that ` +
+      `never answers, one that accepts and counts) in ${s(f.ingestMs)} (${f.filesPerSecond} files/s), and with none in ` +
+      `${s(n.ingestMs)} (${n.filesPerSecond} files/s): ${(f.filesPerSecond / n.filesPerSecond).toFixed(2)} of the throughput. ` +
+      `Files ok ${fmt(f.fileStates.ok)} and ${fmt(n.fileStates.ok)}; articles ${fmt(f.articles)} and ${fmt(n.articles)}; ` +
+      `pending ${f.pending}, duplicates ${f.duplicates}, counter mismatches ${f.countMismatches}. The accepting hub heard ` +
+      `${fmt(f.pingsAccepted)} pings for ${fmt(f.feedsPinged)} feed URLs; ${fmt(f.warnings.down)} warnings for the hub that is down and ` +
+      `${fmt(f.warnings.hanging)} for the one that hangs (it got ${fmt(f.hangingRequests)} requests), one per hub, feed and run ` +
+      `(${f.mismatched.length} feeds where they differ); the last pings were settled ${s(f.publishedAfterMs)} after the ingest.` +
+      (f.firstWarning ? ` A warning: \`${f.firstWarning.replace(/\s+/g, ' ')}\`.` : ''),
+  ];
+}
+
 function stormLines(step: Step<StormResult> | undefined): string[] {
   if (!step?.result)
     return [`- **Event storm**: ${step?.verdict ?? 'not run'}. ${step?.notes.join(' ') ?? ''}`];
@@ -333,6 +376,7 @@ export function markdownBlock(r: RunReport): string {
     ...stormLines(find(r, 'storm')),
     ...limitsLines(find(r, 'throttle'), 'DynamoDB throttling during ingest'),
     ...limitsLines(find(r, 'time-limit'), 'Handler time limit overrun during ingest'),
+    ...websubLines(find(r, 'websub')),
     ...hostileLines(find(r, 'hostile')),
     ...auditLines(find(r, 'audit')),
     ...probeLines(find(r, 'probe')),

@@ -4,9 +4,9 @@
  * the figures into RELIABILITY.md and reliability/results/latest.json, and exits 1 when a check failed.
  * A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
  *
- *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,hostile,audit,probe (not run by default)] [--seed S (storm)] [--duration 30]
+ *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,websub,hostile,audit,probe (not run by default)] [--seed S (storm)] [--duration 30]
  *                          [--warmup 30] [--warmup-max 120] [--connections 100]
- *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--limits-files 200] [--no-write]
+ *                          [--files 2000] [--events 1000] [--corpus 1000] [--runs 1000] [--limits-files 200] [--websub-files 300] [--no-write]
  *                          [--kinds "topic feed,merged topics"] (only these kinds of request in the load)
  *   npm run reliability -- --from-json   (RELIABILITY.md again from reliability/results/latest.json)
  *   npm run reliability -- --only throttle --merge   (the checks run replace theirs in the latest figures; the rest stay)
@@ -32,11 +32,24 @@ import {
   type RunReport,
   type Step,
   type StormResult,
+  type WebSubResult,
+  type WebSubRun,
+  websubLines,
   writeReport,
 } from './report.js';
 import { isCounterPath } from './tables.js';
 
-const ALL_STEPS = ['load', 'faults', 'storm', 'throttle', 'time-limit', 'hostile', 'audit', 'probe'] as const;
+const ALL_STEPS = [
+  'load',
+  'faults',
+  'storm',
+  'throttle',
+  'time-limit',
+  'websub',
+  'hostile',
+  'audit',
+  'probe',
+] as const;
 type StepName = (typeof ALL_STEPS)[number];
 
 const { values } = parseArgs({
@@ -51,6 +64,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     corpus: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '1000' },
+    'websub-files': { type: 'string', default: '300' },
     outage: { type: 'string', default: '10' },
     'limits-files': { type: 'string', default: '200' },
     kinds: { type: 'string' },
@@ -60,7 +74,16 @@ const { values } = parseArgs({
   },
 });
 /** The probe is a diagnosis of the local DynamoDB (see RELIABILITY.md), run only when asked for. */
-const DEFAULT_STEPS: StepName[] = ['load', 'faults', 'storm', 'throttle', 'time-limit', 'hostile', 'audit'];
+const DEFAULT_STEPS: StepName[] = [
+  'load',
+  'faults',
+  'storm',
+  'throttle',
+  'time-limit',
+  'websub',
+  'hostile',
+  'audit',
+];
 const wanted = new Set((values.only?.split(',') ?? DEFAULT_STEPS) as StepName[]);
 for (const w of wanted)
   if (!ALL_STEPS.includes(w)) throw new Error(`--only: unknown check "${w}" (${ALL_STEPS.join(', ')})`);
@@ -244,6 +267,40 @@ const limits =
     return { verdict: whole && exercised ? 'pass' : 'FAIL', notes, result: m };
   };
 
+/** Ingest with failing WebSub hubs may not be slower than this share of ingest without hubs (the machine is shared). */
+const WEBSUB_MIN_THROUGHPUT = 0.75;
+
+const websub: Runner<WebSubResult> = async (root) => {
+  const run = (hubs: 'failing' | 'none') =>
+    childResult<WebSubRun>('websub.ts', 'websub', [
+      ...['--root', path.join(root, hubs), '--hubs', hubs, '--files', values['websub-files'] as string],
+    ]);
+  const result = { failing: await run('failing'), none: await run('none') };
+  const { failing: f, none: n } = result;
+  const notes: string[] = [];
+  const correct = (r: WebSubRun) =>
+    r.fileStates.ok === r.files &&
+    r.articles === n.articles &&
+    r.allEntries === n.allEntries &&
+    r.pending === 0 &&
+    r.duplicates === 0 &&
+    r.countMismatches === 0;
+  if (!correct(f) || !correct(n)) notes.push('The table is not the same with failing hubs as without.');
+  const ratio = f.filesPerSecond / n.filesPerSecond;
+  if (ratio < WEBSUB_MIN_THROUGHPUT)
+    notes.push(`Ingest with failing hubs ran at ${ratio.toFixed(2)} of the throughput without hubs.`);
+  if (f.mismatched.length > 0) notes.push(`Warnings and runs differ: ${f.mismatched.join('; ')}.`);
+  if (f.warnings.down === 0 || f.warnings.hanging === 0) notes.push('A failing hub gave no warning.');
+  const verdict = notes.length === 0 ? 'pass' : 'FAIL';
+  if (notes.length > 0)
+    notes.push(
+      `Load average at the end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' / ')}.`,
+    );
+  return { verdict, notes, result, summary: websubLines({ name: 'websub', verdict, notes, ms: 0, result }) };
+};
+
 const hostile: Runner<HostileResult> = async (root) => {
   const h = await runHostile(root, { runs: Number(values.runs) });
   const notes: string[] = [];
@@ -391,6 +448,7 @@ const RUNNERS: Record<StepName, Runner<unknown>> = {
       '2',
     ],
   ]),
+  websub,
   hostile,
   audit,
   probe,

@@ -8,6 +8,7 @@
  * pings in a row is not tried again in this run: its remaining pings are dropped at once, each with its
  * warning, so a hub that hangs costs one round of time-outs, not one per feed.
  */
+import { setMaxListeners } from 'node:events';
 import type { Log } from '../../shared/logger.js';
 import { feedSelfUrls } from '../../shared/websub.js';
 
@@ -43,13 +44,16 @@ export interface PublishReport {
 /** A hub that dropped this many pings in a row, with no success between, is skipped for the rest of the run. */
 const CONSECUTIVE_DROPS = 2;
 
+/** Waits `ms`, or less when `signal` aborts. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /** One POST to a hub: undefined when it took the ping, else why not. */
@@ -79,6 +83,24 @@ async function ping(
 
 /** Pings every hub for every self URL of `feeds` (topic slugs and ALL). */
 export async function publish(feeds: Iterable<string>, options: PublisherOptions): Promise<PublishReport> {
+  // The caller's signal gets one listener per run; each ping in flight listens to this run's own signal.
+  const run = new AbortController();
+  setMaxListeners(0, run.signal);
+  const stop = () => run.abort();
+  if (options.signal?.aborted) run.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  const signal = run.signal;
+  try {
+    return await publishAll(feeds, { ...options, signal });
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+}
+
+async function publishAll(
+  feeds: Iterable<string>,
+  options: PublisherOptions & { signal: AbortSignal },
+): Promise<PublishReport> {
   const { hubs, baseUrl, log, signal } = options;
   const attempts = options.attempts ?? 3;
   const timeoutMs = options.timeoutMs ?? 5000;

@@ -40,6 +40,9 @@ describe('WebSub discovery', () => {
       expect(XMLValidator.validate(text(rss.body))).toBe(true);
       const channel = xml.parse(text(rss.body)).rss.channel;
       expect(rels(channel['atom:link'], 'hub')).toEqual(HUBS);
+      // A hub is not a feed: no type (the self link keeps its RSS type).
+      for (const l of channel['atom:link'])
+        expect(l['@type']).toBe(l['@rel'] === 'hub' ? undefined : 'application/rss+xml');
       expect(rels(channel['atom:link'], 'self')).toEqual([`${self}/rss.xml`]);
       // Metadata comes before the items (the W3C validator reports misplaced metadata otherwise).
       expect(text(rss.body).lastIndexOf('rel="hub"')).toBeLessThan(text(rss.body).indexOf('<item>'));
@@ -48,6 +51,7 @@ describe('WebSub discovery', () => {
       const atom = await get(`${dir}/atom.xml`);
       const feed = xml.parse(text(atom.body)).feed;
       expect(rels(feed.link, 'hub')).toEqual(HUBS);
+      for (const l of feed.link) if (l['@rel'] === 'hub') expect(l['@type']).toBeUndefined();
       expect(rels(feed.link, 'self')).toEqual([`${self}/atom.xml`]);
       expect(text(atom.body).lastIndexOf('rel="hub"')).toBeLessThan(text(atom.body).indexOf('<entry>'));
       expect(atom.headers.link).toBe(

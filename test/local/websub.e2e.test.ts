@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { type StandInHub, startStandInHub } from '../support/hub.js';
+import { type StandInHub, startStandInHub } from '../../reliability/stand-in-hub.js';
 
 let root: string;
 let stack: LocalStack;

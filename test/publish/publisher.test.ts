@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { publish } from '../../functions/publish/publisher.js';
 import { ALL } from '../../shared/model.js';
 import { RecordingLog } from '../support/fakes.js';
-import { downHubUrl, type StandInHub, startStandInHub } from '../support/hub.js';
+import { downHubUrl, type StandInHub, startStandInHub } from '../../reliability/stand-in-hub.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -13,7 +13,9 @@ const ROOT =
   '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" ' +
   `xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="${MEDIA_NS}">`;
 
-const atomLink = (href: string, rel: string, type: string | undefined = 'application/rss+xml') => ({
+const RSS_TYPE = 'application/rss+xml';
+/** A channel atom:link; a hub is not a feed, so it has no type. */
+const atomLink = (href: string, rel: string, type?: string) => ({
   _attributes: { href: rawAttr(href), rel, ...(type ? { type } : {}) },
 });
 
@@ -65,9 +67,9 @@ export function renderRss(doc: FeedDocument): string {
     feedLinks: { rss: doc.self.rss },
   });
   const links = [
-    atomLink(doc.self.rss, 'self'),
-    ...(doc.next ? [atomLink(doc.next.rss, 'next')] : []),
-    ...(doc.hubs ?? []).map((hub) => atomLink(hub, 'hub', undefined)),
+    atomLink(doc.self.rss, 'self', RSS_TYPE),
+    ...(doc.next ? [atomLink(doc.next.rss, 'next', RSS_TYPE)] : []),
+    ...(doc.hubs ?? []).map((hub) => atomLink(hub, 'hub')),
   ];
   // xml-js writes an array as repeated elements; the package's type only names objects.
   feed.addExtension({ name: 'atom:link', objects: links as unknown as Record<string, unknown> });
