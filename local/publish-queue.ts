@@ -142,6 +142,7 @@ export function localPublisher(options: {
   hubs: string[];
   baseUrl: string;
   print: (line: string) => void;
+  windowMs?: number;
 }): PublishQueue {
   const quiet = () => {};
   const handler = publishBatchHandler({
@@ -156,6 +157,7 @@ export function localPublisher(options: {
   });
   return new PublishQueue({
     handler,
+    windowMs: options.windowMs,
     onDropped: (n, error) =>
       options.print(
         `error     ${n} WebSub change message(s) dropped after 3 deliveries: ${error instanceof Error ? error.message : String(error)}`,

@@ -19,7 +19,7 @@ import { S3Objects } from '../functions/ingest/objects.js';
 import { type ReconcileResult, reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
 import { PARSER_VERSION } from '../shared/article.js';
 import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
-import { readIngestConfig, readWebSubHubs } from '../shared/config.js';
+import { readFeedsConfig, readIngestConfig, readWebSubHubs } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import type { FileRecord } from '../shared/store/types.js';
@@ -272,7 +272,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // With WebSub hubs, the feeds each ingest batch changed go through the publish queue to the publisher.
     const hubs = readWebSubHubs();
     const publisher =
-      hubs.length > 0 ? localPublisher({ hubs, baseUrl: base, print: (line) => out.log(line) }) : undefined;
+      hubs.length > 0
+        ? localPublisher({
+            hubs,
+            baseUrl: base,
+            print: (line) => out.log(line),
+            // A hub fetches at once: the feeds' metadata reuse must have run out, so that it sees the change.
+            windowMs: Math.max(250, (readFeedsConfig().metadataReuseMs ?? 0) + 50),
+          })
+        : undefined;
     const ingest = new IngestFunction(
       Object.fromEntries(
         Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
