@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publish } from '../../functions/publish/publisher.js';
+import { downHubUrl, type StandInHub, startStandInHub } from '../../reliability/stand-in-hub.js';
 import { ALL } from '../../shared/model.js';
 import { RecordingLog } from '../support/fakes.js';
-import { downHubUrl, type StandInHub, startStandInHub } from '../../reliability/stand-in-hub.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
