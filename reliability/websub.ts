@@ -1,7 +1,7 @@
 /**
- * WebSub hubs that fail, during an ingest: the local stack ingests N corpus files with three hubs configured,
- * one down (nothing listens), one that hangs (never answers) and one that accepts (it counts the publisher's
- * runs). Run once with `--hubs failing` and once with `--hubs none` (the baseline): ingest throughput and the
+ * WebSub hubs that fail, during an ingest: the local stack ingests N corpus files with three hubs configured
+ * (in another process: hubs-process.ts), one down (nothing listens), one that hangs (never answers) and one
+ * that accepts (it counts the publisher's runs). Run once with `--hubs failing` and once with `--hubs none` (the baseline): ingest throughput and the
  * table must not change, and each ping to a failing hub must end as one warning naming the hub and the feed.
  *
  *   node --import tsx reliability/websub.ts --root DIR --hubs failing|none [--files 1000]
@@ -13,7 +13,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { generateCorpus } from '../bench/corpus.js';
 import { StatusConsole } from '../local/console.js';
 import { startLocalStack } from '../local/stack.js';
-import { downHubUrl, startStandInHub } from './stand-in-hub.js';
+import { startTsx } from './processes.js';
 import { checkOnce, dumpTable } from './tables.js';
 
 const { values } = parseArgs({
@@ -23,10 +23,14 @@ if (!values.root) throw new Error('--root DIR is required');
 const FILES = Number(values.files ?? 1000);
 const failing = values.hubs === 'failing';
 
-const down = failing ? await downHubUrl() : undefined;
-const hanging = failing ? await startStandInHub('hang') : undefined;
-const counting = failing ? await startStandInHub('accept', { fetchFeeds: false }) : undefined;
-if (failing) process.env.WEBSUB_HUBS = [down, hanging?.url, counting?.url].join(',');
+interface Hubs {
+  down: string;
+  hanging: string;
+  counting: string;
+}
+const hubsChild = failing ? startTsx<Hubs>('hubs-process.ts', 'hubs') : undefined;
+const hubs = await hubsChild?.first;
+if (hubs) process.env.WEBSUB_HUBS = [hubs.down, hubs.hanging, hubs.counting].join(',');
 
 const lines: string[] = [];
 const stack = await startLocalStack({
@@ -68,10 +72,12 @@ const perHub = (hub: string | undefined) => {
     if (m[1] === hub) byFeed.set(m[2] as string, (byFeed.get(m[2] as string) ?? 0) + 1);
   return byFeed;
 };
-const pings = new Map<string, number>();
-for (const p of counting?.pings ?? []) pings.set(p.url as string, (pings.get(p.url as string) ?? 0) + 1);
+const heardReply = hubsChild?.next<{ pings: Record<string, number>; hangingRequests: number }>('heard');
+await hubsChild?.stop();
+const heard = (await heardReply) ?? { pings: {}, hangingRequests: 0 };
+const pings = new Map(Object.entries(heard.pings));
 // One warning per hub and feed for every run that pinged the feed: what the accepting hub heard, per feed.
-const mismatched = [down, hanging?.url].flatMap((hub) => {
+const mismatched = [hubs?.down, hubs?.hanging].flatMap((hub) => {
   const mine = perHub(hub);
   return [...new Set([...pings.keys(), ...mine.keys()])]
     .filter((feed) => (mine.get(feed) ?? 0) !== (pings.get(feed) ?? 0))
@@ -79,8 +85,6 @@ const mismatched = [down, hanging?.url].flatMap((hub) => {
 });
 
 await stack.close({ drainMs: 0 });
-await hanging?.close();
-await counting?.close();
 
 process.stdout.write(
   `${JSON.stringify({
@@ -97,11 +101,11 @@ process.stdout.write(
       duplicates: once.duplicates.length,
       countMismatches: once.countMismatches.length,
       feedsPinged: pings.size,
-      pingsAccepted: counting?.pings.length ?? 0,
-      hangingRequests: hanging?.requests() ?? 0,
+      pingsAccepted: [...pings.values()].reduce((a, b) => a + b, 0),
+      hangingRequests: heard.hangingRequests,
       warnings: {
-        down: [...perHub(down).values()].reduce((a, b) => a + b, 0),
-        hanging: [...perHub(hanging?.url).values()].reduce((a, b) => a + b, 0),
+        down: [...perHub(hubs?.down).values()].reduce((a, b) => a + b, 0),
+        hanging: [...perHub(hubs?.hanging).values()].reduce((a, b) => a + b, 0),
       },
       otherLines: lines.filter((l) => !DROPPED.test(l)).slice(0, 10),
       mismatched: mismatched.slice(0, 10),
