@@ -189,10 +189,10 @@ export function websubLines(step: Step<WebSubResult> | undefined): string[] {
     return step ? [`- **WebSub hubs failing**: ${step.verdict}. ${step.notes.join(' ')}`] : [];
   const { failing: f, none: n } = step.result;
   return [
-    `- **WebSub hubs failing** (${step.verdict}): ${fmt(f.files)} corpus files ingested with three hubs (one down, one that ` +
-      `never answers, one that accepts and counts) in ${s(f.ingestMs)} (${f.filesPerSecond} files/s), and with none in ` +
-      `${s(n.ingestMs)} (${n.filesPerSecond} files/s): ${(f.filesPerSecond / n.filesPerSecond).toFixed(2)} of the throughput. ` +
-      `Files ok ${fmt(f.fileStates.ok)} and ${fmt(n.fileStates.ok)}; articles ${fmt(f.articles)} and ${fmt(n.articles)}; ` +
+    `- **WebSub hubs failing** (${step.verdict}): ${fmt(f.files)} corpus files ingested twice with three hubs (one down, one that ` +
+      `never answers, one that accepts and counts; in another process) in ${s(f.ingestMs)} (${f.filesPerSecond} files/s), and twice with none in ` +
+      `${s(n.ingestMs)} (${n.filesPerSecond} files/s), in the order none, hubs, hubs, none: ${(f.filesPerSecond / n.filesPerSecond).toFixed(2)} of the throughput. ` +
+      `Last runs: files ok ${fmt(f.fileStates.ok)} and ${fmt(n.fileStates.ok)}; articles ${fmt(f.articles)} and ${fmt(n.articles)}; ` +
       `pending ${f.pending}, duplicates ${f.duplicates}, counter mismatches ${f.countMismatches}. The accepting hub heard ` +
       `${fmt(f.pingsAccepted)} pings for ${fmt(f.feedsPinged)} feed URLs; ${fmt(f.warnings.down)} warnings for the hub that is down and ` +
       `${fmt(f.warnings.hanging)} for the one that hangs (it got ${fmt(f.hangingRequests)} requests), one per hub, feed and run ` +
