@@ -271,9 +271,18 @@ const limits =
 const WEBSUB_MIN_THROUGHPUT = 0.75;
 
 const websub: Runner<WebSubResult> = async (root) => {
+  let runs = 0;
+  // Each run in a new data directory: the same files again would change nothing (and ping nothing).
   const run = (hubs: 'failing' | 'none') =>
     childResult<WebSubRun>('websub.ts', 'websub', [
-      ...['--root', path.join(root, hubs), '--hubs', hubs, '--files', values['websub-files'] as string],
+      ...[
+        '--root',
+        path.join(root, `${hubs}-${++runs}`),
+        '--hubs',
+        hubs,
+        '--files',
+        values['websub-files'] as string,
+      ],
     ]);
   const correct = (r: WebSubRun) =>
     r.fileStates.ok === r.files &&
