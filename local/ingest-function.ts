@@ -24,6 +24,7 @@ export class InvocationTimeout extends Error {
     super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
   }
 }
+
 import type { ChangeMessage } from '../shared/websub.js';
 
 interface Pending {
