@@ -18,7 +18,12 @@ import { Ingester } from '../functions/ingest/ingester.js';
 import { S3Objects } from '../functions/ingest/objects.js';
 import { type ReconcileResult, reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
 import { PARSER_VERSION } from '../shared/article.js';
-import { ARTICLE_SUFFIXES, isArticleKey } from '../shared/article-files.js';
+import {
+  ARTICLE_SUFFIXES,
+  isArticleKey,
+  isNotifiedKey,
+  notificationSuffixes,
+} from '../shared/article-files.js';
 import { readFeedsConfig, readIngestConfig, readWebSubHubs } from '../shared/config.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
@@ -393,6 +398,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (!isArticleKey(change.key)) {
         if (!change.eventName.startsWith('ObjectRemoved')) {
           out.log(`skipped   ${change.key}: not an article file (${ARTICLE_SUFFIXES.join(', ')})`);
+        }
+        return;
+      }
+      if (!isNotifiedKey(change.key)) {
+        // As in AWS: the bucket's suffix filters are case-sensitive, so S3 sends no event for `.Md`.
+        missedEvents = true; // the next start reconciles, as the scheduled reconcile does in AWS
+        if (!change.eventName.startsWith('ObjectRemoved')) {
+          out.log(
+            `no event  ${change.key}: S3 notifies only ${notificationSuffixes().join(', ')} (suffix filters are case-sensitive); the next reconcile applies it (here: the next start; in AWS: the scheduled one). Rename it to a lower-case suffix to publish it now`,
+          );
         }
         return;
       }

@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ARTICLE_SUFFIXES } from '../../shared/article-files.js';
+import { notificationSuffixes } from '../../shared/article-files.js';
 import type { AppFunction } from './app-function.js';
 
 export interface ArticleBucketProps {
@@ -31,22 +31,6 @@ export interface ArticleBucketProps {
   maxReceiveCount: number;
   /** Days an overwritten or deleted object version stays recoverable. */
   keepOldVersionsDays: number;
-}
-
-/**
- * S3 suffix filters are case-sensitive while ingest accepts any case (`isArticleKey`). Each suffix is
- * subscribed in lower and upper case (`.md`, `.MD`); a mixed-case name (`.Md`) gets no event, and
- * the scheduled reconcile (or `npm run reindex`) picks it up. No suffix may end another (S3 refuses overlapping filters).
- */
-export function notificationSuffixes(suffixes: readonly string[] = ARTICLE_SUFFIXES): string[] {
-  const all = [...new Set(suffixes.flatMap((s) => [s.toLowerCase(), s.toUpperCase()]))];
-  for (const a of all) {
-    for (const b of all) {
-      if (a !== b && a.endsWith(b))
-        throw new Error(`article suffixes "${a}" and "${b}" overlap as S3 filters`);
-    }
-  }
-  return all;
 }
 
 /**

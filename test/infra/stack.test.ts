@@ -1,11 +1,10 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { notificationSuffixes } from '../../infra/constructs/article-bucket.js';
 import { FEEDS_ACTIONS, INGEST_ACTIONS } from '../../infra/constructs/article-table.js';
 import { FEED_QUERY_PARAMETERS } from '../../infra/constructs/feeds-site.js';
 import type { FeedbucketStack } from '../../infra/feedbucket-stack.js';
-import { ARTICLE_SUFFIXES, isArticleKey } from '../../shared/article-files.js';
+import { ARTICLE_SUFFIXES, isArticleKey, notificationSuffixes } from '../../shared/article-files.js';
 import { readFeedsConfig, readIngestConfig } from '../../shared/config.js';
 import { TABLE_SCHEMA, tableDefinition } from '../../shared/store/dynamodb.js';
 import {

@@ -266,6 +266,33 @@ describe('the local stack', () => {
     expect(new Set(crash)).toEqual(new Set(Array.from({ length: 30 }, (_, i) => `Crash ${i}`)));
   });
 
+  it('sends no event for a mixed-case suffix, as the case-sensitive S3 filters do, and applies it at the next start', async () => {
+    const put = (Key: string, title: string) =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: stack.bucket,
+          Key,
+          Body: article({ title, url: `https://e2e.example.com/${Key}`, topics: ['Suffixes'] }),
+        }),
+      );
+    await put('suffixes/Mixed.Md', 'Mixed case suffix');
+    await put('suffixes/upper.MD', 'Upper case suffix');
+    await stack.idle();
+    // The upper-case suffix is subscribed (its event came); the mixed-case one got none.
+    expect(await titles('/topics/suffixes/feed.json')).toEqual(['Upper case suffix']);
+
+    const ports = stack.ports;
+    await stack.close();
+    stack = await start(ports);
+    const again = await stack.ready;
+    expect(again.reconciled).toMatchObject({ failed: 0 });
+    await until(
+      'the mixed-case file applied by the reconcile',
+      () => titles('/topics/suffixes/feed.json'),
+      (t) => t?.length === 2,
+    );
+  });
+
   it('after a clean stop, still notices objects changed behind its back and catches up', async () => {
     const ports = stack.ports;
     await stack.close();
