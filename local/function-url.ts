@@ -27,6 +27,36 @@ export type FunctionUrlHandler = (event: APIGatewayProxyEventV2) => Promise<APIG
 /** Function URLs refuse request payloads above 6 MB. */
 const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
+/**
+ * Lambda's limit on a synchronous (Function URL BUFFERED mode) response payload: 6 MB, which its error names
+ * as 6,291,556 bytes. The payload is the JSON of the whole result, so a binary body counts base64-encoded.
+ */
+export const MAX_RESPONSE_PAYLOAD_BYTES = 6_291_556;
+
+/** Below this many UTF-16 units a body cannot reach the limit, whatever JSON escaping does (6 bytes a unit). */
+const SURELY_SMALL_BODY = Math.floor(MAX_RESPONSE_PAYLOAD_BYTES / 6) - 64 * 1024;
+
+/** The size of a handler's result as Lambda counts it: the UTF-8 bytes of its JSON. */
+export function responsePayloadBytes(result: APIGatewayProxyResultV2): number {
+  return Buffer.byteLength(
+    typeof result === 'string' ? JSON.stringify(result) : JSON.stringify(result ?? null),
+  );
+}
+
+/** A result Lambda would refuse to return: the function fails, and its Function URL answers 502. */
+export class ResponseTooLargeError extends Error {}
+
+function checkResponseSize(result: APIGatewayProxyResultV2): void {
+  const body = typeof result === 'object' && result !== null ? (result as { body?: unknown }).body : result;
+  if (typeof body === 'string' && body.length < SURELY_SMALL_BODY) return;
+  const bytes = responsePayloadBytes(result);
+  if (bytes > MAX_RESPONSE_PAYLOAD_BYTES) {
+    throw new ResponseTooLargeError(
+      `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD_BYTES} bytes): Lambda fails such an invocation, and its Function URL answers 502`,
+    );
+  }
+}
+
 const isTextType = (contentType: string | undefined) =>
   !!contentType &&
   /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|x-www-form-urlencoded))/i.test(contentType);
@@ -194,12 +224,20 @@ export function functionUrlListener(
     void (async () => {
       try {
         const event = await toFunctionUrlEvent(req);
-        writeResult(req, res, await handler(event));
+        const result = await handler(event);
+        checkResponseSize(result);
+        writeResult(req, res, result);
       } catch (error) {
         const tooLarge = error instanceof RequestTooLargeError;
         if (!tooLarge) onError(error, req);
         if (res.headersSent) {
           res.destroy();
+          return;
+        }
+        if (error instanceof ResponseTooLargeError) {
+          // What a Function URL answers when the function fails (an error, not a response of its own).
+          res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+          res.end(req.method === 'HEAD' ? undefined : 'Internal Server Error');
           return;
         }
         const message = tooLarge ? 'Request body too large (6 MB at most).\n' : 'Internal error.\n';

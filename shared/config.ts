@@ -69,6 +69,11 @@ export function readReconcileConfig(env: Env = process.env): ReconcileConfig {
   };
 }
 
+/** The most topics a merged feed's URL may name (FEED_MAX_MERGED_TOPICS lowers it). */
+export const MAX_MERGED_TOPICS = 20;
+/** Defaults of FEED_MAX_MERGED_TOPICS and FEED_MERGED_MAX_LIMIT: a merged page reads at most 10 × 51 entries. */
+export const MERGED_DEFAULTS = { maxMergedTopics: 10, mergedMaxLimit: 50 } as const;
+
 export interface FeedsConfig {
   tableName: string;
   siteTitle: string;
@@ -82,6 +87,10 @@ export interface FeedsConfig {
   staleIfError?: number;
   defaultLimit: number;
   maxLimit: number;
+  /** The most topics one merged feed combines (each is one Query per page). */
+  maxMergedTopics?: number;
+  /** The most articles a page of a merged feed holds (each topic's Query reads up to this many). */
+  mergedMaxLimit?: number;
   /**
    * How long a topic's metadata read from the table answers other requests (ms): requests close together
    * share one GetItem; a change shows after at most this long.
@@ -102,6 +111,20 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     staleIfError: integer(env, 'FEED_STALE_IF_ERROR', 86_400, 0, 604_800),
     defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
     maxLimit,
+    maxMergedTopics: integer(
+      env,
+      'FEED_MAX_MERGED_TOPICS',
+      MERGED_DEFAULTS.maxMergedTopics,
+      1,
+      MAX_MERGED_TOPICS,
+    ),
+    mergedMaxLimit: integer(
+      env,
+      'FEED_MERGED_MAX_LIMIT',
+      Math.min(MERGED_DEFAULTS.mergedMaxLimit, maxLimit),
+      1,
+      maxLimit,
+    ),
     metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),
     hubs: readWebSubHubs(env),
   };

@@ -30,7 +30,7 @@ export interface TopicRef {
   name: string;
 }
 
-/** What a feed shows of one article. Stored whole in every feed membership item. */
+/** What a feed shows of one article. Feed entry items store it without the body (the article holds that). */
 export interface FeedEntry {
   /** Stable feed id, `urn:uuid:…` (UUID v5 of the canonical link): never changes once given. */
   id: string;
@@ -86,8 +86,31 @@ export interface Rejection {
   at: string;
 }
 
-/** One page of a feed, newest first. `next` is the position after the last entry, or undefined at the end. */
+/** What a page needs of one stored entry besides what it shows. */
+export interface EntryFacts {
+  /** Its sort position in the feed (`<published>#<articleId>`). */
+  position: string;
+  /** UTF-8 bytes of the whole entry as JSON, body included: what a page's byte budget counts. */
+  bytes: number;
+  /**
+   * Set when the body is kept with the article, not in the entry (the entry then has no `contentHtml`): the
+   * article version the entry was written from. A read of the article older than this is stale.
+   */
+  bodyVersion?: number;
+}
+
+/**
+ * One Query's worth of a feed, newest first. `facts` go with `entries`, index by index. `next` is the position
+ * of the last entry when more may follow (undefined at the end of the feed).
+ */
 export interface EntryPage {
+  entries: FeedEntry[];
+  facts: EntryFacts[];
+  next?: string;
+}
+
+/** One page of a feed as shown: whole entries, newest first, and where the next page starts. */
+export interface FeedPage {
   entries: FeedEntry[];
   next?: string;
 }

@@ -8,7 +8,7 @@
  * The hot path (metadata fresh, body cached) runs synchronously and allocates little.
  */
 import { createHash } from 'node:crypto';
-import type { FeedsConfig } from '../../shared/config.js';
+import { type FeedsConfig, MERGED_DEFAULTS } from '../../shared/config.js';
 import { RETRY_AFTER_S } from '../../shared/limits.js';
 import type { Log } from '../../shared/logger.js';
 import { ALL, type TopicMeta } from '../../shared/model.js';
@@ -205,6 +205,8 @@ class FeedsService {
   private readonly cacheControl: string;
   private readonly basePath: string;
   private readonly ttlMinutes?: number;
+  private readonly maxMergedTopics: number;
+  private readonly mergedMaxLimit: number;
   private readonly fresh = new Map<string, Fresh<Snapshot>>();
   private readonly routes = new Memo<Route>(4096);
   private readonly bases = new Memo<string | undefined>(256);
@@ -224,6 +226,11 @@ class FeedsService {
     this.cacheControl = `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}${staleIfError ? `, stale-if-error=${staleIfError}` : ''}`;
     this.basePath = publicBaseUrl ? new URL(publicBaseUrl).pathname.replace(/\/+$/, '') : '';
     this.ttlMinutes = maxAge >= 60 ? Math.round(maxAge / 60) : undefined;
+    this.maxMergedTopics = this.config.maxMergedTopics ?? MERGED_DEFAULTS.maxMergedTopics;
+    this.mergedMaxLimit = Math.min(
+      this.config.mergedMaxLimit ?? MERGED_DEFAULTS.mergedMaxLimit,
+      this.config.maxLimit,
+    );
   }
 
   handle(req: FeedsRequest): Promise<FeedsResponse> {
@@ -347,13 +354,15 @@ class FeedsService {
 
   // ---- feeds and topic pages ----
 
-  private parseLimit(raw: string | undefined): number {
-    if (raw === undefined) return this.config.defaultLimit;
+  /** The page size asked; merged feeds (one Query per topic) have their own, lower ceiling. */
+  private parseLimit(raw: string | undefined, merged: boolean): number {
+    const max = merged ? this.mergedMaxLimit : this.config.maxLimit;
+    if (raw === undefined) return Math.min(this.config.defaultLimit, max);
     const n = /^\d{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(n >= 1 && n <= this.config.maxLimit)) {
+    if (!(n >= 1 && n <= max)) {
       throw new HttpError(
         400,
-        `limit must be a whole number from 1 to ${this.config.maxLimit}, got "${raw.slice(0, 40)}"`,
+        `limit must be a whole number from 1 to ${max}${merged ? ' for merged topics' : ''}, got "${raw.slice(0, 40)}"`,
       );
     }
     return n;
@@ -365,8 +374,11 @@ class FeedsService {
     route: Extract<Route, { kind: 'feed' | 'page' }>,
   ): FeedsResponse | Promise<FeedsResponse> {
     const { feeds } = route;
+    if (feeds.length > this.maxMergedTopics) {
+      throw new HttpError(400, `at most ${this.maxMergedTopics} topics can be merged in one feed`);
+    }
     const limitParam = param(req.query, 'limit');
-    const limit = this.parseLimit(limitParam);
+    const limit = this.parseLimit(limitParam, feeds.length > 1);
     const cursor = param(req.query, 'cursor');
     const feedKey = feeds.join(',');
     let before: string | undefined;

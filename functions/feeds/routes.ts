@@ -3,12 +3,10 @@
  * slugs); a slug that is not in canonical form (case, diacritics, order or repeats in a merge) is redirected
  * to its canonical URL, so every feed has one address, one cache entry and one Atom id.
  */
+import { MAX_MERGED_TOPICS } from '../../shared/config.js';
 import { ALL } from '../../shared/model.js';
 import { topicSlug } from '../../shared/slug.js';
 import type { FeedFormat } from './render/document.js';
-
-/** The most topics one merged feed may combine. */
-export const MAX_MERGED_TOPICS = 20;
 
 export type Route =
   | { kind: 'index' }

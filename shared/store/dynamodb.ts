@@ -12,7 +12,10 @@
  * ² `L#<sha256 of the key>` for a key too long for a partition key (none from S3: see fileKey).
  * ³ cut to the 1024 bytes an index sort key holds.
  * `<feed>` is a topic slug or `_all`. A feed page is one Query on `F#<feed>`, newest first, whose cost depends
- * on the page size only. Entries carry the whole FeedEntry, so a feed needs no second round trip.
+ * on the page size only. An entry item carries the FeedEntry without its body, with the entry's whole size
+ * (`n`, bytes) and whether a body is kept with the article (`b`); the bodies a page shows are read from the
+ * articles in one BatchGetItem. So a new article's entries stay small to write, and a 1 MB Query page holds
+ * many entries however long the articles are. (Entries written before carry the body in `e`, and no `n`.)
  */
 import { createHash } from 'node:crypto';
 import {
@@ -24,6 +27,7 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  type KeysAndAttributes,
   PutItemCommand,
   QueryCommand,
   ResourceInUseException,
@@ -32,11 +36,19 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../errors.js';
-import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import {
+  ALL,
+  type EntryFacts,
+  type EntryPage,
+  type FeedEntry,
+  type Rejection,
+  type TopicMeta,
+} from '../model.js';
 import { DYNAMO_LIMITS, itemBytes, marshallItem, truncateUtf8, unstorable, utf8Bytes } from './limits.js';
 import { LEGACY_WIDTH } from './sequencer.js';
 import type {
   ArticleRecord,
+  BodyRequest,
   FeedStore,
   FileIndex,
   FileRecord,
@@ -45,7 +57,7 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
-import { givenBefore, NO_NAME_CLAIM, positionOf } from './types.js';
+import { givenBefore, MAX_BODIES_PER_READ, NO_NAME_CLAIM, positionOf, storedEntry } from './types.js';
 
 /** The key schema, shared with the CDK table definition so the two cannot drift. */
 export const TABLE_SCHEMA = {
@@ -75,6 +87,12 @@ const fileKey = (key: string) => {
     : { pk: `L#${createHash('sha256').update(key).digest('hex')}`, sk: 'K' };
 };
 
+/** What a body read takes of an article item (the read units are the whole item's all the same). */
+const BODY_PROJECTION = {
+  expression: '#pk, #v, #a.#e.#c',
+  names: { '#pk': 'pk', '#v': 'v', '#a': 'article', '#e': 'entry', '#c': 'contentHtml' },
+};
+
 const isConditionFailed = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
   (e as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -99,8 +117,16 @@ const hasAttributes = (attributes: Item | undefined) =>
 
 const articleItem = (record: ArticleRecord): Item =>
   toItem({ ...articleKey(record.articleId), v: record.version, article: record });
-const entryItem = (feed: string, position: string, entry: FeedEntry, version: number): Item =>
-  toItem({ ...entryKey(feed, position), v: version, e: entry });
+const entryItem = (feed: string, position: string, entry: FeedEntry, version: number): Item => {
+  const stored = storedEntry(entry, version);
+  return toItem({
+    ...entryKey(feed, position),
+    v: version,
+    e: stored.entry,
+    n: stored.bytes,
+    b: stored.bodyVersion === undefined ? undefined : true,
+  });
+};
 
 /**
  * The size (as DynamoDB counts it) of the largest item that writing this article makes: its record, or one
@@ -364,13 +390,48 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
       }),
     );
     const items = Items ?? [];
-    const more = items.length > limit || (items.length === limit && LastEvaluatedKey !== undefined);
+    // DynamoDB ends a Query page at 1 MB read: LastEvaluatedKey then says more may follow, however few came.
+    const more = items.length > limit || LastEvaluatedKey !== undefined;
     const page = items.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      entries: page.map((i) => fieldOf<FeedEntry>(i, 'e') as FeedEntry),
-      next: more && last?.sk?.S !== undefined ? last.sk.S : undefined,
+    const entries: FeedEntry[] = [];
+    const facts: EntryFacts[] = [];
+    for (const item of page) {
+      const entry = fieldOf<FeedEntry>(item, 'e') as FeedEntry;
+      entries.push(entry);
+      facts.push({
+        position: item.sk?.S as string,
+        bytes: item.n?.N !== undefined ? Number(item.n.N) : Buffer.byteLength(JSON.stringify(entry)),
+        bodyVersion: item.b?.BOOL ? Number(item.v?.N) : undefined,
+      });
+    }
+    return { entries, facts, next: more ? facts[facts.length - 1]?.position : undefined };
+  }
+
+  async getBodies(wanted: BodyRequest[]): Promise<Map<string, string>> {
+    if (wanted.length > MAX_BODIES_PER_READ) {
+      throw new RangeError(`at most ${MAX_BODIES_PER_READ} bodies a read, ${wanted.length} asked`);
+    }
+    const out = new Map<string, string>();
+    const versions = new Map(wanted.map((w) => [w.articleId, w.version]));
+    // Eventually consistent (half the read units): a copy older than the entry's version, or one that does
+    // not have the article yet, is read again strongly consistent, so a body is never older than its entry.
+    const read = async (ids: string[], consistent: boolean) => {
+      const stale: string[] = [];
+      const seen = new Set<string>();
+      for await (const item of this.batchGet(ids.map(articleKey), consistent, BODY_PROJECTION)) {
+        const id = (item.pk?.S ?? '').slice(2);
+        seen.add(id);
+        if (!consistent && Number(item.v?.N ?? 0) < (versions.get(id) ?? 0)) {
+          stale.push(id);
+          continue;
+        }
+        out.set(id, item.article?.M?.entry?.M?.contentHtml?.S ?? '');
+      }
+      return consistent ? [] : [...stale, ...ids.filter((id) => !seen.has(id))];
     };
+    const again = await read([...versions.keys()], false);
+    if (again.length > 0) await read(again, true);
+    return out;
   }
 
   // ---- topics ----
@@ -514,13 +575,22 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
   }
 
   /** Items by key, 100 a request (BatchGetItem), unprocessed keys retried; duplicates asked once. */
-  private async *batchGet(keys: { pk: string; sk: string }[], consistent = false): AsyncIterable<Item> {
+  private async *batchGet(
+    keys: { pk: string; sk: string }[],
+    consistent = false,
+    projection?: { expression: string; names: Record<string, string> },
+  ): AsyncIterable<Item> {
     let left = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()].map(toItem);
     while (left.length > 0) {
       const chunk = left.slice(0, 100);
       left = left.slice(100);
-      let request: Record<string, { Keys: Item[]; ConsistentRead?: boolean }> | undefined = {
-        [this.tableName]: { Keys: chunk, ConsistentRead: consistent || undefined },
+      let request: Record<string, KeysAndAttributes> | undefined = {
+        [this.tableName]: {
+          Keys: chunk,
+          ConsistentRead: consistent || undefined,
+          ProjectionExpression: projection?.expression,
+          ExpressionAttributeNames: projection?.names,
+        },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));

@@ -3,11 +3,19 @@
  * A fake for unit tests of the cores and renderers; the local stack and integration tests use DynamoDB itself.
  */
 import { ConflictError } from '../errors.js';
-import { ALL, type EntryPage, type FeedEntry, type Rejection, type TopicMeta } from '../model.js';
+import {
+  ALL,
+  type EntryFacts,
+  type EntryPage,
+  type FeedEntry,
+  type Rejection,
+  type TopicMeta,
+} from '../model.js';
 import { largestItemBytes } from './dynamodb.js';
 import { isLegacySequencer } from './sequencer.js';
 import type {
   ArticleRecord,
+  BodyRequest,
   FeedStore,
   FileIndex,
   FileRecord,
@@ -16,20 +24,36 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
-import { givenBefore, NO_NAME_CLAIM } from './types.js';
+import { givenBefore, MAX_BODIES_PER_READ, NO_NAME_CLAIM, storedEntry } from './types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
+
+interface StoredItem {
+  v: number;
+  e: FeedEntry;
+  n: number;
+  b?: boolean;
+}
+
+/** DynamoDB ends a Query page once it has read 1 MB of items. */
+const QUERY_PAGE_BYTES = 1024 * 1024;
 
 export class MemoryStore implements IngestStore, FeedStore, RejectionStore, FileIndex, TopicRecount {
   readonly files = new Map<string, FileRecord>();
   readonly articles = new Map<string, ArticleRecord>();
-  /** feed -> position -> { version, entry } */
-  readonly feeds = new Map<string, Map<string, { v: number; e: FeedEntry }>>();
+  /** feed -> position -> the entry item (the entry without its body, its size, whether the body is apart) */
+  readonly feeds = new Map<string, Map<string, StoredItem>>();
   readonly topics = new Map<string, TopicMeta>();
   /** When each topic's kept name was given (see TopicChange). */
   private readonly nameGivenAt = new Map<string, string>();
   /** Counts requests by method, for tests that assert how many reads an answer costs. */
   readonly calls = new Map<string, number>();
+
+  /**
+   * @param queryPageBytes where a Query page ends, as DynamoDB's does at 1 MB: items are read while less than
+   *   this was read (the stored item's JSON size), so tests can see short pages with small articles.
+   */
+  constructor(private readonly queryPageBytes = QUERY_PAGE_BYTES) {}
 
   /** Measured as the DynamoDB adapter writes the items. */
   largestItemBytes(record: ArticleRecord): number {
@@ -121,7 +145,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     const f = this.feed(feed);
     const old = f.get(position);
     if (old && old.v > version) return false;
-    f.set(position, { v: version, e: clone(entry) });
+    const stored = storedEntry(clone(entry), version);
+    f.set(position, { v: version, e: stored.entry, n: stored.bytes, b: stored.bodyVersion !== undefined });
     return old === undefined;
   }
 
@@ -136,13 +161,36 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
 
   async queryEntries(feed: string, limit: number, before?: string): Promise<EntryPage> {
     this.count('queryEntries');
-    const positions = [...this.feed(feed).keys()]
+    const items = this.feed(feed);
+    const positions = [...items.keys()]
       .filter((p) => before === undefined || p < before)
       .sort()
       .reverse();
-    const page = positions.slice(0, limit);
-    const entries = page.map((p) => clone(this.feed(feed).get(p)?.e as FeedEntry));
-    return { entries, next: positions.length > limit ? page[page.length - 1] : undefined };
+    const entries: FeedEntry[] = [];
+    const facts: EntryFacts[] = [];
+    let read = 0;
+    for (const position of positions) {
+      if (entries.length === limit || read >= this.queryPageBytes) break;
+      const item = items.get(position) as StoredItem;
+      read += Buffer.byteLength(JSON.stringify(item)) + position.length;
+      entries.push(clone(item.e));
+      facts.push({ position, bytes: item.n, bodyVersion: item.b ? item.v : undefined });
+    }
+    const more = entries.length < positions.length;
+    return { entries, facts, next: more ? facts[facts.length - 1]?.position : undefined };
+  }
+
+  async getBodies(wanted: BodyRequest[]) {
+    this.count('getBodies');
+    if (wanted.length > MAX_BODIES_PER_READ) {
+      throw new RangeError(`at most ${MAX_BODIES_PER_READ} bodies a read, ${wanted.length} asked`);
+    }
+    const out = new Map<string, string>();
+    for (const { articleId } of wanted) {
+      const article = this.articles.get(articleId);
+      if (article) out.set(articleId, article.entry.contentHtml ?? '');
+    }
+    return out;
   }
 
   async touchTopic(change: TopicChange) {

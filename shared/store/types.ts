@@ -127,10 +127,39 @@ export interface FeedStore {
   /** Every user topic (not ALL) with at least one article, by slug. Does not read articles. */
   listTopics(): Promise<TopicMeta[]>;
   /**
-   * The newest entries of a feed, newest first: one Query. `before` is a position returned as `next` by an
-   * earlier page; entries strictly after it in the newest-first order are returned.
+   * The newest entries of a feed, newest first: one Query, at most `limit` entries and fewer when the store
+   * ends its page by size (DynamoDB at 1 MB read); `next` is set whenever more may follow. `before` is a
+   * position returned as `next` by an earlier page; entries strictly after it in the newest-first order are
+   * returned. Entries come without the bodies their facts say are kept with the article (see getBodies).
    */
   queryEntries(feed: string, limit: number, before?: string): Promise<EntryPage>;
+  /**
+   * The bodies of these articles (at most MAX_BODIES_PER_READ), in one request: each as of at least the version
+   * asked; '' when the article has no body now. An article that is gone is absent from the map.
+   */
+  getBodies(wanted: BodyRequest[]): Promise<Map<string, string>>;
+}
+
+/** A body to read: the article's id and the version its entry was written from. */
+export interface BodyRequest {
+  articleId: string;
+  version: number;
+}
+
+/** The most bodies one read fetches: BatchGetItem's limit of 100 keys a request. */
+export const MAX_BODIES_PER_READ = 100;
+
+/** The entry as a feed entry item keeps it (the body apart), with the facts a page needs. */
+export function storedEntry(
+  entry: FeedEntry,
+  version: number,
+): { entry: FeedEntry; bytes: number; bodyVersion?: number } {
+  const { contentHtml, ...rest } = entry;
+  return {
+    entry: rest,
+    bytes: Buffer.byteLength(JSON.stringify(entry)),
+    bodyVersion: contentHtml === undefined ? undefined : version,
+  };
 }
 
 /** Rejections, for the local console and operators. */

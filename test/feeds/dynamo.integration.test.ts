@@ -57,6 +57,10 @@ function counted() {
       seen.push('queryEntries');
       return store.queryEntries(f, l, b);
     },
+    getBodies(w) {
+      seen.push('getBodies');
+      return store.getBodies(w);
+    },
   };
   return { seen, app: testApp({ store: wrap as never }) };
 }

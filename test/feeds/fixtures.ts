@@ -47,8 +47,9 @@ export const CONFIG: Omit<FeedsConfig, 'tableName'> = {
 };
 
 /**
- * Adds entries the way ingest does, through IngestStore only: each into its topics' feeds and the
- * all-articles feed, then the topic metadata touched. `at` is the change time recorded.
+ * Adds entries the way ingest does, through IngestStore only: the article's record (which keeps the body),
+ * then each entry into its topics' feeds and the all-articles feed, then the topic metadata touched. `at` is
+ * the change time recorded.
  */
 export async function seed(
   store: IngestStore,
@@ -56,8 +57,23 @@ export async function seed(
   at = '2021-04-01T00:00:00.000Z',
 ): Promise<void> {
   for (const e of entries) {
+    const old = await store.getArticle(e.articleId);
+    const version = (old?.version ?? 0) + 1;
+    await store.putArticle(
+      {
+        articleId: e.articleId,
+        canonicalUrl: e.url,
+        published: true,
+        entry: e,
+        files: { [`${e.articleId}.md`]: at },
+        sourceKey: `${e.articleId}.md`,
+        sourceTime: at,
+        version,
+      },
+      old?.version ?? 0,
+    );
     for (const t of [{ slug: ALL, name: 'All' }, ...e.topics]) {
-      const created = await store.putEntry(t.slug, positionOf(e), e, 1);
+      const created = await store.putEntry(t.slug, positionOf(e), e, version);
       await store.touchTopic({ slug: t.slug, name: t.name, countDelta: created ? 1 : 0, at });
     }
   }

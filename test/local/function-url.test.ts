@@ -2,7 +2,12 @@ import { request, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionUrlListener, functionUrlServer } from '../../local/function-url.js';
+import {
+  functionUrlListener,
+  functionUrlServer,
+  MAX_RESPONSE_PAYLOAD_BYTES,
+  responsePayloadBytes,
+} from '../../local/function-url.js';
 import { type RawResponse, rawRequest } from '../../reliability/hostile/raw-http.js';
 
 let server: Server;
@@ -138,6 +143,34 @@ describe('Function URL adapter', () => {
     expect(got.status).toBe(500);
     expect(got.body.toString()).toBe('Internal error.\n');
     expect(errors).toHaveLength(1);
+  });
+
+  it('fails a result over 6 MB as Lambda counts it (JSON, base64 included) with a 502, as a Function URL does', async () => {
+    // 4.6 MB of bytes is 6.13 MB in base64: over the limit, though the bytes themselves are not.
+    const bytes = Buffer.alloc(4.6 * 1024 * 1024, 7);
+    expect(bytes.toString('base64').length).toBeGreaterThan(MAX_RESPONSE_PAYLOAD_BYTES);
+    respond = async () => ({ statusCode: 200, body: bytes.toString('base64'), isBase64Encoded: true });
+    errors.length = 0;
+    const got = await send('GET', '/big');
+    expect(got.status).toBe(502);
+    expect(got.body.toString()).toBe('Internal Server Error');
+    expect(String((errors[0] as Error).message)).toMatch(
+      /^Response payload size \(\d+ bytes\) exceeded maximum allowed payload size \(6291556 bytes\)/,
+    );
+
+    // Text counts as its JSON string: 3.5 MB of quotes is 7 MB escaped.
+    const quotes = '"'.repeat(3.5 * 1024 * 1024);
+    respond = async () => ({ statusCode: 200, body: quotes });
+    expect((await send('GET', '/quotes')).status).toBe(502);
+
+    // Just under the limit passes whole.
+    const fits = 'a'.repeat(MAX_RESPONSE_PAYLOAD_BYTES - 200);
+    const result = { statusCode: 200, body: fits };
+    expect(responsePayloadBytes(result)).toBeLessThanOrEqual(MAX_RESPONSE_PAYLOAD_BYTES);
+    respond = async () => result;
+    const ok = await send('GET', '/fits');
+    expect(ok.status).toBe(200);
+    expect(ok.body.length).toBe(fits.length);
   });
 });
 
