@@ -126,6 +126,8 @@ export class FeedbucketStack extends Stack {
       staleWhileRevalidate: settings.feedStaleWhileRevalidate,
       defaultLimit: settings.feedDefaultLimit,
       maxLimit: settings.feedMaxLimit,
+      maxMergedTopics: settings.feedMaxMergedTopics,
+      mergedMaxLimit: settings.feedMergedMaxLimit,
       priceClass: PRICE_CLASS[settings.priceClass],
       memorySize: settings.feedsMemoryMb,
       reservedConcurrency: settings.feedsReservedConcurrency,

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MAX_MERGED_TOPICS, MERGED_DEFAULTS } from '../shared/config.js';
 import { hubProblem } from '../shared/websub.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -30,6 +31,9 @@ export interface Settings {
   feedStaleWhileRevalidate: number;
   feedDefaultLimit: number;
   feedMaxLimit: number;
+  /** Merged feeds (one Query per topic a page): the most topics one combines, and its most items a page. */
+  feedMaxMergedTopics: number;
+  feedMergedMaxLimit: number;
   /** Objects above this size are rejected before they are downloaded. */
   maxObjectBytes: number;
   logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
@@ -66,6 +70,8 @@ export const DEFAULTS = {
   feedStaleWhileRevalidate: 3600,
   feedDefaultLimit: 50,
   feedMaxLimit: 200,
+  feedMaxMergedTopics: MERGED_DEFAULTS.maxMergedTopics,
+  feedMergedMaxLimit: MERGED_DEFAULTS.mergedMaxLimit,
   maxObjectBytes: 1024 * 1024,
   logRetentionDays: 30,
   logLevel: 'INFO',
@@ -90,6 +96,8 @@ export const SETTING_NAMES = [
   'feedStaleWhileRevalidate',
   'feedDefaultLimit',
   'feedMaxLimit',
+  'feedMaxMergedTopics',
+  'feedMergedMaxLimit',
   'maxObjectBytes',
   'logRetentionDays',
   'logLevel',
@@ -222,6 +230,13 @@ export function resolveSettings(
     ),
     feedDefaultLimit: v.integer('feedDefaultLimit', DEFAULTS.feedDefaultLimit, 1, Math.max(1, feedMaxLimit)),
     feedMaxLimit,
+    feedMaxMergedTopics: v.integer('feedMaxMergedTopics', DEFAULTS.feedMaxMergedTopics, 1, MAX_MERGED_TOPICS),
+    feedMergedMaxLimit: v.integer(
+      'feedMergedMaxLimit',
+      Math.min(DEFAULTS.feedMergedMaxLimit, Math.max(1, feedMaxLimit)),
+      1,
+      Math.max(1, feedMaxLimit),
+    ),
     maxObjectBytes: v.integer('maxObjectBytes', DEFAULTS.maxObjectBytes, 1, 64 * 1024 * 1024),
     logRetentionDays: v.oneOf('logRetentionDays', LOG_RETENTION_DAYS, DEFAULTS.logRetentionDays),
     logLevel: v.oneOf('logLevel', LOG_LEVELS, DEFAULTS.logLevel),

@@ -77,6 +77,9 @@ export interface FeedsSiteProps {
   staleWhileRevalidate: number;
   defaultLimit: number;
   maxLimit: number;
+  /** Merged feeds: the most topics, and the most items a page (FEED_MAX_MERGED_TOPICS, FEED_MERGED_MAX_LIMIT). */
+  maxMergedTopics: number;
+  mergedMaxLimit: number;
   priceClass: PriceClass;
   memorySize: number;
   /** Feeds instances reserved, and the most that run at once; undefined: none reserved. */
@@ -120,6 +123,8 @@ export class FeedsSite extends Construct {
       FEED_STALE_WHILE_REVALIDATE: String(props.staleWhileRevalidate),
       FEED_DEFAULT_LIMIT: String(props.defaultLimit),
       FEED_MAX_LIMIT: String(props.maxLimit),
+      FEED_MAX_MERGED_TOPICS: String(props.maxMergedTopics),
+      FEED_MERGED_MAX_LIMIT: String(props.mergedMaxLimit),
     };
     if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
     if (props.hubs.length > 0) environment.WEBSUB_HUBS = props.hubs.join(',');

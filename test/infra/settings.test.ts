@@ -106,6 +106,10 @@ describe('resolveSettings', () => {
     expect(problemsOf({ feedMaxLimit: 20, feedDefaultLimit: 50 })).toEqual([
       'feedDefaultLimit must be between 1 and 20, got 50 (from feedbucket.config.json)',
     ]);
+    expect(problemsOf({ feedMaxLimit: 20, feedMergedMaxLimit: 30, feedMaxMergedTopics: 21 })).toEqual([
+      'feedMaxMergedTopics must be between 1 and 20, got 21 (from feedbucket.config.json)',
+      'feedMergedMaxLimit must be between 1 and 20, got 30 (from feedbucket.config.json)',
+    ]);
   });
 
   it('refuses stack names CloudFormation would refuse, and URLs that are not URLs', () => {

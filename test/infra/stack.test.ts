@@ -27,6 +27,8 @@ const CUSTOM = {
   siteTitle: 'Example feeds',
   feedMaxAge: '600',
   logRetentionDays: '90',
+  feedMaxMergedTopics: '4',
+  feedMergedMaxLimit: '30',
 };
 
 const byDefault = buildStack();
@@ -200,6 +202,8 @@ describe('functions', () => {
       staleWhileRevalidate: custom.settings.feedStaleWhileRevalidate,
       defaultLimit: custom.settings.feedDefaultLimit,
       maxLimit: custom.settings.feedMaxLimit,
+      maxMergedTopics: 4,
+      mergedMaxLimit: 30,
       // Not set by the stack: the function's defaults.
       metadataReuseMs: 250,
       staleIfError: 86_400,

@@ -42,4 +42,16 @@ describe('FEED_METADATA_REUSE_MS', () => {
       /FEED_METADATA_REUSE_MS/,
     );
   });
+
+  it('bounds merged feeds: 10 topics and 50 items a page by default, never above the URL ceiling or maxLimit', async () => {
+    const { readFeedsConfig } = await import('../../shared/config.js');
+    expect(readFeedsConfig({ TABLE_NAME: 't' })).toMatchObject({ maxMergedTopics: 10, mergedMaxLimit: 50 });
+    expect(readFeedsConfig({ TABLE_NAME: 't', FEED_MAX_LIMIT: '20' }).mergedMaxLimit).toBe(20);
+    expect(() => readFeedsConfig({ TABLE_NAME: 't', FEED_MAX_MERGED_TOPICS: '21' })).toThrow(
+      'FEED_MAX_MERGED_TOPICS must be between 1 and 20, got 21',
+    );
+    expect(() =>
+      readFeedsConfig({ TABLE_NAME: 't', FEED_MAX_LIMIT: '20', FEED_MERGED_MAX_LIMIT: '30' }),
+    ).toThrow('FEED_MERGED_MAX_LIMIT must be between 1 and 20, got 30');
+  });
 });
