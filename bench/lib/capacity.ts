@@ -26,6 +26,8 @@ export interface CapacityTotals {
   requests: Record<string, number>;
   /** Of those, the strongly consistent reads by operation. */
   consistent: Record<string, number>;
+  /** Units (read or write, table only) by operation. */
+  units: Record<string, number>;
 }
 
 export interface Meter {
@@ -63,7 +65,7 @@ const unitsOf = (c: unknown): number =>
 
 /** Attaches a meter to a client (and every DynamoDBDocumentClient made from it: they share its middleware). */
 export function meterClient(client: DynamoDBClient): Meter {
-  let totals: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {} };
+  let totals: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
   const middleware =
     (next: (args: Args) => Promise<{ output: Record<string, unknown> }>) => async (args: Args) => {
       const request = args.request;
@@ -84,6 +86,7 @@ export function meterClient(client: DynamoDBClient): Meter {
       const result = await next(args);
       const units = unitsOf(result.output.ConsumedCapacity);
       totals.requests[op] = (totals.requests[op] ?? 0) + 1;
+      totals.units[op] = (totals.units[op] ?? 0) + units;
       if (consistent) totals.consistent[op] = (totals.consistent[op] ?? 0) + 1;
       if (WRITES.has(op)) {
         totals.write += units;
@@ -100,7 +103,7 @@ export function meterClient(client: DynamoDBClient): Meter {
   return {
     totals: () => structuredClone(totals),
     reset: () => {
-      totals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {} };
+      totals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
     },
   };
 }

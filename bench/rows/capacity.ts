@@ -70,18 +70,29 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
         units: t.read,
         requests: t.requests,
         consistent: t.consistent,
+        byOperation: t.units,
         etag: res.headers.etag as string,
       };
     };
     const miss = await readsOf({}, 200);
+    const withBody = (await store.queryEntries(top, 50)).facts.filter(
+      (f) => f.bodyVersion !== undefined,
+    ).length;
     const hit = await readsOf({}, 200);
     const notModified = await readsOf({ 'if-none-match': miss.etag }, 304);
-    const requests = (r: Record<string, number>, consistent: Record<string, number> = {}) =>
+    const requests = (
+      r: Record<string, number>,
+      consistent: Record<string, number> = {},
+      units: Record<string, number> = {},
+    ) =>
       Object.entries(r)
-        .map(
-          ([op, n]) =>
-            `${n} ${op}${consistent[op] ? ` (${consistent[op] === n ? '' : `${consistent[op]} `}strongly consistent)` : ''}`,
-        )
+        .map(([op, n]) => {
+          const notes = [
+            consistent[op] ? `${consistent[op] === n ? '' : `${consistent[op]} `}strongly consistent` : '',
+            units[op] !== undefined ? `${units[op]} units` : '',
+          ].filter(Boolean);
+          return `${n} ${op}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+        })
         .join(' + ');
     const per = (n: number) => n / count;
     const m = (label: string, unit: 'units' | 'items', value: number) => ctx.measure(label, unit, [value]);
@@ -115,7 +126,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
           m('miss', 'units', miss.units),
           undefined,
           undefined,
-          `${requests(miss.requests, miss.consistent)}; 50 items of "${top}"`,
+          `${requests(miss.requests, miss.consistent, miss.byOperation)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
         ),
         compare(
           '7d',

@@ -92,6 +92,9 @@ const direct: WriteBatch = (batch) =>
   new Promise<void>((resolve, reject) => {
     const ops = batch.map((item) => {
       const value = marshall(item, MARSHALL_OPTIONS);
+      // dynalite keeps binary values as they come over the wire: base64 text.
+      for (const v of Object.values(value))
+        if (v.B) (v as unknown as { B: string }).B = Buffer.from(v.B).toString('base64');
       if (value.gsi1pk) throw new Error('a seeded item carries an index key: write it through PutItem');
       return { type: 'put' as const, key: db.createKey(value, table), value };
     });

@@ -12,10 +12,10 @@
  * ² `L#<sha256 of the key>` for a key too long for a partition key (none from S3: see fileKey).
  * ³ cut to the 1024 bytes an index sort key holds.
  * `<feed>` is a topic slug or `_all`. A feed page is one Query on `F#<feed>`, newest first, whose cost depends
- * on the page size only. An entry item carries the FeedEntry without its body, with the entry's whole size
- * (`n`, bytes) and whether a body is kept with the article (`b`); the bodies a page shows are read from the
- * articles in one BatchGetItem. So a new article's entries stay small to write, and a 1 MB Query page holds
- * many entries however long the articles are. (Entries written before carry the body in `e`, and no `n`.)
+ * on the page size only. An entry item carries the FeedEntry without its body, compressed, with the entry's
+ * whole size (entry-items.ts); the bodies a page shows are read from the articles in one BatchGetItem. So a
+ * new article's entries stay small to write, and a 1 MB Query page holds many entries however long the
+ * articles are.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -44,6 +44,7 @@ import {
   type Rejection,
   type TopicMeta,
 } from '../model.js';
+import { entryFields, readEntryItem } from './entry-items.js';
 import { DYNAMO_LIMITS, itemBytes, marshallItem, truncateUtf8, unstorable, utf8Bytes } from './limits.js';
 import { LEGACY_WIDTH } from './sequencer.js';
 import type {
@@ -57,7 +58,7 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
-import { givenBefore, MAX_BODIES_PER_READ, NO_NAME_CLAIM, positionOf, storedEntry } from './types.js';
+import { givenBefore, MAX_BODIES_PER_READ, NO_NAME_CLAIM, positionOf } from './types.js';
 
 /** The key schema, shared with the CDK table definition so the two cannot drift. */
 export const TABLE_SCHEMA = {
@@ -117,16 +118,8 @@ const hasAttributes = (attributes: Item | undefined) =>
 
 const articleItem = (record: ArticleRecord): Item =>
   toItem({ ...articleKey(record.articleId), v: record.version, article: record });
-const entryItem = (feed: string, position: string, entry: FeedEntry, version: number): Item => {
-  const stored = storedEntry(entry, version);
-  return toItem({
-    ...entryKey(feed, position),
-    v: version,
-    e: stored.entry,
-    n: stored.bytes,
-    b: stored.bodyVersion === undefined ? undefined : true,
-  });
-};
+const entryItem = (feed: string, position: string, entry: FeedEntry, version: number): Item =>
+  toItem(entryFields(feed, position, entry, version));
 
 /**
  * The size (as DynamoDB counts it) of the largest item that writing this article makes: its record, or one
@@ -396,13 +389,9 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
     const entries: FeedEntry[] = [];
     const facts: EntryFacts[] = [];
     for (const item of page) {
-      const entry = fieldOf<FeedEntry>(item, 'e') as FeedEntry;
-      entries.push(entry);
-      facts.push({
-        position: item.sk?.S as string,
-        bytes: item.n?.N !== undefined ? Number(item.n.N) : Buffer.byteLength(JSON.stringify(entry)),
-        bodyVersion: item.b?.BOOL ? Number(item.v?.N) : undefined,
-      });
+      const read = readEntryItem(item);
+      entries.push(read.entry);
+      facts.push(read.facts);
     }
     return { entries, facts, next: more ? facts[facts.length - 1]?.position : undefined };
   }

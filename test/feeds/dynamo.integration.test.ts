@@ -2,10 +2,15 @@
  * The feeds app against the real DynamoDB adapter on dynalite (free port), the table seeded through the
  * IngestStore methods the ingest core uses (putEntry, touchTopic), independent of the ingest core itself.
  */
+
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPage } from '../../functions/feeds/pages.js';
 import { type LocalDynamo, startDynamo } from '../../local/servers.js';
-import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import { DynamoStore, ensureTable, MARSHALL_OPTIONS } from '../../shared/store/dynamodb.js';
 import type { FeedStore } from '../../shared/store/types.js';
+import { positionOf } from '../../shared/store/types.js';
 import { entry, seed, testApp, text } from './fixtures.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -99,6 +104,24 @@ describe('feeds on DynamoDB (dynalite)', () => {
       expect(ids, first).toHaveLength(expected);
       expect(new Set(ids).size).toBe(expected);
     }
+  });
+
+  it('still reads entry items written before bodies were kept apart (the whole entry as a map)', async () => {
+    const old = entry(40, {
+      topics: [{ slug: 'legacy', name: 'Legacy' }],
+      contentHtml: '<p>kept inside</p>',
+    });
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: 'feeds-test',
+        Item: marshall({ pk: 'F#legacy', sk: positionOf(old), v: 1, e: old }, MARSHALL_OPTIONS),
+      }),
+    );
+    const page = await store.queryEntries('legacy', 10);
+    expect(page.entries).toEqual([old]);
+    expect(page.facts[0]?.bodyVersion).toBeUndefined();
+    const read = await readPage(store, ['legacy'], 10);
+    expect(read.entries[0]?.contentHtml).toBe('<p>kept inside</p>');
   });
 
   it('lists topics from the index and returns 404 for unknown ones', async () => {
