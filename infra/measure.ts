@@ -137,10 +137,14 @@ async function runHandler(
   return JSON.parse(out) as RunResult;
 }
 
-/** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers about 1 byte per 2 digits). */
+/**
+ * DynamoDB's item size: attribute names plus values (strings in UTF-8, binaries as their bytes, numbers about 1
+ * byte per 2 digits).
+ */
 function itemSize(value: unknown): number {
   if (value === null || value === undefined || typeof value === 'boolean') return 1;
   if (typeof value === 'string') return Buffer.byteLength(value);
+  if (value instanceof Uint8Array) return value.length;
   if (typeof value === 'number') return Math.ceil(String(value).replace(/[-.]/g, '').length / 2) + 1;
   if (Array.isArray(value)) return 3 + value.reduce((s: number, v) => s + 1 + itemSize(v), 0);
   return (

@@ -5,7 +5,7 @@
 
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readPage } from '../../functions/feeds/pages.js';
 import { type LocalDynamo, startDynamo } from '../../local/servers.js';
 import { DynamoStore, ensureTable, MARSHALL_OPTIONS } from '../../shared/store/dynamodb.js';
@@ -122,6 +122,47 @@ describe('feeds on DynamoDB (dynalite)', () => {
     expect(page.facts[0]?.bodyVersion).toBeUndefined();
     const read = await readPage(store, ['legacy'], 10);
     expect(read.entries[0]?.contentHtml).toBe('<p>kept inside</p>');
+  });
+
+  it('reads a body again, strongly consistent, when the copy first read is older than its entry', async () => {
+    const e = entry(41, { topics: [{ slug: 'fresh', name: 'Fresh' }], contentHtml: '<p>version 3</p>' });
+    const record = {
+      articleId: e.articleId,
+      canonicalUrl: e.url,
+      published: true,
+      entry: e,
+      files: { 'fresh.md': '2021-04-01T00:00:00.000Z' },
+      sourceKey: 'fresh.md',
+      sourceTime: '2021-04-01T00:00:00.000Z',
+      version: 3,
+    };
+    await store.putArticle(record, 0);
+    const sent: { ConsistentRead?: boolean }[] = [];
+    const send = dynamo.client.send.bind(dynamo.client);
+    const spy = vi.spyOn(dynamo.client, 'send').mockImplementation(((command: {
+      input: { RequestItems?: Record<string, { ConsistentRead?: boolean }> };
+    }) => {
+      const asked = command.input.RequestItems?.['feeds-test'];
+      if (asked) sent.push({ ConsistentRead: asked.ConsistentRead });
+      return send(command as never);
+    }) as never);
+    try {
+      // An entry written from version 5: the version-3 copy is stale, so it is read again consistently.
+      expect(await store.getBodies([{ articleId: e.articleId, version: 5 }])).toEqual(
+        new Map([[e.articleId, '<p>version 3</p>']]),
+      );
+      expect(sent).toEqual([{ ConsistentRead: undefined }, { ConsistentRead: true }]);
+      sent.length = 0;
+      // As new as the entry: one eventually consistent read.
+      expect((await store.getBodies([{ articleId: e.articleId, version: 3 }])).size).toBe(1);
+      expect(sent).toEqual([{ ConsistentRead: undefined }]);
+      sent.length = 0;
+      // Gone: asked again consistently, then left out.
+      expect((await store.getBodies([{ articleId: 'no-such-article', version: 1 }])).size).toBe(0);
+      expect(sent).toEqual([{ ConsistentRead: undefined }, { ConsistentRead: true }]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('lists topics from the index and returns 404 for unknown ones', async () => {
