@@ -9,11 +9,13 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedsApp } from '../../functions/feeds/app.js';
 import { lambdaHandler } from '../../functions/feeds/lambda.js';
-import { Ingester, MAX_ITEM_BYTES } from '../../functions/ingest/ingester.js';
+import { MAX_ITEM_BYTES, sizeProblem } from '../../functions/ingest/fits.js';
+import { Ingester } from '../../functions/ingest/ingester.js';
 import { MAX_RESPONSE_PAYLOAD_BYTES, responsePayloadBytes } from '../../local/function-url.js';
 import { type LocalDynamo, startDynamo } from '../../local/servers.js';
 import { parseArticle } from '../../shared/article.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import { MemoryStore } from '../../shared/store/memory.js';
 import { articleFile } from '../support/articles.js';
 import { MemoryObjects, RecordingLog } from '../support/fakes.js';
 import { CONFIG } from './fixtures.js';
@@ -65,13 +67,18 @@ const fileOf = (i: number, body: string) =>
     body,
   });
 
-/** The longest worst-case body whose article still fits a table item (what ingest accepts). */
+/** The longest worst-case body whose article ingest still accepts (measured as the store writes it). */
 function largestBody(): string {
-  const sizeOf = (chars: number) =>
-    Buffer.byteLength(JSON.stringify(parseArticle(Buffer.from(fileOf(0, worstBody(chars)))).article));
-  const [a, b] = [sizeOf(4000), sizeOf(8000)];
+  const store = new MemoryStore();
+  const sizeOf = (chars: number) => {
+    const { article } = parseArticle(Buffer.from(fileOf(0, worstBody(chars))));
+    return { article, bytes: Buffer.byteLength(JSON.stringify(article)) };
+  };
+  const fits = (chars: number) => sizeProblem(store, 'paging/0.md', sizeOf(chars).article) === undefined;
+  const [a, b] = [sizeOf(4000).bytes, sizeOf(8000).bytes];
   let chars = Math.floor(4000 + ((MAX_ITEM_BYTES - a) * 4000) / (b - a));
-  while (sizeOf(chars) > MAX_ITEM_BYTES) chars -= 400;
+  while (!fits(chars)) chars -= 400;
+  while (fits(chars + 400)) chars += 400;
   return worstBody(chars);
 }
 
