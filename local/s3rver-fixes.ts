@@ -7,8 +7,12 @@
  * - a key with "." or ".." segments (`../etc/passwd.md`) is stored by joining it to the data directory's
  *   path, so it lands outside the bucket's folder (found by npm run reliability). S3 takes such keys; here
  *   they are refused with a 400 that says why, and no file path can leave the bucket's folder.
+ * - a GetObject during an overwrite can pair the new content with the old metadata (s3rver keeps them in two
+ *   files): the response promises the old Content-Length and ETag, and a shorter body ends the connection
+ *   early ("aborted"). S3 never serves such a torn object.
  * Writes here go to a temporary file renamed into place, so an object is either all there or not at all;
- * `repairStore` clears what an older crash left behind.
+ * an object and its metadata are swapped, and read, one at a time per key; `repairStore` clears what an older
+ * crash left behind.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -48,6 +52,7 @@ interface StoredObjectInput {
 
 interface FilesystemStore {
   getBucketPath(bucket: string): string;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
   getResourcePath(bucket: string, key: string, resource: string): string;
   deleteObject(bucket: string, key: string): Promise<void>;
   putObject(object: StoredObjectInput): Promise<{ size: number; md5: string }>;
@@ -96,7 +101,31 @@ function confineToBuckets(store: FilesystemStore): void {
   };
 }
 
+/**
+ * Runs `work` after the work queued before it for the same key (a per-key lock). Hand-written: a few lines, and
+ * keyed locks in the registry's libraries bring timers and options this does not need.
+ */
+function keyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(id) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    tails.set(id, tail);
+    void tail.then(() => {
+      if (tails.get(id) === tail) tails.delete(id);
+    });
+    return run;
+  };
+}
+
 function makeWritesAtomic(store: FilesystemStore): void {
+  const oneAtATime = keyedQueue();
+  const idOf = (bucket: string, key: string) => `${bucket}/${key}`;
+  // A read takes the metadata and opens the object file under the key's lock; once open, the stream keeps the
+  // file it opened, so a later swap cannot change what it sends.
+  const getObject = store.getObject.bind(store);
+  store.getObject = (bucket, key, options) =>
+    oneAtATime(idOf(bucket, key), () => getObject(bucket, key, options));
   // s3rver removes empty folders after a delete with a check-then-remove that fails when the keys of one
   // DeleteObjects request share a folder (they are deleted concurrently): some deletes then error out.
   store.deleteObject = async (bucket, key) => {
@@ -148,10 +177,12 @@ function makeWritesAtomic(store: FilesystemStore): void {
       throw e;
     }
     const md5 = hash.digest('hex');
-    // Without its .md5 file s3rver hashes the object again: a crash between these steps never leaves a stale ETag.
-    await rm(store.getResourcePath(object.bucket, object.key, 'object.md5'), { force: true });
-    await rename(tmp, target);
-    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    await oneAtATime(idOf(object.bucket, object.key), async () => {
+      // Without its .md5 file s3rver hashes the object again: a crash between these steps never leaves a stale ETag.
+      await rm(store.getResourcePath(object.bucket, object.key, 'object.md5'), { force: true });
+      await rename(tmp, target);
+      await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    });
     return { size, md5 };
   };
 }
