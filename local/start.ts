@@ -128,13 +128,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  out.log(banner(stack));
-  if (config.dynamoThrottle) {
-    out.log(
-      `DynamoDB throttle mode: ${Math.round(config.dynamoThrottle * 100)} % of data requests answered with ProvisionedThroughputExceededException.\n`,
-    );
-  }
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -161,6 +154,14 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent && !stopping) void stop('parent process ended');
   }, 500).unref();
+
+  // Printed once the signal handlers are in place: a Ctrl-C or SIGTERM sent as soon as this shows stops cleanly.
+  out.log(banner(stack));
+  if (config.dynamoThrottle) {
+    out.log(
+      `DynamoDB throttle mode: ${Math.round(config.dynamoThrottle * 100)} % of data requests answered with ProvisionedThroughputExceededException.\n`,
+    );
+  }
 
   try {
     const report = await stack.ready;
