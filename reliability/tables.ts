@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ALL } from '../shared/model.js';
 import { documentClient } from '../shared/store/document-client.js';
+import { decodeEntry } from '../shared/store/entry-items.js';
 import type { ArticleRecord, FileRecord } from '../shared/store/types.js';
 
 type Item = Record<string, unknown>;
@@ -36,6 +37,11 @@ export async function dumpTable(client: DynamoDBClient, table: string): Promise<
     for (const item of page.Items ?? []) {
       const copy: Item = { ...item };
       for (const f of WALL_CLOCK_FIELDS) delete copy[f];
+      // A feed entry's compressed form, shown as the entry it keeps (comparable, and readable in a diff).
+      if (copy.z instanceof Uint8Array) {
+        copy.e = decodeEntry(copy.z, String(item.sk));
+        delete copy.z;
+      }
       items.set(`${item.pk} | ${item.sk}`, copy);
     }
     start = page.LastEvaluatedKey;

@@ -61,9 +61,7 @@ export function readEntryItem(item: Item): { entry: FeedEntry; facts: EntryFacts
     const entry = unmarshall(item.e?.M ?? {}) as FeedEntry;
     return { entry, facts: { position, bytes: Buffer.byteLength(JSON.stringify(entry)) } };
   }
-  const dictionary = DICTIONARIES[packed[0] as number];
-  if (!dictionary) throw new Error(`feed entry ${position}: unknown encoding ${packed[0]}`);
-  const entry = JSON.parse(inflateRawSync(packed.subarray(1), { dictionary }).toString('utf8')) as FeedEntry;
+  const entry = decodeEntry(packed, position);
   return {
     entry,
     facts: {
@@ -72,4 +70,11 @@ export function readEntryItem(item: Item): { entry: FeedEntry; facts: EntryFacts
       bodyVersion: item.b?.BOOL ? Number(item.v?.N) : undefined,
     },
   };
+}
+
+/** The entry kept in an item's `z` attribute (what operator tools show of an entry item). */
+export function decodeEntry(packed: Uint8Array, position: string): FeedEntry {
+  const dictionary = DICTIONARIES[packed[0] as number];
+  if (!dictionary) throw new Error(`feed entry ${position}: unknown encoding ${packed[0]}`);
+  return JSON.parse(inflateRawSync(packed.subarray(1), { dictionary }).toString('utf8')) as FeedEntry;
 }
