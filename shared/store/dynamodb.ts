@@ -98,6 +98,16 @@ const isConditionFailed = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
   (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/** DynamoDB's refusals for throughput: nothing of such a request was applied. */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+const isThrottling = (e: unknown) => THROTTLING.has((e as { name?: string })?.name ?? '');
+/** Waits between the extra rounds of a topic's count change refused by throttling (see touchTopic). */
+const COUNT_THROTTLE_ROUNDS_MS = [250, 1000, 2500];
+
 /**
  * Items are written and read with the low-level client and util-dynamodb's (un)marshalling, not lib-dynamodb's
  * document client: that one refuses `cacheMiddleware` (see shared/clients.ts) and costs about a third more CPU
@@ -428,26 +438,38 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
   async touchTopic(change: TopicChange): Promise<void> {
     const listed = change.slug !== ALL;
     const givenAt = change.nameGivenAt ?? NO_NAME_CLAIM;
-    const { Attributes } = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: toItem(topicKey(change.slug)),
-        UpdateExpression: `SET #name = if_not_exists(#name, :name), nameAt = if_not_exists(nameAt, :nameAt), slug = :slug, lastChange = :at${
-          listed ? ', gsi1pk = :g, gsi1sk = :slug' : ''
-        } ADD #count :d, revision :one`,
-        ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-        ExpressionAttributeValues: toItem({
-          ':name': change.name,
-          ':nameAt': givenAt,
-          ':slug': change.slug,
-          ':at': change.at,
-          ':d': change.countDelta,
-          ':one': 1,
-          ...(listed ? { ':g': 'TOPICS' } : {}),
-        }),
-        ReturnValues: 'ALL_NEW',
+    const update = new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: toItem(topicKey(change.slug)),
+      UpdateExpression: `SET #name = if_not_exists(#name, :name), nameAt = if_not_exists(nameAt, :nameAt), slug = :slug, lastChange = :at${
+        listed ? ', gsi1pk = :g, gsi1sk = :slug' : ''
+      } ADD #count :d, revision :one`,
+      ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
+      ExpressionAttributeValues: toItem({
+        ':name': change.name,
+        ':nameAt': givenAt,
+        ':slug': change.slug,
+        ':at': change.at,
+        ':d': change.countDelta,
+        ':one': 1,
+        ...(listed ? { ':g': 'TOPICS' } : {}),
       }),
-    );
+      ReturnValues: 'ALL_NEW',
+    });
+    // A count change follows an entry write that a redelivered event cannot redo (it finds the entry there and
+    // counts nothing), so a refusal by throttling, of which DynamoDB applies nothing, is tried again here beyond
+    // the SDK's attempts. Other failures go to the caller: an ADD that timed out may have been applied.
+    let Attributes: Item | undefined;
+    for (let round = 0; ; round++) {
+      try {
+        ({ Attributes } = await this.client.send(update));
+        break;
+      } catch (e) {
+        const wait = COUNT_THROTTLE_ROUNDS_MS[round];
+        if (change.countDelta === 0 || wait === undefined || !isThrottling(e)) throw e;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
     type Claim = { name?: string; nameAt?: string } | undefined;
     const claimOf = (item: Item | undefined): Claim => item && { name: item.name?.S, nameAt: item.nameAt?.S };
     let kept = claimOf(Attributes);
