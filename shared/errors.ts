@@ -23,3 +23,15 @@ export class ConflictError extends Error {
 }
 
 export const isInvalidArticle = (e: unknown): e is InvalidArticleError => e instanceof InvalidArticleError;
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+/** An AWS refusal for throughput (by name, or as the SDK marks it): nothing of such a request was applied. */
+export const isThrottling = (e: unknown): boolean => {
+  const err = e as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
+  return THROTTLING.has(err?.name ?? '') || err?.$retryable?.throttling === true;
+};

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type FeedsConfig, MERGED_DEFAULTS } from '../../shared/config.js';
+import { isThrottling } from '../../shared/errors.js';
 import { RETRY_AFTER_S } from '../../shared/limits.js';
 import type { Log } from '../../shared/logger.js';
 import { ALL, type TopicMeta } from '../../shared/model.js';
@@ -99,17 +100,6 @@ class HttpError extends Error {
     super(message);
   }
 }
-
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
-const isThrottling = (e: unknown) => {
-  const err = e as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
-  return THROTTLING.has(err?.name ?? '') || err?.$retryable?.throttling === true;
-};
 
 /** Metadata of the feeds a request reads, and what caching needs from it. */
 interface Snapshot {

@@ -35,7 +35,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError } from '../errors.js';
+import { ConflictError, isThrottling } from '../errors.js';
 import {
   ALL,
   type EntryFacts,
@@ -98,13 +98,6 @@ const isConditionFailed = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
   (e as { name?: string })?.name === 'ConditionalCheckFailedException';
 
-/** DynamoDB's refusals for throughput: nothing of such a request was applied. */
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-]);
-const isThrottling = (e: unknown) => THROTTLING.has((e as { name?: string })?.name ?? '');
 /** Waits between the extra rounds of a topic's count change refused by throttling (see touchTopic). */
 const COUNT_THROTTLE_ROUNDS_MS = [250, 1000, 2500];
 
