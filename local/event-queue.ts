@@ -237,21 +237,40 @@ export class EventQueue {
 
   private toSqs(m: Message): SQSRecord {
     const body = JSON.stringify({ Records: [m.record] });
-    return {
-      messageId: m.id,
-      receiptHandle: `${m.id}#${m.attempts}`,
+    return sqsRecord({
+      id: m.id,
       body,
-      attributes: {
-        ApproximateReceiveCount: String(m.attempts),
-        SentTimestamp: String(m.sentAt),
-        SenderId: 'AIDAS3LOCAL',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: createHash('md5').update(body).digest('hex'),
-      eventSource: 'aws:sqs',
-      eventSourceARN: this.arn,
-      awsRegion: LOCAL_REGION,
-    };
+      receives: m.attempts,
+      sentAt: m.sentAt,
+      senderId: 'AIDAS3LOCAL',
+      arn: this.arn,
+    });
   }
+}
+
+/** One message as SQS hands it to a Lambda event source (the local queues' shared record shape). */
+export function sqsRecord(m: {
+  id: string;
+  body: string;
+  receives: number;
+  sentAt: number;
+  senderId: string;
+  arn: string;
+}): SQSRecord {
+  return {
+    messageId: m.id,
+    receiptHandle: `${m.id}#${m.receives}`,
+    body: m.body,
+    attributes: {
+      ApproximateReceiveCount: String(m.receives),
+      SentTimestamp: String(m.sentAt),
+      SenderId: m.senderId,
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(m.body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: m.arn,
+    awsRegion: LOCAL_REGION,
+  };
 }

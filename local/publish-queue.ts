@@ -6,10 +6,11 @@
  * per batch), not once per file. A batch whose handler throws is delivered again after a growing delay, three
  * times at most, then dropped with one line, as the queue's dead-letter queue would take it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { publishBatchHandler } from '../functions/publish/batch.js';
 import type { ChangeMessage } from '../shared/websub.js';
+import { sqsRecord } from './event-queue.js';
 import { LOCAL_REGION } from './servers.js';
 
 export interface PublishQueueOptions {
@@ -115,22 +116,14 @@ export class PublishQueue {
   }
 
   private toSqs(m: Message): SQSRecord {
-    return {
-      messageId: m.id,
-      receiptHandle: `${m.id}#${m.receives}`,
+    return sqsRecord({
+      id: m.id,
       body: m.body,
-      attributes: {
-        ApproximateReceiveCount: String(m.receives),
-        SentTimestamp: String(m.sentAt),
-        SenderId: 'AIDAINGESTLOCAL',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: createHash('md5').update(m.body).digest('hex'),
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:000000000000:feedbucket-publish`,
-      awsRegion: LOCAL_REGION,
-    };
+      receives: m.receives,
+      sentAt: m.sentAt,
+      senderId: 'AIDAINGESTLOCAL',
+      arn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:feedbucket-publish`,
+    });
   }
 }
 
