@@ -14,17 +14,17 @@ import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
-import { Ingester } from '../functions/ingest/ingester.js';
-import { S3Objects } from '../functions/ingest/objects.js';
-import { type ReconcileResult, reconcileBucket, recountTopics } from '../functions/ingest/reconcile.js';
-import { PARSER_VERSION } from '../shared/article.js';
+import { PARSER_VERSION } from '../shared/article/article.js';
 import {
   ARTICLE_SUFFIXES,
   isArticleKey,
   isNotifiedKey,
   notificationSuffixes,
-} from '../shared/article-files.js';
+} from '../shared/article/files.js';
 import { readFeedsConfig, readIngestConfig, readWebSubHubs } from '../shared/config.js';
+import { Ingester } from '../shared/ingest/ingester.js';
+import { S3Objects } from '../shared/ingest/objects.js';
+import { type ReconcileResult, reconcileBucket, recountTopics } from '../shared/ingest/reconcile.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import type { FileRecord } from '../shared/store/types.js';

@@ -2,7 +2,7 @@
  * WebSub (W3C Recommendation, formerly PubSubHubbub), the publisher's side: which hubs are configured, the
  * URLs a changed feed is known by (its self URLs, one per format), and the discovery Link header.
  */
-import { ALL } from './model.js';
+import { ALL } from './article/model.js';
 
 /** The feeds a batch of ingested events changed: topic slugs and/or ALL. */
 export type ChangedFeeds = ReadonlySet<string>;

@@ -4,13 +4,13 @@
  */
 import { dynamoClient } from '../../shared/clients.js';
 import { readFeedsConfig } from '../../shared/config.js';
+import { createFeedsApp } from '../../shared/feeds/app.js';
 import { FEEDS_SDK_BUDGET, FEEDS_TIMEOUT_S } from '../../shared/limits.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
-import { createFeedsApp } from './app.js';
 import { lambdaHandler } from './lambda.js';
 
-export { createFeedsApp } from './app.js';
+export { createFeedsApp } from '../../shared/feeds/app.js';
 export { lambdaHandler } from './lambda.js';
 
 const config = readFeedsConfig();

@@ -4,8 +4,8 @@
  * base64 of a cached body is made once and reused (its Buffer belongs to the render cache).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { FeedsApp, FeedsResponse } from '../../shared/feeds/app.js';
 import { FEEDS_DEADLINE_MARGIN_MS, FEEDS_TIMEOUT_S, RETRY_AFTER_S } from '../../shared/limits.js';
-import type { FeedsApp, FeedsResponse } from './app.js';
 
 const base64Of = new WeakMap<Buffer, string>();
 

@@ -4,7 +4,7 @@
  * events: '+' for a space, percent-encoded UTF-8.
  */
 import type { S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
-import type { ObjectEvent } from './ingester.js';
+import type { ObjectEvent } from '../../shared/ingest/ingester.js';
 
 /** One unit of work: the object events of one SQS message (or of a direct S3 event). */
 export interface Delivery {

@@ -10,12 +10,12 @@ import { dynamoClient, s3Client } from '../../shared/clients.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { readIngestConfig } from '../../shared/config.js';
 import { isInvalidArticle } from '../../shared/errors.js';
+import { Ingester, type Outcome } from '../../shared/ingest/ingester.js';
+import { S3Objects } from '../../shared/ingest/objects.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
 import { announceChanges } from './changes.js';
 import { type Delivery, decodeInvocation } from './events.js';
-import { Ingester, type Outcome } from './ingester.js';
-import { S3Objects } from './objects.js';
 import { type RemainingTime, timeToTakeMore } from './time-budget.js';
 
 const config = readIngestConfig();

@@ -8,10 +8,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { dynamoClient, s3Client } from '../../shared/clients.js';
 import { readReconcileConfig } from '../../shared/config.js';
+import { Ingester } from '../../shared/ingest/ingester.js';
+import { S3Objects } from '../../shared/ingest/objects.js';
 import { createLogger } from '../../shared/logger.js';
 import { DynamoStore } from '../../shared/store/dynamodb.js';
-import { Ingester } from '../ingest/ingester.js';
-import { S3Objects } from '../ingest/objects.js';
 import { runScheduledReconcile, type ScheduledReconcileSummary } from './run.js';
 
 const config = readReconcileConfig();

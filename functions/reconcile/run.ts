@@ -6,10 +6,10 @@
  * next run skips what was applied (by ETag), so runs repeated on a large bucket finish it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Ingester } from '../../shared/ingest/ingester.js';
+import { type ReconcileResult, reconcileBucket, recountTopics } from '../../shared/ingest/reconcile.js';
 import type { Log } from '../../shared/logger.js';
 import type { FileIndex, IngestStore, TopicRecount } from '../../shared/store/types.js';
-import type { Ingester } from '../ingest/ingester.js';
-import { type ReconcileResult, reconcileBucket, recountTopics } from '../ingest/reconcile.js';
 
 export interface ScheduledReconcileOptions {
   bucket: string;

@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { notificationSuffixes } from '../../shared/article-files.js';
+import { notificationSuffixes } from '../../shared/article/files.js';
 import type { AppFunction } from './app-function.js';
 
 export interface ArticleBucketProps {

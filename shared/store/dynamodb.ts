@@ -35,7 +35,6 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError, isThrottling } from '../errors.js';
 import {
   ALL,
   type EntryFacts,
@@ -43,7 +42,8 @@ import {
   type FeedEntry,
   type Rejection,
   type TopicMeta,
-} from '../model.js';
+} from '../article/model.js';
+import { ConflictError, isThrottling } from '../errors.js';
 import { entryFields, readEntryItem } from './entry-items.js';
 import { DYNAMO_LIMITS, itemBytes, marshallItem, truncateUtf8, unstorable, utf8Bytes } from './limits.js';
 import { LEGACY_WIDTH } from './sequencer.js';

@@ -16,7 +16,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { EntryFacts, FeedEntry } from '../model.js';
+import type { EntryFacts, FeedEntry } from '../article/model.js';
 import { storedEntry } from './types.js';
 
 type Item = Record<string, AttributeValue>;

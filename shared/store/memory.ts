@@ -2,7 +2,7 @@
  * An in-memory store with the DynamoDB adapter's semantics (conditional writes, newest-first pages).
  * A fake for unit tests of the cores and renderers; the local stack and integration tests use DynamoDB itself.
  */
-import { ConflictError } from '../errors.js';
+
 import {
   ALL,
   type EntryFacts,
@@ -10,7 +10,8 @@ import {
   type FeedEntry,
   type Rejection,
   type TopicMeta,
-} from '../model.js';
+} from '../article/model.js';
+import { ConflictError } from '../errors.js';
 import { largestItemBytes } from './dynamodb.js';
 import { isLegacySequencer } from './sequencer.js';
 import type {

@@ -2,7 +2,7 @@
  * Narrow interfaces between the cores and storage. The DynamoDB adapter (dynamodb.ts) is the only code that
  * knows the table's key schema; memory.ts is a fake with the same semantics for unit tests.
  */
-import type { EntryPage, FeedEntry, Rejection, TopicMeta, TopicRef } from '../model.js';
+import type { EntryPage, FeedEntry, Rejection, TopicMeta, TopicRef } from '../article/model.js';
 
 /** What the store remembers about one bucket key. */
 export interface FileRecord {

@@ -1,5 +1,5 @@
 /** Fakes for unit tests of the ingest core: an object source in memory and a log that records. */
-import type { ObjectSource, StoredObject } from '../../functions/ingest/objects.js';
+import type { ObjectSource, StoredObject } from '../../shared/ingest/objects.js';
 import type { Log } from '../../shared/logger.js';
 
 export class MemoryObjects implements ObjectSource {

@@ -1,0 +1,109 @@
+/**
+ * Counts DynamoDB capacity units of every request a client sends, without changing the code that sends them:
+ * a middleware adds `ReturnConsumedCapacity: "TOTAL"` to each request and adds up what the table answers.
+ *
+ * dynalite computes consumed capacity like DynamoDB for the table itself (each item rounded up to 1 KB for a
+ * write, the larger of the old and new item; reads summed and rounded up to 4 KB, halved when eventually
+ * consistent). It does not charge global secondary index writes. Those are computed here from DynamoDB's rule:
+ * a write of an item that carries the index's partition key writes the index too, and with an ALL
+ * projection the index item is the table item, so it costs as many units as the table write.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_SCHEMA } from '../../../shared/store/dynamodb.js';
+
+interface ConsumedCapacity {
+  CapacityUnits?: number;
+}
+
+export interface CapacityTotals {
+  /** Read units reported by the table. */
+  read: number;
+  /** Write units reported by the table. */
+  write: number;
+  /** Write units of the global secondary index, computed (see above). */
+  indexWrite: number;
+  /** Requests by operation (GetItem, Query, PutItem, …). */
+  requests: Record<string, number>;
+  /** Of those, the strongly consistent reads by operation. */
+  consistent: Record<string, number>;
+  /** Units (read or write, table only) by operation. */
+  units: Record<string, number>;
+}
+
+export interface Meter {
+  totals(): CapacityTotals;
+  reset(): void;
+}
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+/** Whether a serialized write request sets the GSI partition key of the item it writes. */
+function writesIndexKey(op: string, body: Record<string, unknown>): boolean {
+  const key = TABLE_SCHEMA.gsi1.partitionKey;
+  if (op === 'PutItem') return key in ((body.Item as Record<string, unknown>) ?? {});
+  if (op === 'UpdateItem') {
+    const names = (body.ExpressionAttributeNames as Record<string, string>) ?? {};
+    const expression = String(body.UpdateExpression ?? '');
+    const set = /\bSET\b([\s\S]*?)(\b(ADD|REMOVE|DELETE)\b|$)/i.exec(expression)?.[1] ?? '';
+    return set
+      .split(',')
+      .map((a) => a.split('=')[0]?.trim() ?? '')
+      .some((attr) => attr === key || names[attr] === key);
+  }
+  return false;
+}
+
+type Middleware = Parameters<DynamoDBClient['middlewareStack']['addRelativeTo']>[0];
+interface Args {
+  request?: { headers: Record<string, string>; body?: unknown };
+}
+
+const unitsOf = (c: unknown): number =>
+  Array.isArray(c)
+    ? c.reduce((s: number, x: ConsumedCapacity) => s + (x.CapacityUnits ?? 0), 0)
+    : ((c as ConsumedCapacity | undefined)?.CapacityUnits ?? 0);
+
+/** Attaches a meter to a client (and every DynamoDBDocumentClient made from it: they share its middleware). */
+export function meterClient(client: DynamoDBClient): Meter {
+  let totals: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
+  const middleware =
+    (next: (args: Args) => Promise<{ output: Record<string, unknown> }>) => async (args: Args) => {
+      const request = args.request;
+      const op = request?.headers['x-amz-target']?.split('.')[1] ?? 'unknown';
+      let indexed = false;
+      let consistent = false;
+      // The serializer leaves the JSON body as a string or as UTF-8 bytes, depending on the SDK version.
+      const raw = request?.body;
+      if (request && (typeof raw === 'string' || raw instanceof Uint8Array)) {
+        const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
+        const body = JSON.parse(text) as Record<string, unknown>;
+        indexed = WRITES.has(op) && writesIndexKey(op, body);
+        consistent = body.ConsistentRead === true;
+        if (op !== 'CreateTable' && op !== 'DescribeTable') body.ReturnConsumedCapacity = 'TOTAL';
+        const json = JSON.stringify(body);
+        request.body = typeof raw === 'string' ? json : new TextEncoder().encode(json);
+      }
+      const result = await next(args);
+      const units = unitsOf(result.output.ConsumedCapacity);
+      totals.requests[op] = (totals.requests[op] ?? 0) + 1;
+      totals.units[op] = (totals.units[op] ?? 0) + units;
+      if (consistent) totals.consistent[op] = (totals.consistent[op] ?? 0) + 1;
+      if (WRITES.has(op)) {
+        totals.write += units;
+        if (indexed) totals.indexWrite += units;
+      } else totals.read += units;
+      return result;
+    };
+  client.middlewareStack.addRelativeTo(middleware as unknown as Middleware, {
+    relation: 'after',
+    toMiddleware: 'serializerMiddleware',
+    name: 'benchCapacityMeter',
+    override: true,
+  });
+  return {
+    totals: () => structuredClone(totals),
+    reset: () => {
+      totals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Seeds a table with N articles quickly, for the scale row: the items ingest leaves behind, handed in batches
+ * to a writer (bench/servers/dynamo.ts writes them into dynalite's item store), for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
+ * topic metadata update per topic through the store. The item shapes mirror DynamoStore's (feed entries are
+ * made by its own entryFields; the adapter keeps its other key helpers private); `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
+ *
+ * Articles are made from a base of parsed corpus files (parsing 100,000 would take longer than the rest of
+ * the bench): article i takes base i mod B's content and topics, its own link, id and date.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PARSER_VERSION, parseArticle } from '../../../shared/article/article.js';
+import { ALL, type FeedEntry } from '../../../shared/article/model.js';
+import { uuidV5 } from '../../../shared/links.js';
+import { DynamoStore } from '../../../shared/store/dynamodb.js';
+import { entryFields } from '../../../shared/store/entry-items.js';
+import { type ArticleRecord, type FileRecord, positionOf } from '../../../shared/store/types.js';
+import { generateCorpus, prng } from '../corpus.js';
+import { mapLimit } from './stats.js';
+
+const TWO_YEARS_MS = 2 * 365 * 24 * 3600_000;
+const UNTIL = Date.parse('2021-04-01T00:00:00Z');
+
+export interface SeedState {
+  /** Articles written so far (ids 0..count-1). */
+  count: number;
+  /** Articles per feed (topic slug or ALL). */
+  feedCounts: Map<string, number>;
+  names: Map<string, string>;
+  /** Every position of the watched feed, to know its newest page. */
+  watched: string[];
+  watchedFeed: string;
+}
+
+export function baseEntries(count: number, seed: number): FeedEntry[] {
+  return [...generateCorpus({ count, seed })].map((f) => parseArticle(f.text).article.entry);
+}
+
+export function newSeedState(watchedFeed: string): SeedState {
+  return { count: 0, feedCounts: new Map(), names: new Map(), watched: [], watchedFeed };
+}
+
+function articleItems(i: number, base: FeedEntry, state: SeedState): Record<string, unknown>[] {
+  const rng = prng(i + 1);
+  const published = new Date(UNTIL - Math.floor(rng() * TWO_YEARS_MS)).toISOString();
+  const url = `${base.url}${base.url.includes('?') ? '&' : '?'}n=${i}`;
+  const articleId = uuidV5(url);
+  const key = `scale/${String(i).padStart(6, '0')}.txt`;
+  const entry: FeedEntry = {
+    ...base,
+    id: `urn:uuid:${articleId}`,
+    articleId,
+    url,
+    published,
+    updated: published,
+  };
+  const record: ArticleRecord = {
+    articleId,
+    canonicalUrl: url,
+    published: true,
+    entry,
+    files: { [key]: published },
+    sourceKey: key,
+    sourceTime: published,
+    version: 2,
+  };
+  const file: FileRecord = {
+    key,
+    sequencer: '',
+    eTag: articleId.slice(0, 8),
+    articleId,
+    status: 'ok',
+    at: published,
+    parser: PARSER_VERSION,
+  };
+  const position = positionOf(entry);
+  const feeds = [ALL, ...entry.topics.map((t) => t.slug)];
+  for (const t of entry.topics) if (!state.names.has(t.slug)) state.names.set(t.slug, t.name);
+  for (const feed of feeds) {
+    state.feedCounts.set(feed, (state.feedCounts.get(feed) ?? 0) + 1);
+    if (feed === state.watchedFeed) state.watched.push(position);
+  }
+  return [
+    { pk: `A#${articleId}`, sk: 'A', v: 2, article: record },
+    { pk: `K#${key}`, sk: 'K', seq: '', file },
+    ...feeds.map((feed) => entryFields(feed, position, entry, 2)),
+  ];
+}
+
+/** Writes a batch of items (plain values) into the table. */
+export type WriteBatch = (items: Record<string, unknown>[]) => Promise<void>;
+
+/**
+ * Adds articles until the table holds `target`, `batchSize` items a batch through `write` (8 batches at
+ * once); then the topic counts through the store.
+ */
+export async function growTable(
+  client: DynamoDBClient,
+  tableName: string,
+  bases: FeedEntry[],
+  state: SeedState,
+  target: number,
+  write: WriteBatch,
+  /** Items per `write`. */
+  batchSize: number,
+): Promise<void> {
+  const before = new Map(state.feedCounts);
+  const chunk = 2000;
+  while (state.count < target) {
+    const items: Record<string, unknown>[] = [];
+    const end = Math.min(target, state.count + chunk);
+    for (let i = state.count; i < end; i++)
+      items.push(...articleItems(i, bases[i % bases.length] as FeedEntry, state));
+    state.count = end;
+    const batches: Record<string, unknown>[][] = [];
+    for (let j = 0; j < items.length; j += batchSize) batches.push(items.slice(j, j + batchSize));
+    await mapLimit(batches, 8, write);
+  }
+  const store = new DynamoStore(client, tableName);
+  const at = new Date(UNTIL).toISOString();
+  await mapLimit([...state.feedCounts], 8, ([slug, count]) => {
+    const delta = count - (before.get(slug) ?? 0);
+    return delta === 0
+      ? Promise.resolve()
+      : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at });
+  });
+}
+
+/** The most popular topic of the bases: the feed the scale row watches. */
+export const mostPopular = (bases: FeedEntry[]) => {
+  const freq = new Map<string, number>();
+  for (const e of bases) for (const t of e.topics) freq.set(t.slug, (freq.get(t.slug) ?? 0) + 1);
+  return [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+};
+
+/** Reads the table back through the adapter: counts, the watched feed's newest page, one article. */
+export async function verifySeed(client: DynamoDBClient, tableName: string, state: SeedState): Promise<void> {
+  const store = new DynamoStore(client, tableName);
+  const all = await store.getTopic(ALL);
+  if (all?.count !== state.count)
+    throw new Error(`seeded ${state.count} articles, the store counts ${all?.count}`);
+  const page = await store.queryEntries(state.watchedFeed, 50);
+  const expected = [...state.watched].sort().reverse().slice(0, 50);
+  const got = page.entries.map((e) => positionOf(e));
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    throw new Error(
+      `the store's newest page of ${state.watchedFeed} is not the seeded one: item shapes drifted?`,
+    );
+  }
+  const first = page.entries[0];
+  const article = first && (await store.getArticle(first.articleId));
+  if (!article || article.entry.id !== first?.id)
+    throw new Error('a seeded article does not read back through the store');
+}

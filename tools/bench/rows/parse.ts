@@ -1,0 +1,69 @@
+/**
+ * Row 1: parse + validate + normalize throughput on one core (the ingest core's `parseArticle` on each file's
+ * bytes), beside raw js-yaml `load` of the same front matter. Runs alternate between the two, in this process;
+ * each figure is the median of the runs. Throughput is per CPU-second of this single-threaded loop (process
+ * CPU time, GC included), so that other work on the machine does not skew it; wall-clock rates are kept in
+ * latest.json.
+ */
+import { load } from 'js-yaml';
+import { parseArticle } from '../../../shared/article/article.js';
+import { generateCorpus } from '../corpus.js';
+import { compare, type RowReport } from '../lib/report.js';
+import { cpuNow, now } from '../lib/stats.js';
+import type { BenchContext } from './context.js';
+
+export async function parseRow(ctx: BenchContext): Promise<RowReport> {
+  const count = ctx.quick ? 2000 : 5000;
+  const files = [...generateCorpus({ count, seed: ctx.seed })];
+  const bytes = files.map((f) => Buffer.from(f.text));
+  const frontMatters = files.map((f) => f.frontMatter);
+
+  let rejected = 0;
+  const wall: { ours: number[]; raw: number[] } = { ours: [], raw: [] };
+  /** Runs `fn` over `items`; returns items per CPU-second and records items per wall-second. */
+  const rate = <T>(items: T[], fn: (item: T) => void, into?: number[]) => {
+    const t = now();
+    const c = cpuNow();
+    for (const item of items) fn(item);
+    into?.push(items.length / ((now() - t) / 1000));
+    return items.length / ((cpuNow() - c) / 1000);
+  };
+  const parseOne = (b: Buffer) => {
+    try {
+      parseArticle(b);
+    } catch {
+      rejected++;
+    }
+  };
+  const ours = (files = bytes, into?: number[]) => rate(files, parseOne, into);
+  const raw = (texts = frontMatters, into?: number[]) => rate(texts, (fm) => load(fm), into);
+
+  // A warm-up of each on a fifth of the files (JIT), then alternating runs so that drift in the shared
+  // machine hits both alike.
+  ours(bytes.slice(0, count / 5));
+  raw(frontMatters.slice(0, count / 5));
+  const oursRuns: number[] = [];
+  const rawRuns: number[] = [];
+  for (let i = 0; i < ctx.runs; i++) {
+    rawRuns.push(raw(frontMatters, wall.raw));
+    rejected = 0;
+    oursRuns.push(ours(bytes, wall.ours));
+    ctx.progress(`row 1: run ${i + 1}/${ctx.runs}`);
+  }
+  const meanBytes = frontMatters.reduce((s, f) => s + Buffer.byteLength(f), 0) / count;
+  return {
+    row: 1,
+    title: 'parse + validate + normalize',
+    figures: [
+      compare(
+        '1',
+        `parse + validate + normalize, ${count.toLocaleString('en-US')} files, one core`,
+        ctx.measure('parseArticle', 'articles/s', oursRuns),
+        ctx.measure('js-yaml load', 'articles/s', rawRuns),
+        { on: 'ratio', op: '>=', limit: 0.8 },
+        `per CPU-second; front matter ${(meanBytes / 1024).toFixed(1)} KB on average${rejected ? `; ${rejected} files rejected` : ''}`,
+      ),
+    ],
+    data: { wallClock: wall },
+  };
+}

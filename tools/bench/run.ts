@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: every row of the benchmark table, each figure a median of several runs beside its baseline
+ * measured in the same run. Prints one table; writes bench/results/latest.json (and latest.md) and the chart
+ * bench/results/feed-latency.svg.
+ *
+ *   npm run bench                      all rows
+ *   npm run bench -- --only 1,3        some rows (their results replace those rows in latest.json)
+ *   npm run bench -- --runs 5          runs per figure (default 3)
+ *   npm run bench -- --quick           small corpora and short runs, to try the harness (writes no results)
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SEED } from './corpus.js';
+import { type LatencyPoint, latencyChart } from './lib/chart.js';
+import { failed, markdownTable, type RowReport } from './lib/report.js';
+import { now } from './lib/stats.js';
+import { bundlesRow } from './rows/bundles.js';
+import { capacityRow } from './rows/capacity.js';
+import { type BenchContext, measureOf } from './rows/context.js';
+import { ingestRows } from './rows/ingest.js';
+import { parseRow } from './rows/parse.js';
+import { scaleRow } from './rows/scale.js';
+import { servingRows } from './rows/serving.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+interface RowDef {
+  row: number;
+  title: string;
+  run: (ctx: BenchContext) => Promise<RowReport>;
+}
+
+const ROWS: RowDef[] = [
+  { row: 1, title: 'parse + validate + normalize', run: parseRow },
+  { row: 2, title: 'local ingest end to end', run: async (ctx) => need((await ingestRows(ctx)).ingest) },
+  { row: 3, title: 'warm 50-item topic feed over HTTP', run: async (ctx) => (await servingRows(ctx)).feed },
+  { row: 4, title: '304 to a conditional request', run: async (ctx) => (await servingRows(ctx)).notModified },
+  { row: 5, title: 'feed latency against table size', run: scaleRow },
+  { row: 6, title: 'bundle size and module init', run: bundlesRow },
+  { row: 7, title: 'DynamoDB capacity units', run: capacityRow },
+  { row: 8, title: 'drop to feed', run: async (ctx) => need((await ingestRows(ctx)).drop) },
+];
+
+const need = (report: RowReport | undefined): RowReport => {
+  if (!report) throw new Error('the row was not measured');
+  return report;
+};
+
+const RESULTS = fileURLToPath(new URL('./results', import.meta.url));
+
+interface Results {
+  generatedAt: string;
+  machine: { cpus: number; model: string; node: string; loadAverage: number[]; loadAverageAtStart: number[] };
+  command: string;
+  /** Wall time of this run. */
+  seconds: number;
+  rows: (RowReport & { at: string })[];
+}
+
+function readPrevious(): Results | undefined {
+  try {
+    return JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8')) as Results;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      runs: { type: 'string', default: '3' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const only = values.only
+    ?.split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n));
+  const unknown = only?.filter((n) => !ROWS.some((r) => r.row === n)) ?? [];
+  if (unknown.length > 0) {
+    console.error(`unknown row(s) ${unknown.join(', ')}; rows are ${ROWS.map((r) => r.row).join(', ')}`);
+    process.exit(2);
+  }
+  const rows = ROWS.filter((r) => !only || only.includes(r.row));
+  const tmp = mkdtempSync(join(tmpdir(), 'feedbucket-bench-'));
+  const started = now();
+  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
+  const [busy = 0] = loadAtStart;
+  if (busy > cpus().length * 0.5) {
+    process.stderr.write(
+      `note: the machine is busy before the bench starts (load average ${busy.toFixed(1)} on ${cpus().length} cores): ` +
+        'ratios are still from one run, but noisier; absolute figures will be low\n',
+    );
+  }
+  const ctx: BenchContext = {
+    selected: rows.map((r) => r.row),
+    seed: Number(values.seed),
+    runs: Math.max(1, Number(values.runs)),
+    quick: values.quick,
+    tmp,
+    progress: (message) =>
+      process.stderr.write(`[${((now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`),
+    measure: measureOf,
+  };
+
+  const reports: (RowReport & { at: string })[] = [];
+  try {
+    for (const def of rows) {
+      ctx.progress(`row ${def.row}: ${def.title}`);
+      const t = now();
+      let report: RowReport;
+      try {
+        report = await def.run(ctx);
+      } catch (error) {
+        report = { row: def.row, title: def.title, figures: [failed(String(def.row), def.title, error)] };
+        ctx.progress(
+          `row ${def.row} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
+        );
+      }
+      report.seconds = Number(((now() - t) / 1000).toFixed(1));
+      reports.push({ ...report, at: new Date().toISOString() });
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  // A partial run replaces its rows in the previous results and keeps the others (each row's ratios come
+  // from one run, so rows from different runs can stand side by side).
+  const previous = only && !values.quick ? readPrevious() : undefined;
+  const merged = [
+    ...(previous?.rows ?? []).filter((r) => !reports.some((n) => n.row === r.row)),
+    ...reports,
+  ].sort((a, b) => a.row - b.row);
+  const results: Results = {
+    generatedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+      loadAverageAtStart: loadAtStart,
+    },
+    seconds: Math.round((now() - started) / 1000),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    rows: merged,
+  };
+  const table = markdownTable(merged);
+  // A quick run checks the harness; its figures are not results, so they do not replace the last real ones.
+  if (!values.quick) {
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(RESULTS, 'latest.md'), `${table}\n`);
+    const points = merged.find((r) => r.row === 5)?.data?.points as LatencyPoint[] | undefined;
+    if (points && points.length > 0) writeFileSync(join(RESULTS, 'feed-latency.svg'), latencyChart(points));
+  }
+
+  console.log(`\n${table}\n`);
+  console.log(
+    `${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}; ` +
+      `this run ${((now() - started) / 1000).toFixed(0)} s; ${values.quick ? 'a quick run: nothing written' : 'results in bench/results/'}`,
+  );
+  if (reports.some((r) => r.figures.some((f) => f.verdict === 'ERROR'))) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,141 @@
+/**
+ * dynalite in a child process of the bench (in memory), serving the DynamoDB API on one port and, on another,
+ * a control endpoint that grows its table: `POST /grow {"target": N}` adds seeded articles until the table holds
+ * N, verifies them through the store and answers `{count, watchedCount, seconds}`.
+ *
+ * The seeding writes into dynalite's item store in this process what its PutItem would store (see `direct`)
+ * rather than through the SDK and HTTP: it is preparation, not what is measured, and about five times faster,
+ * which keeps `npm run bench` short. Topic counts (index items) and the verification go through the real store
+ * over HTTP. The articles are derived from
+ * BENCH_SEED = {"bases": B, "seed": S} (see bench/lib/seed-table.ts); the watched feed is announced.
+ */
+
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
+import { announceReady } from '../lib/procs.js';
+import {
+  baseEntries,
+  growTable,
+  mostPopular,
+  newSeedState,
+  verifySeed,
+  type WriteBatch,
+} from '../lib/seed-table.js';
+import { now } from '../lib/stats.js';
+
+export interface DynamoChildInfo {
+  endpoint: string;
+  control: string;
+  table: string;
+  watchedFeed: string;
+}
+
+type Callback = (error: unknown) => void;
+interface ItemDb {
+  batch(ops: { type: 'put'; key: string; value: unknown }[], cb: Callback): void;
+}
+interface DynaliteStore {
+  getTable(name: string, checkStatus: boolean, cb: (error: unknown, table: unknown) => void): void;
+  getItemDb(name: string): ItemDb;
+}
+interface DynaliteDb {
+  create(options: object): DynaliteStore;
+  createKey(item: object, table: unknown): string;
+}
+const require = createRequire(import.meta.url);
+const db = require('dynalite/db') as DynaliteDb;
+const dynalite = require('dynalite') as (options: object) => import('node:http').Server;
+
+// dynalite keeps its store to itself: wrap the factory it calls to get hold of it.
+let store: DynaliteStore | undefined;
+const create = db.create;
+db.create = (options) => {
+  store = create(options);
+  return store;
+};
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+db.create = create;
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const TABLE = 'feedbucket';
+const client = new DynamoDBClient({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+});
+await ensureTable(client, TABLE);
+
+const { bases: baseCount = 2000, seed = 1 } = JSON.parse(process.env.BENCH_SEED ?? '{}') as {
+  bases?: number;
+  seed?: number;
+};
+const bases = baseEntries(baseCount, seed);
+const state = newSeedState(mostPopular(bases));
+
+const dynaliteStore = store as DynaliteStore | undefined;
+if (!dynaliteStore) throw new Error('dynalite did not create its store through dynalite/db');
+const table = await new Promise<unknown>((resolve, reject) =>
+  dynaliteStore.getTable(TABLE, false, (error, t) => (error ? reject(error) : resolve(t))),
+);
+const items = dynaliteStore.getItemDb(TABLE);
+/**
+ * What dynalite's PutItem stores for each item (its key, the item as DynamoDB JSON), written to its item store
+ * a batch at a time: none of these items carries an index key, so PutItem would write nothing else. A third
+ * faster than calling the PutItem action per item; verifySeed reads the table back through the API.
+ */
+const direct: WriteBatch = (batch) =>
+  new Promise<void>((resolve, reject) => {
+    const ops = batch.map((item) => {
+      const value = marshall(item, MARSHALL_OPTIONS);
+      // dynalite keeps binary values as they come over the wire: base64 text.
+      for (const v of Object.values(value))
+        if (v.B) (v as unknown as { B: string }).B = Buffer.from(v.B).toString('base64');
+      if (value.gsi1pk) throw new Error('a seeded item carries an index key: write it through PutItem');
+      return { type: 'put' as const, key: db.createKey(value, table), value };
+    });
+    items.batch(ops, (error) => (error ? reject(error) : resolve()));
+  });
+
+const control = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d: Buffer) => {
+    body += d.toString();
+  });
+  req.on('end', async () => {
+    try {
+      if (req.method !== 'POST' || req.url !== '/grow') throw new Error(`no ${req.method} ${req.url}`);
+      const { target } = JSON.parse(body) as { target: number };
+      const t = now();
+      await growTable(client, TABLE, bases, state, target, direct, 500);
+      await verifySeed(client, TABLE, state);
+      const answer = {
+        count: state.count,
+        watchedCount: state.feedCounts.get(state.watchedFeed) ?? 0,
+        seconds: (now() - t) / 1000,
+      };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    } catch (error) {
+      res.writeHead(500).end(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
+  });
+});
+await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+
+const info: DynamoChildInfo = {
+  endpoint,
+  control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+  table: TABLE,
+  watchedFeed: state.watchedFeed,
+};
+announceReady(info);
+process.on('SIGTERM', () => {
+  client.destroy();
+  control.close();
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});

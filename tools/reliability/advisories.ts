@@ -1,0 +1,146 @@
+/**
+ * The review by hand of the production dependencies (reliability/advisories.json), checked against what is
+ * installed: every production package reviewed at its installed version, and no advisory's affected range
+ * holding an installed version unless the review says why it does not reach us. It stands in for npm audit
+ * where the registry refuses the audit endpoint; where npm audit runs, a stale review is only noted.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './processes.js';
+
+interface Advisory {
+  id: string;
+  aliases?: string[];
+  title?: string;
+  /** Affected versions: alternatives joined by `||`, each comparators such as `>=4.0.0 <4.1.1`, or `*`. */
+  affected: string;
+  /** `not affected` (no installed version in range), or why an installed, affected version does not reach us. */
+  status: 'not affected' | 'not reachable';
+  why?: string;
+}
+
+export interface AdvisoryReview {
+  reviewed: string;
+  packages: { package: string; versions: string[]; note?: string; advisories: Advisory[] }[];
+  noAdvisoryFound: { why: string; packages: Record<string, string> };
+}
+
+export interface ManualReview {
+  reviewed: string;
+  /** Production packages installed (distinct names) and advisories checked against them. */
+  packages: number;
+  advisories: number;
+  /** Advisories whose range holds an installed version, with why they do not reach us. */
+  notReachable: { package: string; version: string; id: string; why: string }[];
+  /** What is wrong with the review: versions it did not review, packages it misses, unexplained advisories. */
+  problems: string[];
+}
+
+export const ADVISORIES_FILE = path.join(REPO_ROOT, 'tools', 'reliability', 'advisories.json');
+
+export function readReview(file = ADVISORIES_FILE): AdvisoryReview {
+  return JSON.parse(readFileSync(file, 'utf8')) as AdvisoryReview;
+}
+
+const parse = (v: string) => v.split('.').map((n) => Number.parseInt(n, 10));
+function compare(a: string, b: string): number {
+  const [x, y] = [parse(a), parse(b)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+/** Whether a plain x.y.z version is in a range of the form `<a || >=b <c` (or `*`). */
+export function inRange(version: string, range: string): boolean {
+  return range.split('||').some((alternative) =>
+    alternative
+      .trim()
+      .split(/\s+/)
+      .every((comparator) => {
+        if (comparator === '*') return true;
+        const m = /^(<=|>=|<|>|=)?(\d+\.\d+\.\d+)$/.exec(comparator);
+        if (!m) throw new Error(`advisories.json: cannot read the range "${range}"`);
+        const c = compare(version, m[2] as string);
+        switch (m[1]) {
+          case '<':
+            return c < 0;
+          case '<=':
+            return c <= 0;
+          case '>':
+            return c > 0;
+          case '>=':
+            return c >= 0;
+          default:
+            return c === 0;
+        }
+      }),
+  );
+}
+
+/** Every production package (npm ls --omit=dev --all) with its installed versions. */
+export async function installedProduction(): Promise<Map<string, string[]>> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn('npm', ['ls', '--omit=dev', '--all', '--json'], { cwd: REPO_ROOT });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c;
+    });
+    child.on('error', reject);
+    // npm ls exits 1 for unmet optional peers; the tree is printed all the same.
+    child.on('close', () => resolve(out));
+  });
+  interface Node {
+    version?: string;
+    dependencies?: Record<string, Node>;
+  }
+  const found = new Map<string, Set<string>>();
+  const walk = (node: Node) => {
+    for (const [name, child] of Object.entries(node.dependencies ?? {})) {
+      if (child.version) {
+        if (!found.has(name)) found.set(name, new Set());
+        found.get(name)?.add(child.version);
+      }
+      walk(child);
+    }
+  };
+  walk(JSON.parse(stdout) as Node);
+  return new Map([...found].map(([name, versions]) => [name, [...versions].sort(compare)]));
+}
+
+/** Checks the review against the installed production tree. */
+export function checkReview(review: AdvisoryReview, installed: Map<string, string[]>): ManualReview {
+  const problems: string[] = [];
+  const notReachable: ManualReview['notReachable'] = [];
+  const reviewedVersions = new Map<string, string[]>();
+  let advisories = 0;
+  for (const p of review.packages) {
+    reviewedVersions.set(p.package, [...p.versions].sort(compare));
+    for (const a of p.advisories) {
+      advisories++;
+      for (const version of installed.get(p.package) ?? []) {
+        if (!inRange(version, a.affected)) continue;
+        if (a.status === 'not reachable' && a.why) {
+          notReachable.push({ package: p.package, version, id: a.id, why: a.why });
+        } else {
+          problems.push(
+            `${p.package} ${version} is in the range of ${a.id} (${a.affected}) without a reason`,
+          );
+        }
+      }
+    }
+  }
+  for (const [name, versions] of Object.entries(review.noAdvisoryFound.packages)) {
+    reviewedVersions.set(name, versions.split(/\s+/).sort(compare));
+  }
+  for (const [name, versions] of installed) {
+    const reviewed = reviewedVersions.get(name);
+    if (!reviewed) problems.push(`${name} ${versions.join(', ')} is not in the review`);
+    else if (reviewed.join(' ') !== versions.join(' '))
+      problems.push(`${name}: reviewed ${reviewed.join(', ') || 'absent'}, installed ${versions.join(', ')}`);
+  }
+  for (const [name, reviewed] of reviewedVersions) {
+    if (!installed.has(name) && reviewed.length > 0)
+      problems.push(`${name}: reviewed ${reviewed.join(', ')}, no longer installed`);
+  }
+  return { reviewed: review.reviewed, packages: installed.size, advisories, notReachable, problems };
+}
