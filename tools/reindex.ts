@@ -19,10 +19,16 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { fmt, StatusConsole } from '../local/console.js';
 import { readIngestConfig } from '../shared/config.js';
 import { Ingester } from '../shared/ingest/ingester.js';
 import { S3Objects } from '../shared/ingest/objects.js';
-import { type ReconcileResult, reconcileBucket, recountTopics } from '../shared/ingest/reconcile.js';
+import {
+  type ReconcileProgress,
+  type ReconcileResult,
+  reconcileBucket,
+  recountTopics,
+} from '../shared/ingest/reconcile.js';
 import type { Log } from '../shared/logger.js';
 import { DynamoStore } from '../shared/store/dynamodb.js';
 
@@ -176,49 +182,31 @@ export function resolveTarget(options: CliOptions, env: Env = process.env, cwd =
   };
 }
 
-/** One progress line: rewritten in place on a terminal, printed every few seconds otherwise. */
-export class ProgressLine {
-  private last = 0;
-  private shown = false;
-  private readonly started = Date.now();
-
-  constructor(
-    private readonly out: NodeJS.WriteStream | { write(s: string): boolean; isTTY?: boolean },
-    private readonly intervalMs = 2000,
-  ) {}
-
-  update(p: { done: number; total: number; rejected: number }, force = false): void {
-    const now = Date.now();
-    const tty = Boolean(this.out.isTTY);
-    if (!force && now - this.last < (tty ? 100 : this.intervalMs) && p.done !== p.total) return;
-    this.last = now;
-    const seconds = (now - this.started) / 1000;
-    const rate = seconds > 0 ? p.done / seconds : 0;
-    const pct = p.total === 0 ? 100 : Math.floor((p.done / p.total) * 100);
-    const eta =
-      rate > 0 && p.done < p.total ? `, about ${formatDuration((p.total - p.done) / rate)} left` : '';
-    const line =
-      `reindexed ${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} files (${pct}%), ` +
-      `${p.rejected.toLocaleString('en-US')} rejected, ${Math.round(rate).toLocaleString('en-US')}/s${eta}`;
-    this.out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
-    this.shown = tty;
-  }
-
-  /** Ends the in-place line so that other output starts on a fresh one. */
-  break(): void {
-    if (this.shown) this.out.write('\n');
-    this.shown = false;
-  }
+/** The progress line's text: files done of all, rejections, rate and time left. */
+export function progressText(p: ReconcileProgress, seconds: number): string {
+  const rate = seconds > 0 ? p.done / seconds : 0;
+  const pct = p.total === 0 ? 100 : Math.floor((p.done / p.total) * 100);
+  const left = (p.total - p.done) / rate;
+  const eta =
+    rate > 0 && p.done < p.total
+      ? `, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left`
+      : '';
+  return (
+    `reindexed ${fmt(p.done)} / ${fmt(p.total)} files (${pct}%), ` +
+    `${fmt(p.rejected)} rejected, ${fmt(Math.round(rate))}/s${eta}`
+  );
 }
 
-const formatDuration = (s: number) => (s < 90 ? `${Math.ceil(s)} s` : `${Math.ceil(s / 60)} min`);
-
-/** Rejections and failures as plain lines (the progress line stays readable); details with --verbose. */
-function consoleLog(progress: ProgressLine, err: { write(s: string): boolean }, verbose: boolean): Log {
+/**
+ * Rejections and failures as plain lines on `err`, the progress line taken down meanwhile (so it stays
+ * readable on a terminal); details with --verbose.
+ */
+function consoleLog(status: StatusConsole, render: () => string, err: Writer, verbose: boolean): Log {
   const line = (level: string, message: string, extra: Record<string, unknown>[]) => {
-    progress.break();
     const error = extra.find((e) => e.error)?.error as Error | undefined;
+    status.endStatus();
     err.write(`${level}: ${message}${error ? ` (${error.name}: ${error.message})` : ''}\n`);
+    status.startStatus(render);
   };
   return {
     debug: (m, ...x) => verbose && line('debug', m, x),
@@ -228,14 +216,16 @@ function consoleLog(progress: ProgressLine, err: { write(s: string): boolean }, 
   };
 }
 
+type Writer = { write(s: string): boolean };
+
 export interface ReindexOptions {
   target: Target;
   /** Only new or changed files (and files ingested by an older parser); default: every file again. */
   changedOnly?: boolean;
   concurrency?: number;
   verbose?: boolean;
-  out?: { write(s: string): boolean; isTTY?: boolean };
-  err?: { write(s: string): boolean };
+  out?: Writer & { isTTY?: boolean };
+  err?: Writer;
   env?: Env;
 }
 
@@ -261,8 +251,13 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
   });
   try {
     const store = new DynamoStore(dynamo, target.table);
-    const progress = new ProgressLine(out);
-    const log = consoleLog(progress, err, options.verbose ?? false);
+    // One progress line: rewritten in place on a terminal, printed every few seconds otherwise.
+    const status = new StatusConsole(out, { ttyIntervalMs: 100, plainIntervalMs: 2000 });
+    const started = Date.now();
+    let last: ReconcileProgress = { done: 0, total: 0, rejected: 0 };
+    const seconds = () => (Date.now() - started) / 1000;
+    const render = () => progressText(last, seconds());
+    const log = consoleLog(status, render, err, options.verbose ?? false);
     const { maxObjectBytes } = readIngestConfig({ ...env, TABLE_NAME: target.table });
     const ingester = new Ingester({ store, objects: new S3Objects(s3), log, maxObjectBytes });
 
@@ -270,8 +265,7 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
       `reindexing s3://${target.bucket} into table ${target.table} (${target.s3Endpoint ?? region ?? 'default region'}; from ${target.source})` +
         `${options.changedOnly ? ', new and changed files only' : ''}\n`,
     );
-    const started = Date.now();
-    let last = { done: 0, total: 0, rejected: 0 };
+    status.startStatus(render);
     const result = await reconcileBucket({
       bucket: target.bucket,
       s3,
@@ -282,17 +276,14 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
       force: !options.changedOnly,
       onProgress: (p) => {
         last = p;
-        progress.update(p);
       },
     });
-    progress.update(last, true);
-    progress.break();
+    status.endStatus(progressText(last, seconds()));
     // Counters are kept by increments; a crash between an entry write and its increment leaves one off.
     const recounted = await recountTopics(store, log);
     if (recounted.length > 0) out.write(`topic counts corrected: ${recounted.join(', ')}\n`);
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
     out.write(
-      `done in ${seconds} s: ${result.listed} article files listed; ${result.ingested} ingested, ` +
+      `done in ${seconds().toFixed(1)} s: ${result.listed} article files listed; ${result.ingested} ingested, ` +
         `${result.unchanged} unchanged, ${result.removed} removed (no longer in the bucket), ` +
         `${result.rejected} rejected, ${result.failed} failed\n`,
     );

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every row of the benchmark table, each figure a median of several runs beside its baseline
- * measured in the same run. Prints one table; writes bench/results/latest.json (and latest.md) and the chart
- * bench/results/feed-latency.svg.
+ * measured in the same run. Prints one table; writes tools/bench/results/latest.json (and the table in
+ * latest.md).
  *
  *   npm run bench                      all rows
  *   npm run bench -- --only 1,3        some rows (their results replace those rows in latest.json)
@@ -13,13 +13,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED } from './corpus.js';
-import { type LatencyPoint, latencyChart } from './lib/chart.js';
-import { failed, markdownTable, type RowReport } from './lib/report.js';
-import { now } from './lib/stats.js';
+import { DEFAULT_SEED } from '../lib/corpus.js';
+import { now } from '../lib/stats.js';
+import { type BenchContext, failed, markdownTable, type RowReport } from './lib/report.js';
 import { bundlesRow } from './rows/bundles.js';
 import { capacityRow } from './rows/capacity.js';
-import { type BenchContext, measureOf } from './rows/context.js';
 import { ingestRows } from './rows/ingest.js';
 import { parseRow } from './rows/parse.js';
 import { scaleRow } from './rows/scale.js';
@@ -105,7 +103,6 @@ async function main(): Promise<void> {
     tmp,
     progress: (message) =>
       process.stderr.write(`[${((now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`),
-    measure: measureOf,
   };
 
   const reports: (RowReport & { at: string })[] = [];
@@ -155,14 +152,12 @@ async function main(): Promise<void> {
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(RESULTS, 'latest.md'), `${table}\n`);
-    const points = merged.find((r) => r.row === 5)?.data?.points as LatencyPoint[] | undefined;
-    if (points && points.length > 0) writeFileSync(join(RESULTS, 'feed-latency.svg'), latencyChart(points));
   }
 
   console.log(`\n${table}\n`);
   console.log(
     `${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}; ` +
-      `this run ${((now() - started) / 1000).toFixed(0)} s; ${values.quick ? 'a quick run: nothing written' : 'results in bench/results/'}`,
+      `this run ${((now() - started) / 1000).toFixed(0)} s; ${values.quick ? 'a quick run: nothing written' : 'results in tools/bench/results/'}`,
   );
   if (reports.some((r) => r.figures.some((f) => f.verdict === 'ERROR'))) process.exitCode = 1;
 }

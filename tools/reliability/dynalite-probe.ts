@@ -4,35 +4,18 @@
  * (local/dynalite-fixes.mjs), on disk (as the local stack keeps its table) or in memory. dynalite runs in this
  * process here, so a full GC reaches its heap too: what still grows is held (native LevelDB memory included).
  * One variant per process, so memory one freed cannot hide the growth of the next. It tells a leak in the
- * local stack's store apart from one in our code.
- *
- *   node --import tsx --expose-gc reliability/dynalite-probe.ts --root DIR --variant published|fixed
- *                                  --store disk|memory [--queries 4000]
- * Prints `{"probe":{…}}` (a ProbeRun).
+ * local stack's store apart from one in our code. A diagnosis, run only with `--only probe`: no verdict.
  */
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { countOpenResources, createDynalite, plainDynalite } from '../../local/dynalite-fixes.mjs';
 import { LOCAL_REGION } from '../../local/servers.js';
 import { documentClient } from '../../shared/store/document-client.js';
+import { EXPOSE_GC, fmt, inChild, type Outcome } from './check.js';
 import { createTable } from './pipeline.js';
 
-const { values } = parseArgs({
-  options: {
-    root: { type: 'string' },
-    queries: { type: 'string' },
-    variant: { type: 'string' },
-    store: { type: 'string' },
-  },
-});
-if (!values.root) throw new Error('--root DIR is required');
-if (values.variant !== 'published' && values.variant !== 'fixed')
-  throw new Error('--variant must be published or fixed');
-if (values.store !== 'disk' && values.store !== 'memory') throw new Error('--store must be disk or memory');
-const QUERIES = Number(values.queries ?? 4000);
 const LIMIT = 51;
 const PARTITION = 1000;
 const rssMb = () => {
@@ -40,7 +23,7 @@ const rssMb = () => {
   return Math.round(process.memoryUsage().rss / 1048576);
 };
 
-export interface ProbeRun {
+interface ProbeRun {
   queries: number;
   partitionItems: number;
   limit: number;
@@ -52,10 +35,14 @@ export interface ProbeRun {
   openIterators: number;
 }
 
-async function probe(fixed: boolean, onDisk: boolean): Promise<ProbeRun> {
-  const where = onDisk
-    ? { path: path.join(values.root as string, `probe-${fixed ? 'fixed' : 'plain'}`) }
-    : {};
+export async function scenario(o: {
+  root: string;
+  queries: number;
+  fixed: boolean;
+  onDisk: boolean;
+}): Promise<ProbeRun> {
+  const { fixed, queries: QUERIES } = o;
+  const where = o.onDisk ? { path: path.join(o.root, `probe-${fixed ? 'fixed' : 'plain'}`) } : {};
   const { server, store } = (fixed ? createDynalite : plainDynalite)({ createTableMs: 0, ...where });
   const openCount = countOpenResources(store);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -114,6 +101,21 @@ async function probe(fixed: boolean, onDisk: boolean): Promise<ProbeRun> {
   }
 }
 
-const result = await probe(values.variant === 'fixed', values.store === 'disk');
-process.stdout.write(`${JSON.stringify({ probe: result })}\n`);
-process.exit(0);
+export async function probeCheck(root: string): Promise<Outcome> {
+  const run = (fixed: boolean, onDisk: boolean): Promise<ProbeRun> =>
+    inChild('dynalite-probe', { root, queries: 4000, fixed, onDisk }, EXPOSE_GC);
+  const result = {
+    published: { disk: await run(false, true), memory: await run(false, false) },
+    fixed: { disk: await run(true, true), memory: await run(true, false) },
+  };
+  const d = result.published.disk;
+  const line = (r: ProbeRun) =>
+    `${r.rssMb.join(' → ')} MB, ${r.kbPerQuery} KB per query over the second half, ${fmt(r.openIterators)} iterators left open`;
+  const lines = [
+    `- **Probe of the local DynamoDB** (diagnosis, no verdict): ${fmt(d.queries)} Queries of ${d.limit} items on a ${fmt(d.partitionItems)}-item partition, ` +
+      'resident memory after a full GC before and at each quarter (dynalite in the probing process, one process per variant):',
+    `  - dynalite 4.0.0 as published: on disk (as the local stack keeps it) ${line(result.published.disk)}; in memory ${line(result.published.memory)}.`,
+    `  - with local/dynalite-fixes.mjs: on disk ${line(result.fixed.disk)}; in memory ${line(result.fixed.memory)}.`,
+  ];
+  return { verdict: 'not run', notes: ['A diagnosis, not a check.'], lines, result };
+}

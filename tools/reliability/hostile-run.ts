@@ -2,17 +2,19 @@
  * The hostile catalogue against the real local stack (in its own process): the files go in through its S3
  * endpoint and must end as the catalogue says; every hostile request, the raw-protocol ones included, is sent
  * to its HTTP port; its pages are opened in Chromium. Also times the catalogue and the properties through the
- * in-memory cores, for the figures.
+ * in-memory cores. Nothing may crash, make a malformed feed or page, or run a script.
  */
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
+import { REPO_ROOT } from '../lib/procs.js';
+import { startStack } from '../lib/stack.js';
 import { type BrowserResult, checkPages } from './browser.js';
+import { fmt, type Options, type Outcome, verdictOf } from './check.js';
 import { corrupted, hostileArticle } from './hostile/arbitraries.js';
 import { frontMatter, hostileCatalogue, validFields } from './hostile/catalogue.js';
 import { HostileWorld, responseProblems } from './hostile/harness.js';
 import { rawRequest, refusalProblem } from './hostile/raw-http.js';
 import { hostileRequests } from './hostile/requests.js';
-import { REPO_ROOT, startTsx } from './processes.js';
 
 export interface HostileResult {
   catalogue: {
@@ -45,14 +47,6 @@ export interface HostileResult {
     dropped: number;
   };
   browser: BrowserResult;
-}
-
-interface Ready {
-  pid: number;
-  urls: { feeds: string };
-  ports: { http: number };
-  states: Record<string, string>;
-  outsideDataDir: string[];
 }
 
 /** The catalogue and the fast-check properties through the in-memory cores, timed. */
@@ -118,20 +112,19 @@ export async function inMemory(
   };
 }
 
-export async function runHostile(root: string, options: { runs: number }): Promise<HostileResult> {
-  const memory = await inMemory(options.runs);
+async function runHostile(root: string, runs: number): Promise<HostileResult> {
+  const memory = await inMemory(runs);
   const catalogue = hostileCatalogue();
-  const stack = startTsx<Ready>('stack-process.ts', 'ready', ['--root', root, '--hostile']);
+  const stack = await startStack({ root, hostile: true });
   try {
-    const ready = await stack.first;
+    const ready = stack.info;
     const unexpected: string[] = [];
-    let articles = 0;
-    let rejected = 0;
-    let refusedKeys = 0;
+    let [articles, rejected, refusedKeys] = [0, 0, 0];
     for (const f of catalogue) {
       const state = ready.states[f.key] ?? 'missing';
       // Refused by the S3 endpoint (a key it will not store) is a rejection with a reason, one layer earlier.
       const refusedAtS3 = state.startsWith('refused');
+      const wasRejected = state.startsWith('rejected') && (!f.reason || f.reason.test(state));
       if (state === 'ok') articles++;
       if (state.startsWith('rejected')) rejected++;
       if (refusedAtS3) refusedKeys++;
@@ -139,19 +132,18 @@ export async function runHostile(root: string, options: { runs: number }): Promi
         f.expect === 'article'
           ? state === 'ok'
           : f.expect === 'rejected'
-            ? (state.startsWith('rejected') && (!f.reason || f.reason.test(state))) || refusedAtS3
+            ? wasRejected || refusedAtS3
             : state === 'ok' || state.startsWith('rejected') || refusedAtS3;
       if (!ok) unexpected.push(`${f.name}: ${state}`);
     }
 
-    const base = ready.urls.feeds;
-    const next = ((await (await fetch(new URL('/feed.json?limit=2', base))).json()) as { next_url: string })
-      .next_url;
+    const base = ready.feeds;
+    const json = async <T>(path: string) => (await (await fetch(new URL(path, base))).json()) as T;
+    const next = (await json<{ next_url: string }>('/feed.json?limit=2')).next_url;
     const cursor = new URL(next).searchParams.get('cursor') as string;
-    const requests = hostileRequests({ topic: 'hostile-input', cursor });
     const req: HostileResult['requests'] = { sent: 0, protocol: 0, unexpected: [], status5xx: 0, dropped: 0 };
-    for (const r of requests) {
-      const res = await rawRequest(ready.ports.http, r.bytes);
+    for (const r of hostileRequests({ topic: 'hostile-input', cursor })) {
+      const res = await rawRequest(ready.httpPort, r.bytes);
       req.sent++;
       if (r.protocol) req.protocol++;
       if (res.status >= 500) req.status5xx++;
@@ -161,35 +153,64 @@ export async function runHostile(root: string, options: { runs: number }): Promi
         req.unexpected.push(`${r.name}: ${res.status || 'no answer'}${problem ? ` (${problem})` : ''}`);
     }
 
-    const topics = (
-      (await (await fetch(new URL('/topics.json', base))).json()) as { topics: { slug: string }[] }
-    ).topics;
-    const pages = ['/', ...topics.map((t) => `/topics/${encodeURIComponent(t.slug)}`)];
-    if (topics.length >= 2)
-      pages.push(
-        `/topics/${topics
-          .slice(0, 2)
-          .map((t) => encodeURIComponent(t.slug))
-          .join(',')}`,
-      );
+    const slugs = (await json<{ topics: { slug: string }[] }>('/topics.json')).topics.map((t) =>
+      encodeURIComponent(t.slug),
+    );
+    const pages = ['/', ...slugs.map((s) => `/topics/${s}`)];
+    if (slugs.length >= 2) pages.push(`/topics/${slugs.slice(0, 2).join(',')}`);
     const browser = await checkPages(base, pages);
-
     return {
       catalogue: {
-        files: catalogue.length,
-        articles,
-        rejected,
-        refusedByS3: refusedKeys,
-        unexpected,
-        outsideDataDir: ready.outsideDataDir,
-        worstMs: memory.worstMs,
-        worstFile: memory.worstFile,
+        ...{ files: catalogue.length, articles, rejected, refusedByS3: refusedKeys, unexpected },
+        ...{ outsideDataDir: ready.outsideDataDir, worstMs: memory.worstMs, worstFile: memory.worstFile },
       },
       properties: memory.properties,
       requests: req,
       browser,
     };
   } finally {
-    await stack.stop();
+    await stack.close();
   }
+}
+
+export async function hostileCheck(root: string, o: Options): Promise<Outcome> {
+  const h = await runHostile(root, Number(o.runs));
+  const { catalogue: c, properties: p, requests: r, browser: b } = h;
+  const notes: string[] = [];
+  if (c.unexpected.length)
+    notes.push(`Catalogue files that did not end as expected: ${c.unexpected.join('; ')}.`);
+  if (p.threw)
+    notes.push(
+      `${p.threw} generated inputs made the ingest core throw instead of rejecting the file (the handler would retry them forever); causes: ${p.throws.map((t) => t.cause).join('; ')}. The inputs are in tools/reliability/results/latest.json.`,
+    );
+  if (p.problems.length) notes.push(`Feed or page problems: ${p.problems.join('; ')}.`);
+  if (r.unexpected.length) notes.push(`Unexpected answers: ${r.unexpected.join('; ')}.`);
+  if (r.status5xx || r.dropped)
+    notes.push(`Requests answered with a 5xx: ${r.status5xx}; without an answer: ${r.dropped}.`);
+  if (c.outsideDataDir.length)
+    notes.push(
+      `s3rver wrote objects outside the stack's data directory for a key with ".." segments (paths relative to the data directory): ${c.outsideDataDir.join(', ')}.`,
+    );
+  if (b.failures.length)
+    notes.push(
+      `Pages where something ran or was present: ${b.failures.map((f) => `${f.url} (${f.mode}): ${JSON.stringify(f)}`).join('; ')}.`,
+    );
+  const files = c.unexpected.length === 0 && p.threw === 0 && p.problems.length === 0;
+  const requests = r.status5xx === 0 && r.dropped === 0 && r.unexpected.length === 0;
+  const lines = [
+    `- **Hostile files** (${verdictOf(files)}): the catalogue's ${c.files} files through the local stack: ${c.articles} articles, ` +
+      `${c.rejected} rejected with a reason${c.refusedByS3 ? `, ${c.refusedByS3} refused by the S3 endpoint` : ''}, ${c.unexpected.length} otherwise; plus ${fmt(p.inputs)} generated inputs ` +
+      `(fast-check) through the ingest core and every feed and page rendered after them: ${p.threw} threw, ${p.problems.length} feed or page problems. ` +
+      `Worst time for one file: ${c.worstMs} ms (${c.worstFile}).`,
+    `- **Hostile requests** (${verdictOf(requests)}): ${r.sent} sent raw to the stack's HTTP port` +
+      `${r.protocol ? ` (${r.protocol} of them malformed at the protocol level: CONNECT, HTTP/2 and TLS prefaces, smuggling, bare CR, oversized heads, no Host)` : ''}: ` +
+      `${r.status5xx} 5xx, ${r.dropped} without an answer, ${r.unexpected.length} unexpected answers or refusals without a reason.`,
+    b.ran
+      ? `- **Pages in Chromium ${b.chromium}** (${verdictOf(b.failures.length === 0)}): ${b.pages} pages (index, every topic, a merged pair), each as served and with CSP bypassed: ` +
+        `${b.failures.length} with a dialog, a run script, a \`__pwned\` request, a script element, an event handler or a script URL; ` +
+        `${b.checks.reduce((n, x) => n + x.cspViolations, 0)} CSP violations reported.`
+      : `- **Pages in Chromium**: not run: ${b.skipped}.`,
+  ];
+  const ok = files && requests && b.failures.length === 0;
+  return { verdict: verdictOf(ok), notes, lines, result: h };
 }

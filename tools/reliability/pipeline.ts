@@ -2,7 +2,8 @@
  * The ingest pipeline of the local stack, assembled from its own pieces so a run can control each one:
  * s3rver with S3-shaped notifications (local/s3-notifications.ts), the SQS-like queue with redelivery
  * (local/event-queue.ts) and the real ingest Lambda handler, against a DynamoDB endpoint given by the
- * caller (which may stop it). Every notification record is kept, for a clean ingest to compare with.
+ * caller (which may stop it). Every notification record is kept, for a clean ingest to compare with
+ * (`againstClean`): the faults, storm and limits scenarios end with it.
  */
 import { DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -14,17 +15,16 @@ import { LOCAL_REGION, type LocalS3, S3RVER_CREDENTIALS, startS3 } from '../../l
 import { parseArticle } from '../../shared/article/article.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { InvalidArticleError } from '../../shared/errors.js';
-import { Ingester } from '../../shared/ingest/ingester.js';
 import { S3Objects } from '../../shared/ingest/objects.js';
 import { listArticleObjects } from '../../shared/ingest/reconcile.js';
-import type { Log } from '../../shared/logger.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
 import { givenBefore } from '../../shared/store/types.js';
+import { toolsIngester } from '../lib/app.js';
+import { fmt } from './check.js';
+import { checkOnce, diffDumps, dumpTable, isCounterPath, tableFigures } from './tables.js';
 
 export const BUCKET = 'articles';
 export const TABLE = 'feedbucket';
-
-export const quietLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
 export interface Pipeline {
   s3: LocalS3;
@@ -119,12 +119,7 @@ export async function createTable(client: DynamoDBClient, table: string): Promis
 /** Applies the records once each, in order, through the ingest core into `table`: the reference result. */
 export async function cleanIngest(pipeline: Pipeline, table: string): Promise<void> {
   await createTable(pipeline.dynamo, table);
-  const ingester = new Ingester({
-    store: new DynamoStore(pipeline.dynamo, table),
-    objects: new S3Objects(pipeline.s3.client),
-    log: quietLog,
-    maxObjectBytes: 1024 * 1024,
-  });
+  const ingester = toolsIngester(new DynamoStore(pipeline.dynamo, table), new S3Objects(pipeline.s3.client));
   for (const record of pipeline.records) {
     for (const delivery of decodeInvocation({ Records: [record] } as S3Event)) {
       for (const event of delivery.events) await ingester.apply(event);
@@ -164,3 +159,51 @@ export async function topicNamesFromBucket(
   });
   return names;
 }
+
+/** The table the run left against a clean ingest of the same events (into table `clean`). */
+export async function againstClean(pipeline: Pipeline, name: string) {
+  const ingested = await dumpTable(pipeline.dynamo, TABLE);
+  await cleanIngest(pipeline, 'clean');
+  const clean = await dumpTable(pipeline.dynamo, 'clean');
+  const once = checkOnce(ingested);
+  return {
+    expectedArticles: checkOnce(clean).articles,
+    ...tableFigures(once, diffDumps(clean, ingested, ['clean', name]), ingested.size),
+  };
+}
+
+/**
+ * Whether every one of `files` valid files ended ingested once, as a clean ingest leaves it (write counters
+ * aside), with a note for each way it did not.
+ */
+export function ingestedOnce(f: Awaited<ReturnType<typeof againstClean>>, files: number) {
+  const notes: string[] = [];
+  const lost = files - f.fileStates.ok - f.fileStates.rejected;
+  if (lost > 0) notes.push(`${lost} files never ended ingested or rejected.`);
+  if (f.fileStates.rejected > 0)
+    notes.push(
+      `Rejected (valid files, so for a transient cause): ${f.rejections.map((r) => `${r.key}: ${r.reason}`).join('; ')}.`,
+    );
+  if (f.countMismatches.length)
+    notes.push(`Topic counts off (entries vs count): ${f.countMismatches.slice(0, 6).join(', ')}.`);
+  if (f.differencesFromClean > 0)
+    notes.push(`Differences from the clean ingest: ${f.firstDifferences.slice(0, 4).join(' · ')}`);
+  const contentPaths = Object.keys(f.differingPaths).filter((p) => !isCounterPath(p));
+  const ok =
+    f.fileStates.ok === files &&
+    f.articles === f.expectedArticles &&
+    f.allEntries === f.expectedArticles &&
+    f.duplicates.length === 0 &&
+    f.pending === 0 &&
+    f.countMismatches.length === 0 &&
+    contentPaths.length === 0;
+  return { ok, notes };
+}
+
+/** "Files: 2,000 ingested, 0 rejected, lost: 0; …": what a table-checking scenario reports about the table. */
+export const tableLine = (f: Awaited<ReturnType<typeof againstClean>>, files: number) =>
+  `**Files: ${fmt(f.fileStates.ok)} ingested, ${fmt(f.fileStates.rejected)} rejected, lost: ${fmt(files - f.fileStates.ok - f.fileStates.rejected)}**; ` +
+  `${fmt(f.articles)} articles (clean ingest: ${fmt(f.expectedArticles)}), ${fmt(f.allEntries)} in the all-articles feed, ` +
+  `${f.duplicates.length} twice, ${f.pending} half-written, ${f.countMismatches.length} topic counts off; ` +
+  `table vs a clean ingest of the same events: ${fmt(f.differencesFromClean)} items differ in content` +
+  `${f.countersOnlyDifferences ? ` (${fmt(f.countersOnlyDifferences)} more only in write counters)` : ''}.`;

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '../lib/procs.js';
 
 export interface Ping {
   /** When the ping arrived (ms since the epoch). */
@@ -114,10 +115,4 @@ export async function startStandInHub(
 }
 
 /** A hub URL where nothing listens (a hub that is down): a port that was free a moment ago. */
-export async function downHubUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}/hub`;
-}
+export const downHubUrl = async (): Promise<string> => `http://127.0.0.1:${await freePort()}/hub`;

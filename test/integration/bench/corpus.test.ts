@@ -10,7 +10,7 @@ import {
   topicNames,
   writeCorpus,
   zipf,
-} from '../../../tools/bench/corpus.js';
+} from '../../../tools/lib/corpus.js';
 
 interface Doc {
   title: string;

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StatusConsole } from '../../../local/console.js';
 import {
   type LocalDynamo,
   type LocalS3,
@@ -21,8 +22,8 @@ import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
 import {
   type CliOptions,
   LOCAL_DEFAULTS,
-  ProgressLine,
   parseCli,
+  progressText,
   reindex,
   resolveTarget,
   type Target,
@@ -230,21 +231,25 @@ describe('reindex command line', () => {
   });
 
   it('the progress line is rewritten in place on a terminal and printed as lines elsewhere', () => {
+    expect(progressText({ done: 1, total: 4, rejected: 0 }, 1)).toMatch(
+      /^reindexed 1 \/ 4 files \(25%\), 0 rejected, 1\/s, about 3 s left$/,
+    );
+    expect(progressText({ done: 4, total: 4, rejected: 1 }, 2)).toMatch(
+      /^reindexed 4 \/ 4 files \(100%\), 1 rejected, [\d,]+\/s$/,
+    );
     const tty = { ...sink(), isTTY: true };
-    const line = new ProgressLine(tty, 0);
-    line.update({ done: 1, total: 4, rejected: 0 }, true);
-    line.update({ done: 4, total: 4, rejected: 1 }, true);
-    line.break();
+    const line = new StatusConsole(tty, { ttyIntervalMs: 60_000 });
+    line.startStatus(() => progressText({ done: 1, total: 4, rejected: 0 }, 1));
+    line.endStatus(progressText({ done: 4, total: 4, rejected: 1 }, 1));
     const CLEAR_LINE = '\r\u001b[2K';
     const [before, first, second] = tty.text().split(CLEAR_LINE);
     expect(before).toBe('');
     expect(first).toMatch(/^reindexed 1 \/ 4 files \(25%\), 0 rejected, /);
     expect(second).toMatch(/^reindexed 4 \/ 4 files \(100%\), 1 rejected, [\d,]+\/s\n$/);
     const pipe = sink();
-    const plain = new ProgressLine(pipe, 60_000);
-    plain.update({ done: 1, total: 3, rejected: 0 }, true);
-    plain.update({ done: 2, total: 3, rejected: 0 });
-    plain.update({ done: 3, total: 3, rejected: 0 });
-    expect(pipe.text().split('\n').filter(Boolean)).toHaveLength(2);
+    const plain = new StatusConsole(pipe, { plainIntervalMs: 60_000 });
+    plain.startStatus(() => progressText({ done: 2, total: 3, rejected: 0 }, 1));
+    plain.endStatus(progressText({ done: 3, total: 3, rejected: 0 }, 1));
+    expect(pipe.text()).toBe(`${progressText({ done: 3, total: 3, rejected: 0 }, 1)}\n`);
   });
 });

@@ -5,7 +5,7 @@
  * is faster than the generator.
  */
 import { createRequire } from 'node:module';
-import { runToEnd, which } from './procs.js';
+import { runToEnd, which } from '../../lib/procs.js';
 
 export interface LoadOptions {
   url: string;

@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Child, freePort, startChild, which } from '../../lib/procs.js';
 import type { Fixture } from '../servers/plain.js';
-import { type Child, freePort, startChild, which } from './procs.js';
 
 export const NGINX_HINT =
   'nginx is not installed (Debian: apt-get install nginx-light); its baseline is skipped';

@@ -4,6 +4,8 @@
  * target it is held to.
  */
 
+import { median } from '../../lib/stats.js';
+
 export type Verdict = 'PASS' | 'MISS' | 'INFO' | 'SKIP' | 'ERROR';
 
 export type Unit = 'articles/s' | 'req/s' | 'ms' | 's' | 'bytes' | 'units' | 'items' | 'count';
@@ -140,3 +142,27 @@ export function markdownTable(rows: RowReport[]): string {
   }
   return lines.join('\n');
 }
+
+/** What every bench row gets from the harness. */
+export interface BenchContext {
+  /** The rows this run measures. */
+  selected: number[];
+  /** Corpus seed. */
+  seed: number;
+  /** Runs per figure (each figure is their median). */
+  runs: number;
+  /** Smaller corpora and shorter runs, to try the harness; figures are not for quoting. */
+  quick: boolean;
+  /** A temporary folder for this run, removed at the end. */
+  tmp: string;
+  /** One progress line on stderr. */
+  progress(message: string): void;
+}
+
+/** A measure: the median of the runs, beside the runs themselves. */
+export const measure = (label: string, unit: Unit, runs: number[]): Measure => ({
+  label,
+  unit,
+  value: median(runs),
+  runs: runs.map((r) => Number(r.toPrecision(6))),
+});

@@ -1,6 +1,6 @@
 /**
  * Seeds a table with N articles quickly, for the scale row: the items ingest leaves behind, handed in batches
- * to a writer (bench/servers/dynamo.ts writes them into dynalite's item store), for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
+ * to a writer (tools/bench/servers/dynamo.ts writes them into dynalite's item store), for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
  * topic metadata update per topic through the store. The item shapes mirror DynamoStore's (feed entries are
  * made by its own entryFields; the adapter keeps its other key helpers private); `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
  *
@@ -14,8 +14,8 @@ import { uuidV5 } from '../../../shared/links.js';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { entryFields } from '../../../shared/store/entry-items.js';
 import { type ArticleRecord, type FileRecord, positionOf } from '../../../shared/store/types.js';
-import { generateCorpus, prng } from '../corpus.js';
-import { mapLimit } from './stats.js';
+import { generateCorpus, prng } from '../../lib/corpus.js';
+import { mapLimit } from '../../lib/stats.js';
 
 const TWO_YEARS_MS = 2 * 365 * 24 * 3600_000;
 const UNTIL = Date.parse('2021-04-01T00:00:00Z');

@@ -1,153 +1,230 @@
 /**
- * Row 7: DynamoDB capacity units. Write units per article: the real ingest core (the code the ingest Lambda
- * runs) applies upload events for corpus files to the real DynamoDB adapter against dynalite. Read units per
- * full feed (a render-cache miss, then a hit) and per 304: the real feeds app on the same table, its metadata
- * reuse off so each request pays its reads. Units come from ReturnConsumedCapacity (see lib/capacity.ts for
- * what dynalite reports and what is computed).
+ * Row 7: DynamoDB capacity units, the figures behind the stack's cost estimate (`npm run sizing` prints them
+ * too). Write units: the real ingest core (the code the ingest Lambda runs) applies upload events for corpus
+ * files in s3rver to the real DynamoDB adapter against dynalite; then an edit of some of them, then a forced
+ * re-index (`npm run reindex`) of the unchanged bucket. Read units per request: the real feeds app on the same
+ * table, its metadata reuse off so each request pays its reads. Units come from ReturnConsumedCapacity (see
+ * lib/capacity.ts for what dynalite reports and what is computed); item sizes as DynamoDB counts them.
  */
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamo } from '../../../local/servers.js';
-import { Ingester } from '../../../shared/ingest/ingester.js';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { startDynamo, startS3 } from '../../../local/servers.js';
+import { S3Objects } from '../../../shared/ingest/objects.js';
+import { reconcileBucket } from '../../../shared/ingest/reconcile.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
-import { generateCorpus } from '../corpus.js';
-import { meterClient } from '../lib/capacity.js';
-import { benchFeedsApp, QUIET_LOG } from '../lib/feeds-app.js';
-import { compare, type RowReport } from '../lib/report.js';
-import type { BenchContext } from './context.js';
+import { QUIET, toolsFeedsApp, toolsIngester } from '../../lib/app.js';
+import { type CapacityTotals, describeRequests, meterClient, scanItems } from '../../lib/capacity.js';
+import { generateCorpus } from '../../lib/corpus.js';
+import { mapLimit, quantile } from '../../lib/stats.js';
+import { type BenchContext, compare, type Figure, measure, type RowReport } from '../lib/report.js';
 
 const TABLE = 'feedbucket';
+const BUCKET = 'articles';
+
+/** DynamoDB's item size: attribute names plus values (UTF-8 strings, binaries as bytes, about 1 byte per 2 digits). */
+export function itemSize(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (value instanceof Uint8Array) return value.length;
+  if (typeof value === 'number') return Math.ceil(String(value).replace(/[-.]/g, '').length / 2) + 1;
+  if (Array.isArray(value)) return 3 + value.reduce((s: number, v) => s + 1 + itemSize(v), 0);
+  const entries = Object.entries(value as Record<string, unknown>);
+  return 3 + entries.reduce((s, [k, v]) => s + Buffer.byteLength(k) + 1 + itemSize(v), 0);
+}
+const topLevelSize = (item: Record<string, unknown>) =>
+  Object.entries(item).reduce((s, [k, v]) => s + Buffer.byteLength(k) + itemSize(v), 0);
 
 export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
   const count = ctx.quick ? 100 : 300;
-  const dynamo = await startDynamo();
+  const [dynamo, s3] = await Promise.all([
+    startDynamo(),
+    startS3({ directory: mkdtempSync(join(ctx.tmp, 's3-')), buckets: [BUCKET] }),
+  ]);
   try {
     await ensureTable(dynamo.client, TABLE);
     const meter = meterClient(dynamo.client);
     const store = new DynamoStore(dynamo.client, TABLE);
-    const files = [...generateCorpus({ count, seed: ctx.seed })];
-    const bodies = new Map(files.map((f) => [f.key, Buffer.from(f.text)]));
-    const ingester = new Ingester({
-      store,
-      objects: { get: async (_bucket, key) => ({ body: bodies.get(key) as Buffer, eTag: key }) },
-      log: QUIET_LOG,
-      maxObjectBytes: 1024 * 1024,
-    });
-    const topics = new Map<string, number>();
-    meter.reset();
+    const ingester = toolsIngester(store, new S3Objects(s3.client));
+    const put = (key: string, text: string) =>
+      s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: text }));
     let sequencer = 0;
-    for (const f of files) {
+    const apply = async (key: string) => {
       const outcome = await ingester.apply({
         kind: 'created',
-        bucket: 'articles',
-        key: f.key,
-        sequencer: (++sequencer).toString(16),
+        bucket: BUCKET,
+        key,
+        sequencer: (++sequencer).toString(16).padStart(16, '0'),
         eventTime: new Date(Date.UTC(2021, 3, 1, 0, 0, sequencer)).toISOString(),
       });
-      if (outcome !== 'ingested') throw new Error(`${f.key} was ${outcome}, not ingested`);
-    }
-    const writes = meter.totals();
-    let items = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await dynamo.client.send(
-        new ScanCommand({ TableName: TABLE, Select: 'COUNT', ExclusiveStartKey: start }),
-      );
-      items += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
-    for (const t of await store.listTopics()) topics.set(t.slug, t.count);
-    const top = [...topics].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
-    const memberships = [...topics.values()].reduce((s, n) => s + n, 0) / count;
-
-    const app = benchFeedsApp(store, { metaTtlMs: 0 });
-    const path = `/topics/${encodeURIComponent(top)}/rss.xml`;
-    const readsOf = async (headers: Record<string, string>, status: number) => {
-      meter.reset();
-      const res = await app({ method: 'GET', path, headers });
-      if (res.status !== status) throw new Error(`${path} answered ${res.status}, not ${status}`);
-      const t = meter.totals();
-      return {
-        units: t.read,
-        requests: t.requests,
-        consistent: t.consistent,
-        byOperation: t.units,
-        etag: res.headers.etag as string,
-      };
+      if (outcome !== 'ingested') throw new Error(`${key} was ${outcome}, not ingested`);
     };
-    const miss = await readsOf({}, 200);
+    const metered = async (work: () => Promise<unknown>): Promise<CapacityTotals> => {
+      meter.reset();
+      await work();
+      return meter.totals();
+    };
+    const files = [...generateCorpus({ count, seed: ctx.seed })];
+    await mapLimit(files, 16, (f) => put(f.key, f.text));
+    const writes = await metered(async () => {
+      for (const f of files) await apply(f.key);
+    });
+    // An edit of a third of the files (same link and topics, new title): what an update costs.
+    const edits = files.slice(0, Math.ceil(count / 3));
+    const edited = await metered(async () => {
+      for (const f of edits) {
+        await put(f.key, f.text.replace(/^title: "(.*)"$/m, 'title: "$1 (updated)"'));
+        await apply(f.key);
+      }
+    });
+    let listed = 0;
+    const reindexed = await metered(async () => {
+      const r = await reconcileBucket({
+        bucket: BUCKET,
+        s3: s3.client,
+        store,
+        ingester,
+        log: QUIET,
+        force: true,
+      });
+      listed = r.listed;
+    });
+
+    const items = (await scanItems(dynamo.client, TABLE)).map((i) => unmarshall(i));
+    const sizes = new Map<string, number[]>();
+    for (const item of items) {
+      const type = String(item.pk).split('#')[0] as string;
+      sizes.set(type, [...(sizes.get(type) ?? []), topLevelSize(item)]);
+    }
+    const storage = items.reduce((s, i) => s + topLevelSize(i) + 100, 0) / count;
+    const topics = await store.listTopics();
+    const top = [...topics].sort((a, b) => b.count - a.count)[0]?.slug as string;
+    const memberships = topics.reduce((s, t) => s + t.count, 0) / count;
+
+    const app = toolsFeedsApp(store, { metaTtlMs: 0 });
+    const readsOf = async (path: string, headers: Record<string, string>, status: number) => {
+      const [p, q = ''] = path.split('?');
+      let etag = '';
+      const t = await metered(async () => {
+        const res = await app({ method: 'GET', path: p as string, query: new URLSearchParams(q), headers });
+        if (res.status !== status) throw new Error(`${path} answered ${res.status}, not ${status}`);
+        etag = res.headers.etag as string;
+      });
+      return { units: t.read, requests: t.requests, consistent: t.consistent, byOperation: t.units, etag };
+    };
+    const feed = `/topics/${encodeURIComponent(top)}/rss.xml`;
+    const miss = await readsOf(feed, {}, 200);
     const withBody = (await store.queryEntries(top, 50)).facts.filter(
       (f) => f.bodyVersion !== undefined,
     ).length;
-    const hit = await readsOf({}, 200);
-    const notModified = await readsOf({ 'if-none-match': miss.etag }, 304);
-    const requests = (
-      r: Record<string, number>,
-      consistent: Record<string, number> = {},
-      units: Record<string, number> = {},
-    ) =>
-      Object.entries(r)
-        .map(([op, n]) => {
-          const notes = [
-            consistent[op] ? `${consistent[op] === n ? '' : `${consistent[op]} `}strongly consistent` : '',
-            units[op] !== undefined ? `${units[op]} units` : '',
-          ].filter(Boolean);
-          return `${n} ${op}${notes.length ? ` (${notes.join(', ')})` : ''}`;
-        })
-        .join(' + ');
+    const hit = await readsOf(feed, {}, 200);
+    const notModified = await readsOf(feed, { 'if-none-match': miss.etag }, 304);
+    const atom200 = await readsOf('/atom.xml?limit=200', {}, 200);
+    const opml = await readsOf('/feeds.opml', {}, 200);
+
     const per = (n: number) => n / count;
-    const m = (label: string, unit: 'units' | 'items', value: number) => ctx.measure(label, unit, [value]);
+    const perOf = (n: number, of: number) => n / of;
+    const info = (
+      id: string,
+      label: string,
+      unit: 'units' | 'items' | 'bytes',
+      value: number,
+      note: string,
+    ): Figure =>
+      compare(id, label, measure(label.split(' ')[0] as string, unit, [value]), undefined, undefined, note);
+    const perArticle = (t: CapacityTotals, n: number) =>
+      describeRequests(
+        Object.fromEntries(Object.entries(t.requests).map(([op, k]) => [op, Number(perOf(k, n).toFixed(1))])),
+      );
+    const bySize = [...sizes]
+      .map(
+        ([type, s]) =>
+          `${type} ${s.length} × median ${(quantile(s, 0.5) / 1024).toFixed(1)} KB (p95 ${(quantile(s, 0.95) / 1024).toFixed(1)} KB)`,
+      )
+      .join(', ');
     return {
       row: 7,
       title: 'DynamoDB capacity units',
       figures: [
-        compare(
+        info(
           '7a',
           'write units per new article (table + index)',
-          m('ingest', 'units', per(writes.write + writes.indexWrite)),
-          undefined,
-          undefined,
-          `${per(writes.write).toFixed(1)} table (dynalite) + ${per(writes.indexWrite).toFixed(1)} index (computed); ${requests(
-            Object.fromEntries(
-              Object.entries(writes.requests).map(([op, n]) => [op, Number(per(n).toFixed(1))]),
-            ),
-          )} per article; ${count} corpus files, ${memberships.toFixed(1)} topics each`,
+          'units',
+          per(writes.write + writes.indexWrite),
+          `${per(writes.write).toFixed(1)} table (dynalite) + ${per(writes.indexWrite).toFixed(1)} index (computed); ${perArticle(writes, count)} per article; ${per(writes.read).toFixed(1)} read units; ${count} corpus files, ${memberships.toFixed(1)} topics each`,
         ),
-        compare(
+        info(
           '7b',
           'items per article in the table',
-          m('items', 'items', per(items)),
-          undefined,
-          undefined,
+          'items',
+          per(items.length),
           'article, file record, one feed entry per topic and one in the all-articles feed, plus topic metadata',
         ),
-        compare(
+        info(
           '7c',
           'read units per full feed, render cache miss',
-          m('miss', 'units', miss.units),
-          undefined,
-          undefined,
-          `${requests(miss.requests, miss.consistent, miss.byOperation)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
+          'units',
+          miss.units,
+          `${describeRequests(miss.requests, miss.consistent, miss.byOperation)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
         ),
-        compare(
+        info(
           '7d',
           'read units per full feed, render cache hit',
-          m('hit', 'units', hit.units),
-          undefined,
-          undefined,
-          requests(hit.requests, hit.consistent),
+          'units',
+          hit.units,
+          describeRequests(hit.requests, hit.consistent),
         ),
-        compare(
+        info(
           '7e',
           'read units per 304',
-          m('304', 'units', notModified.units),
-          undefined,
-          undefined,
-          `${requests(notModified.requests, notModified.consistent)}; measured with metadata reuse off: with it on (the default), requests close together share one read`,
+          'units',
+          notModified.units,
+          `${describeRequests(notModified.requests, notModified.consistent)}; measured with metadata reuse off: with it on (the default), requests close together share one read`,
+        ),
+        info(
+          '7f',
+          'write units per edited article (same topics)',
+          'units',
+          perOf(edited.write + edited.indexWrite, edits.length),
+          `${perOf(edited.read, edits.length).toFixed(2)} read units; ${perArticle(edited, edits.length)} per edit; ${edits.length} edits`,
+        ),
+        info(
+          '7g',
+          'write units per file of a re-index, contents unchanged',
+          'units',
+          perOf(reindexed.write + reindexed.indexWrite, listed),
+          `${perOf(reindexed.read, listed).toFixed(2)} read units per file; ${describeRequests(reindexed.requests)} for ${listed} files`,
+        ),
+        info(
+          '7h',
+          'read units per 200-item all-articles feed (Atom)',
+          'units',
+          atom200.units,
+          `${describeRequests(atom200.requests, atom200.consistent)}; the OPML of every topic: ${opml.units} units`,
+        ),
+        info(
+          '7i',
+          'table storage per article',
+          'bytes',
+          storage,
+          `item sizes plus 100 bytes per item; items by type (A article, F feed entry, K file, T topic): ${bySize}`,
         ),
       ],
-      data: { articles: count, writes, itemsPerArticle: per(items), miss, hit, notModified },
+      data: {
+        articles: count,
+        writes,
+        edited,
+        reindexed,
+        itemsPerArticle: per(items.length),
+        miss,
+        hit,
+        notModified,
+        atom200,
+        opml,
+      },
     };
   } finally {
-    await dynamo.close();
+    await Promise.all([dynamo.close(), s3.close()]);
   }
 }

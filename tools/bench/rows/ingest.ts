@@ -9,22 +9,18 @@
  * acknowledged PutObject until the article is in its topic's feed over HTTP (and, to see where the time
  * goes, until its record is complete in the table).
  */
-import {
-  type AttributeValue,
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+
+import { join } from 'node:path';
+import { type AttributeValue, BatchWriteItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseArticle } from '../../../shared/article/article.js';
 import { ALL } from '../../../shared/article/model.js';
 import { DynamoStore, tableDefinition } from '../../../shared/store/dynamodb.js';
-import { generateCorpus } from '../corpus.js';
-import { meterClient } from '../lib/capacity.js';
-import { compare, failed, type RowReport } from '../lib/report.js';
-import { type StackHandle, startStack } from '../lib/stack.js';
-import { mapLimit, median, now, quantile, sleep, waitFor } from '../lib/stats.js';
-import type { BenchContext } from './context.js';
+import { meterClient, scanItems } from '../../lib/capacity.js';
+import { generateCorpus } from '../../lib/corpus.js';
+import { type StackHandle, startStack } from '../../lib/stack.js';
+import { mapLimit, median, now, quantile, sleep, waitFor } from '../../lib/stats.js';
+import { type BenchContext, compare, failed, measure, type RowReport } from '../lib/report.js';
 
 const UPLOAD_CONCURRENCY = 16;
 
@@ -37,19 +33,6 @@ function expectedCounts(texts: string[]): Map<string, number> {
     for (const t of entry.topics) counts.set(t.slug, (counts.get(t.slug) ?? 0) + 1);
   }
   return counts;
-}
-
-async function scanAll(stack: StackHandle): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await stack.dynamo.send(
-      new ScanCommand({ TableName: stack.info.tableName, ExclusiveStartKey: start }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 async function batchWrite(stack: StackHandle, table: string, items: Record<string, AttributeValue>[]) {
@@ -83,7 +66,11 @@ export const ingestRows = (ctx: BenchContext) => {
 async function measureIngest(ctx: BenchContext): Promise<IngestResults> {
   const count = ctx.quick ? 1000 : 10_000;
   const both = ctx.selected.includes(2);
-  const stack = await startStack(ctx.tmp, { seedCount: both ? 0 : 300, seed: ctx.seed + 1 });
+  const stack = await startStack({
+    root: join(ctx.tmp, 'ingest'),
+    seedCount: both ? 0 : 300,
+    seed: ctx.seed + 1,
+  });
   try {
     const out: IngestResults = {};
     if (ctx.selected.includes(2))
@@ -140,7 +127,7 @@ async function ingestRow(ctx: BenchContext, stack: StackHandle, count: number): 
   const oursSeconds = (now() - start) / 1000;
   ctx.progress(`row 2: ${count} files in the feeds after ${oursSeconds.toFixed(1)} s; baseline next`);
 
-  const items = await scanAll(stack);
+  const items = await scanItems(stack.dynamo, stack.info.tableName);
   const meter = meterClient(stack.dynamo);
   const baseRuns: number[] = [];
   for (let r = 0; r < (ctx.quick ? 1 : 3); r++) {
@@ -152,7 +139,7 @@ async function ingestRow(ctx: BenchContext, stack: StackHandle, count: number): 
     baseRuns.push((now() - t) / 1000);
   }
   const baseUnits = meter.totals();
-  const ours = ctx.measure('ingest', 's', [oursSeconds]);
+  const ours = measure('ingest', 's', [oursSeconds]);
   return {
     row: 2,
     title: 'local ingest end to end',
@@ -161,15 +148,15 @@ async function ingestRow(ctx: BenchContext, stack: StackHandle, count: number): 
         '2a',
         `${count.toLocaleString('en-US')} files uploaded to S3 until all are in the feeds`,
         ours,
-        ctx.measure('raw BatchWriteItem', 's', baseRuns),
+        measure('raw BatchWriteItem', 's', baseRuns),
         { on: 'ratio', op: '<=', limit: 1.5 },
         `one run of ours (uploads done after ${uploadSeconds.toFixed(1)} s, ${UPLOAD_CONCURRENCY} at a time); baseline: the ${items.length.toLocaleString('en-US')} items ingest left, median of ${baseRuns.length}`,
       ),
       compare(
         '2b',
         'ingest throughput',
-        ctx.measure('ingest', 'articles/s', [count / oursSeconds]),
-        ctx.measure(
+        measure('ingest', 'articles/s', [count / oursSeconds]),
+        measure(
           'raw BatchWriteItem',
           'articles/s',
           baseRuns.map((s) => count / s),
@@ -178,7 +165,7 @@ async function ingestRow(ctx: BenchContext, stack: StackHandle, count: number): 
       compare(
         '2c',
         'items per article; write units per article of the baseline',
-        ctx.measure('items', 'items', [items.length / count]),
+        measure('items', 'items', [items.length / count]),
         undefined,
         undefined,
         `writing each final item once costs ${(baseUnits.write / count).toFixed(1)} write units per article (dynalite); ingest's own units are row 7`,
@@ -241,7 +228,7 @@ async function dropRow(ctx: BenchContext, stack: StackHandle, articles: number):
     if ((i + 1) % 25 === 0)
       ctx.progress(`row 8: ${i + 1}/${drops} drops, p50 so far ${median(toFeed).toFixed(0)} ms`);
   }
-  const feedRuns = ctx.measure('drop to feed', 'ms', toFeed);
+  const feedRuns = measure('drop to feed', 'ms', toFeed);
   const where = `upload acknowledged → record complete in the table: p50 ${quantile(toTable, 0.5).toFixed(0)} ms, p99 ${quantile(toTable, 0.99).toFixed(0)} ms`;
   const table = `${articles.toLocaleString('en-US')} articles already in the table`;
   return {

@@ -7,10 +7,9 @@
  */
 import { load } from 'js-yaml';
 import { parseArticle } from '../../../shared/article/article.js';
-import { generateCorpus } from '../corpus.js';
-import { compare, type RowReport } from '../lib/report.js';
-import { cpuNow, now } from '../lib/stats.js';
-import type { BenchContext } from './context.js';
+import { generateCorpus } from '../../lib/corpus.js';
+import { cpuNow, now } from '../../lib/stats.js';
+import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
 
 export async function parseRow(ctx: BenchContext): Promise<RowReport> {
   const count = ctx.quick ? 2000 : 5000;
@@ -58,8 +57,8 @@ export async function parseRow(ctx: BenchContext): Promise<RowReport> {
       compare(
         '1',
         `parse + validate + normalize, ${count.toLocaleString('en-US')} files, one core`,
-        ctx.measure('parseArticle', 'articles/s', oursRuns),
-        ctx.measure('js-yaml load', 'articles/s', rawRuns),
+        measure('parseArticle', 'articles/s', oursRuns),
+        measure('js-yaml load', 'articles/s', rawRuns),
         { on: 'ratio', op: '>=', limit: 0.8 },
         `per CPU-second; front matter ${(meanBytes / 1024).toFixed(1)} KB on average${rejected ? `; ${rejected} files rejected` : ''}`,
       ),

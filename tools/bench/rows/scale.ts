@@ -1,7 +1,7 @@
 /**
  * Row 5: latency of the 50-item feed of the most popular topic with 100,000 articles in the table, beside the
  * same with 1,000. Two dynalite processes (in memory): the small table stays at 1,000 articles, the big one
- * grows through 1k, 3k, 10k, 30k and 100k, measured at each size for the chart. The feed is requested from
+ * grows through 1k, 3k, 10k, 30k and 100k, measured at each size. The feed is requested from
  * the feeds app in this process with its caches off (metadata read, Query, render and compression on every
  * request: the path a change or a cold start takes); the Query alone is timed too. The final ratio comes
  * from rounds that alternate between the two tables.
@@ -10,13 +10,11 @@ import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FeedsApp } from '../../../shared/feeds/app.js';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';
-import type { LatencyPoint } from '../lib/chart.js';
-import { benchFeedsApp } from '../lib/feeds-app.js';
-import { beside, type Child, startChild } from '../lib/procs.js';
-import { compare, type RowReport } from '../lib/report.js';
-import { median, now, quantile, repeat } from '../lib/stats.js';
+import { toolsFeedsApp } from '../../lib/app.js';
+import { beside, type Child, startTs } from '../../lib/procs.js';
+import { median, now, quantile, repeat } from '../../lib/stats.js';
+import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
 import type { DynamoChildInfo } from '../servers/dynamo.js';
-import type { BenchContext } from './context.js';
 
 interface Table {
   child: Child<DynamoChildInfo>;
@@ -29,18 +27,18 @@ interface Table {
 }
 
 async function startTable(heapMb: number, seed: { bases: number; seed: number }): Promise<Table> {
-  const child = await startChild<DynamoChildInfo>(
-    process.execPath,
-    [`--max-old-space-size=${heapMb}`, '--import', 'tsx', beside(import.meta.url, '../servers/dynamo.ts')],
-    { env: { BENCH_SEED: JSON.stringify(seed) }, timeoutMs: 60_000 },
-  );
+  const child = await startTs<DynamoChildInfo>(beside(import.meta.url, '../servers/dynamo.ts'), [], {
+    nodeArgs: [`--max-old-space-size=${heapMb}`],
+    env: { BENCH_SEED: JSON.stringify(seed) },
+    timeoutMs: 60_000,
+  });
   const client = new DynamoDBClient({
     endpoint: child.info.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
   const store = new DynamoStore(client, child.info.table);
-  const app = benchFeedsApp(store, { metaTtlMs: 0, cacheBytes: 0 });
+  const app = toolsFeedsApp(store, { metaTtlMs: 0, cacheBytes: 0 });
   return { child, client, store, app, watchedFeed: child.info.watchedFeed, watchedCount: 0 };
 }
 
@@ -101,7 +99,14 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
     ]);
     const slug = b.watchedFeed;
 
-    const points: (LatencyPoint & { queryP90: number; seedSeconds: number })[] = [];
+    const points: {
+      articles: number;
+      p50: number;
+      p90: number;
+      queryP50: number;
+      queryP90: number;
+      seedSeconds: number;
+    }[] = [];
     for (const size of sizes) {
       const seedSeconds = await grow(b, size);
       await timeFeed(b, 5); // warm-up
@@ -148,16 +153,16 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
         compare(
           '5a',
           `50-item feed of "${slug}", uncached, p50: ${big.toLocaleString('en-US')} vs ${small.toLocaleString('en-US')} articles`,
-          ctx.measure(`${big} articles`, 'ms', feedBig),
-          ctx.measure(`${small} articles`, 'ms', feedSmall),
+          measure(`${big} articles`, 'ms', feedBig),
+          measure(`${small} articles`, 'ms', feedSmall),
           { on: 'ratio', op: '<=', limit: 1.2 },
-          `caches off: every request reads the metadata, queries and renders; "${slug}" holds ${watched.toLocaleString('en-US')} of the ${big.toLocaleString('en-US')} articles`,
+          `caches off: every request reads the metadata, queries and renders; "${slug}" holds ${watched.toLocaleString('en-US')} of the ${big.toLocaleString('en-US')} articles; p50 / p90 by table size: ${points.map((p) => `${p.articles / 1000}k ${p.p50.toFixed(1)} / ${p.p90.toFixed(1)} ms`).join(', ')}`,
         ),
         compare(
           '5b',
           `its Query alone (50 items), p50`,
-          ctx.measure(`${big} articles`, 'ms', queryBig),
-          ctx.measure(`${small} articles`, 'ms', querySmall),
+          measure(`${big} articles`, 'ms', queryBig),
+          measure(`${small} articles`, 'ms', querySmall),
           undefined,
           `dynalite in memory${mem ? ` (${Math.round(Number(mem) / 1024)} MB resident with ${big.toLocaleString('en-US')} articles)` : ''}`,
         ),

@@ -9,15 +9,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { topicSlug } from '../../../shared/article/slug.js';
-import { generateCorpus } from '../corpus.js';
+import { generateCorpus } from '../../lib/corpus.js';
+import { beside, type Child, cpuMsOf, startTs } from '../../lib/procs.js';
+import { startStack } from '../../lib/stack.js';
+import { median } from '../../lib/stats.js';
 import { findLoadGenerator, type LoadGenerator, type LoadResult } from '../lib/load.js';
 import { findNginx, NGINX_HINT, startNginx } from '../lib/nginx.js';
-import { beside, type Child, cpuMsOf, startChild, tsNode } from '../lib/procs.js';
-import { compare, type Figure, type Measure, type RowReport } from '../lib/report.js';
-import { startStack } from '../lib/stack.js';
-import { median } from '../lib/stats.js';
+import {
+  type BenchContext,
+  compare,
+  type Figure,
+  type Measure,
+  measure,
+  type RowReport,
+} from '../lib/report.js';
 import type { Fixture } from '../servers/plain.js';
-import type { BenchContext } from './context.js';
 
 const CONNECTIONS = 50;
 /** Corpus files in the stack: enough for the most popular topic to fill a 50-item page. */
@@ -77,7 +83,7 @@ interface Series {
   capacity: number[];
 }
 
-async function measure(
+async function loadRuns(
   gen: LoadGenerator,
   targets: Target[],
   runs: number,
@@ -132,7 +138,7 @@ async function measureServing(ctx: BenchContext): Promise<ServingResults> {
   const seconds = 1;
   const slug = topTopic(SEED_FILES, ctx.seed);
   const children: Child<unknown>[] = [];
-  const stack = await startStack(ctx.tmp, { seedCount: SEED_FILES, seed: ctx.seed });
+  const stack = await startStack({ root: join(ctx.tmp, 'serving'), seedCount: SEED_FILES, seed: ctx.seed });
   try {
     const path = `/topics/${encodeURIComponent(slug)}/rss.xml`;
     const full = await get(`${stack.info.feeds}${path}`, ACCEPT);
@@ -154,13 +160,16 @@ async function measureServing(ctx: BenchContext): Promise<ServingResults> {
       ),
       body: full.body.toString('base64'),
     };
-    const dir = join(ctx.tmp, 'serving');
+    const dir = join(ctx.tmp, 'servers');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'fixture.json'), JSON.stringify(fixture));
-    const { command, args } = tsNode(beside(import.meta.url, '../servers/plain.ts'), [
-      join(dir, 'fixture.json'),
-    ]);
-    const plain = await startChild<{ url: string }>(command, args);
+    const plain = await startTs<{ url: string }>(
+      beside(import.meta.url, '../servers/plain.ts'),
+      [join(dir, 'fixture.json')],
+      {
+        timeoutMs: 30_000,
+      },
+    );
     children.push(plain);
 
     const nginxPath = await findNginx();
@@ -193,8 +202,8 @@ async function measureServing(ctx: BenchContext): Promise<ServingResults> {
     ];
     for (const t of [...fullTargets, ...condTargets]) await probe(t);
 
-    const fullSeries = await measure(generator, fullTargets, runs, seconds, ctx, 'row 3');
-    const condSeries = await measure(generator, condTargets, runs, seconds, ctx, 'row 4');
+    const fullSeries = await loadRuns(generator, fullTargets, runs, seconds, ctx, 'row 3');
+    const condSeries = await loadRuns(generator, condTargets, runs, seconds, ctx, 'row 4');
     const bytes = `${(full.body.length / 1024).toFixed(1)} KB gzip, ${items} items`;
     const notes = [loadNote, `${CONNECTIONS} connections, ${runs} × ${seconds} s per server`];
     if (!nginx) notes.push(NGINX_HINT);
@@ -202,7 +211,7 @@ async function measureServing(ctx: BenchContext): Promise<ServingResults> {
       feed: {
         row: 3,
         title: 'warm 50-item topic feed over HTTP',
-        figures: figuresOf('3', `warm topic feed (${bytes})`, fullSeries, ctx, notes),
+        figures: figuresOf('3', `warm topic feed (${bytes})`, fullSeries, notes),
         data: {
           slug,
           bytes: full.body.length,
@@ -214,7 +223,7 @@ async function measureServing(ctx: BenchContext): Promise<ServingResults> {
       notModified: {
         row: 4,
         title: '304 to a conditional request',
-        figures: figuresOf('4', '304 Not Modified (If-None-Match)', condSeries, ctx, notes),
+        figures: figuresOf('4', '304 Not Modified (If-None-Match)', condSeries, notes),
         data: { slug, loadGenerator: generator.name, series: toJson(condSeries) },
       },
     };
@@ -226,17 +235,11 @@ async function measureServing(ctx: BenchContext): Promise<ServingResults> {
 
 const toJson = (m: Map<string, Series>) => Object.fromEntries(m);
 
-function figuresOf(
-  row: string,
-  label: string,
-  series: Map<string, Series>,
-  ctx: BenchContext,
-  notes: string[],
-): Figure[] {
+function figuresOf(row: string, label: string, series: Map<string, Series>, notes: string[]): Figure[] {
   const ours = series.get('ours') as Series;
   const node = series.get('node') as Series;
   const nginx = series.get('nginx');
-  const m = (name: string, unit: 'req/s' | 'ms', runs: number[]): Measure => ctx.measure(name, unit, runs);
+  const m = (name: string, unit: 'req/s' | 'ms', runs: number[]): Measure => measure(name, unit, runs);
   const alsoNginx = (oursRuns: number[], nginxRuns: number[] | undefined, unit: 'req/s' | 'ms') =>
     nginxRuns ? [{ ...m('nginx', unit, nginxRuns), ratio: median(oursRuns) / median(nginxRuns) }] : [];
   const target = { on: 'ratio', op: '>=', limit: 0.75 } as const;

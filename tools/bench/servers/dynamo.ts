@@ -7,7 +7,7 @@
  * rather than through the SDK and HTTP: it is preparation, not what is measured, and about five times faster,
  * which keeps `npm run bench` short. Topic counts (index items) and the verification go through the real store
  * over HTTP. The articles are derived from
- * BENCH_SEED = {"bases": B, "seed": S} (see bench/lib/seed-table.ts); the watched feed is announced.
+ * BENCH_SEED = {"bases": B, "seed": S} (see tools/bench/lib/seed-table.ts); the watched feed is announced.
  */
 
 import { createServer } from 'node:http';
@@ -16,7 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
-import { announceReady } from '../lib/procs.js';
+import { announce, onStop } from '../../lib/procs.js';
+import { now } from '../../lib/stats.js';
 import {
   baseEntries,
   growTable,
@@ -25,7 +26,6 @@ import {
   verifySeed,
   type WriteBatch,
 } from '../lib/seed-table.js';
-import { now } from '../lib/stats.js';
 
 export interface DynamoChildInfo {
   endpoint: string;
@@ -132,10 +132,9 @@ const info: DynamoChildInfo = {
   table: TABLE,
   watchedFeed: state.watchedFeed,
 };
-announceReady(info);
-process.on('SIGTERM', () => {
+announce('ready', info);
+onStop(() => {
   client.destroy();
   control.close();
   server.closeAllConnections();
-  server.close(() => process.exit(0));
 });

@@ -1,12 +1,12 @@
 /**
  * The floor for any Node server: a plain `http` server answering from memory with bytes fixed in advance.
- * Child process: `node --import tsx bench/servers/plain.ts <fixture.json>`; prints its URL when ready.
+ * Child process: `node --import tsx tools/bench/servers/plain.ts <fixture.json>`; prints its URL when ready.
  * The fixture holds the body and headers captured from the feeds server, so both send the identical bytes.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { announceReady } from '../lib/procs.js';
+import { announce, onStop } from '../../lib/procs.js';
 
 export interface Fixture {
   /** Headers of the full answer (content-type, etag, last-modified, cache-control). */
@@ -36,9 +36,6 @@ const server = createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
-  announceReady({ url: `http://127.0.0.1:${port}/` });
+  announce('ready', { url: `http://127.0.0.1:${port}/` });
 });
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+onStop(() => server.closeAllConnections());

@@ -105,80 +105,22 @@ export function parseXml(xml: string): Record<string, unknown> {
 }
 
 /** Tags of our two HTML pages. */
-export const PAGE_TAGS = new Set([
-  'html',
-  'head',
-  'meta',
-  'title',
-  'link',
-  'style',
-  'body',
-  'header',
-  'main',
-  'h1',
-  'h2',
-  'p',
-  'ul',
-  'li',
-  'a',
-  'span',
-  'article',
-  'div',
-  'img',
-  'time',
-  'nav',
-]);
+export const PAGE_TAGS = new Set(
+  'html head meta title link style body header main h1 h2 p ul li a span article div img time nav'.split(' '),
+);
 
 /** Tags markdown (with raw HTML off) produces, as feeds carry it in content. */
-export const CONTENT_TAGS = new Set([
-  'p',
-  'br',
-  'hr',
-  'em',
-  'strong',
-  's',
-  'code',
-  'pre',
-  'blockquote',
-  'ul',
-  'ol',
-  'li',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'a',
-  'img',
-  'table',
-  'thead',
-  'tbody',
-  'tr',
-  'th',
-  'td',
-]);
+export const CONTENT_TAGS = new Set(
+  'p br hr em strong s code pre blockquote ul ol li h1 h2 h3 h4 h5 h6 a img table thead tbody tr th td'.split(
+    ' ',
+  ),
+);
 
-const ATTRIBUTES = new Set([
-  'lang',
-  'charset',
-  'name',
-  'content',
-  'rel',
-  'type',
-  'title',
-  'href',
-  'src',
-  'alt',
-  'class',
-  'id',
-  'datetime',
-  'loading',
-  'referrerpolicy',
-  'width',
-  'height',
-  'start',
-]);
+const ATTRIBUTES = new Set(
+  'lang charset name content rel type title href src alt class id datetime loading referrerpolicy width height start'.split(
+    ' ',
+  ),
+);
 // markdown-it aligns table cells with an inline style; nothing else may carry one.
 const ALIGN_STYLE = /^text-align:(left|right|center)$/;
 const URL_ATTRIBUTES = new Set(['href', 'src']);

@@ -20,114 +20,25 @@ export const PROVIDERS: readonly { name: string; domain: string; http?: boolean 
 ];
 
 /** Hand-picked topic names; the generator adds two-word names after these until it has enough. */
-export const NAMED_TOPICS: readonly string[] = [
-  'Election',
-  'Joe Biden',
-  'Democratic Voice',
-  'North Korea',
-  'COVID-19',
-  'Climate Change',
-  'Supreme Court',
-  'Économie',
-  'Vaccines',
-  'Congress',
-  'China',
-  'Immigration',
-  'Stock Market',
-  'Artificial Intelligence',
-  'Brexit',
-  'Health Care',
-  'Energy',
-  'Ukraine',
-  'Middle East',
-  'Technology',
-  'Space',
-  'Football',
-  'Olympics',
-  'Wildfires',
-  'Inflation',
-  'Housing',
-  'Education',
-  'Gun Control',
-  '北朝鮮',
-  'Santé publique',
-  'Agriculture',
-  'Privacy',
-  'Cybersecurity',
-  'Trade',
-  'Oil & Gas',
-  'Human Rights',
-  'Elections 2020',
-  'Kamala Harris',
-  'Senate',
-  'Labor',
-  'Transportation',
-  'Science',
-  'Music',
-  'Film',
-  'Fashion',
-  'Travel',
-  'Food',
-  'Real Estate',
-  'Banking',
-  'Crypto',
-  'Europe',
-  'Africa',
-  'Latin America',
-  'India',
-  'Japan',
-  'Россия',
-  'Ελλάδα',
-  'São Paulo',
-  'Zürich',
-  'Native Affairs',
-];
+export const NAMED_TOPICS: readonly string[] = (
+  'Election|Joe Biden|Democratic Voice|North Korea|COVID-19|Climate Change|Supreme Court|Économie|' +
+  'Vaccines|Congress|China|Immigration|Stock Market|Artificial Intelligence|Brexit|Health Care|Energy|' +
+  'Ukraine|Middle East|Technology|Space|Football|Olympics|Wildfires|Inflation|Housing|Education|' +
+  'Gun Control|北朝鮮|Santé publique|Agriculture|Privacy|Cybersecurity|Trade|Oil & Gas|Human Rights|' +
+  'Elections 2020|Kamala Harris|Senate|Labor|Transportation|Science|Music|Film|Fashion|Travel|Food|' +
+  'Real Estate|Banking|Crypto|Europe|Africa|Latin America|India|Japan|Россия|Ελλάδα|São Paulo|Zürich|' +
+  'Native Affairs'
+).split('|');
 
-export const TOPIC_FIRST: readonly string[] = [
-  'Global',
-  'Local',
-  'Federal',
-  'Urban',
-  'Rural',
-  'Digital',
-  'Public',
-  'Foreign',
-  'Coastal',
-  'Northern',
-  'Southern',
-  'Renewable',
-  'Youth',
-  'Small',
-  'Open',
-  'Green',
-  'Regional',
-  'Mobile',
-  'Municipal',
-  'Civic',
-];
+export const TOPIC_FIRST: readonly string[] = (
+  'Global|Local|Federal|Urban|Rural|Digital|Public|Foreign|Coastal|Northern|Southern|Renewable|Youth|' +
+  'Small|Open|Green|Regional|Mobile|Municipal|Civic'
+).split('|');
 
-export const TOPIC_SECOND: readonly string[] = [
-  'Politics',
-  'Policy',
-  'Markets',
-  'Transit',
-  'Schools',
-  'Water',
-  'Sports',
-  'Courts',
-  'Elections',
-  'Health',
-  'Media',
-  'Housing',
-  'Startups',
-  'Security',
-  'Budgets',
-  'Farming',
-  'Research',
-  'Arts',
-  'Weather',
-  'Jobs',
-];
+export const TOPIC_SECOND: readonly string[] = (
+  'Politics|Policy|Markets|Transit|Schools|Water|Sports|Courts|Elections|Health|Media|Housing|Startups|' +
+  'Security|Budgets|Farming|Research|Arts|Weather|Jobs'
+).split('|');
 
 export const WORDS: readonly string[] = (
   'administration official says report country plan vote senate house court ruling government minister ' +
@@ -146,33 +57,11 @@ export const WORDS: readonly string[] = (
   'concert album film festival museum artists exhibition library book author award prize winner'
 ).split(' ');
 
-export const SECTIONS: readonly string[] = [
-  'politics',
-  'world',
-  'business',
-  'health',
-  'science',
-  'tech',
-  'sport',
-  'culture',
-  'us-news',
-  'europe',
-];
+export const SECTIONS: readonly string[] =
+  'politics|world|business|health|science|tech|sport|culture|us-news|europe'.split('|');
 
 /** Occasional phrases that need escaping or carry non-ASCII text, mixed into titles and excerpts. */
-export const SPICE: readonly string[] = [
-  'S&P 500',
-  '"our biggest enemy"',
-  "the White House's plan",
-  'AT&T',
-  'café owners',
-  'naïve forecasts',
-  'Zürich’s council',
-  '“gangster-like logic”',
-  '5 < 6 votes',
-  'Québec',
-  'São Paulo',
-  '—',
-  'Ñandú',
-  'el niño',
-];
+export const SPICE: readonly string[] = (
+  'S&P 500|"our biggest enemy"|the White House\'s plan|AT&T|café owners|naïve forecasts|Zürich’s council|' +
+  '“gangster-like logic”|5 < 6 votes|Québec|São Paulo|—|Ñandú|el niño'
+).split('|');

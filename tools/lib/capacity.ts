@@ -8,8 +8,8 @@
  * a write of an item that carries the index's partition key writes the index too, and with an ALL
  * projection the index item is the table item, so it costs as many units as the table write.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE_SCHEMA } from '../../../shared/store/dynamodb.js';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
 
 interface ConsumedCapacity {
   CapacityUnits?: number;
@@ -107,3 +107,35 @@ export function meterClient(client: DynamoDBClient): Meter {
     },
   };
 }
+
+/** Every item of a table, as DynamoDB JSON. */
+export async function scanItems(
+  client: DynamoDBClient,
+  table: string,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** "1 GetItem (0.5 units) + 1 Query (strongly consistent, 9 units)": requests by operation, with their notes. */
+export const describeRequests = (
+  requests: Record<string, number>,
+  consistent: Record<string, number> = {},
+  units: Record<string, number> = {},
+) =>
+  Object.entries(requests)
+    .map(([op, n]) => {
+      const c = consistent[op];
+      const notes = [
+        c ? `${c === n ? '' : `${c} `}strongly consistent` : '',
+        units[op] !== undefined ? `${units[op]} units` : '',
+      ];
+      return `${n} ${op}${notes.some(Boolean) ? ` (${notes.filter(Boolean).join(', ')})` : ''}`;
+    })
+    .join(' + ');

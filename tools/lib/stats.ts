@@ -1,4 +1,4 @@
-/** Small statistics and timing helpers for the bench. */
+/** Small statistics and timing helpers for the tools. */
 
 /** The value at quantile q (0..1) of the samples, by linear interpolation between the closest ranks. */
 export function quantile(samples: readonly number[], q: number): number {
@@ -52,4 +52,4 @@ export async function waitFor<T>(
   }
 }
 
-export { mapLimit } from '../../../shared/concurrency.js';
+export { mapLimit } from '../../shared/concurrency.js';

@@ -1,0 +1,36 @@
+/** The real feeds app and ingest core in the tools' own process, quiet and with fixed settings. */
+import { createFeedsApp, type FeedsApp, type FeedsAppOptions } from '../../shared/feeds/app.js';
+import { Ingester, type IngesterOptions } from '../../shared/ingest/ingester.js';
+import type { StoredObject } from '../../shared/ingest/objects.js';
+import type { Log } from '../../shared/logger.js';
+import type { FeedStore } from '../../shared/store/types.js';
+
+export const QUIET: Log = { debug() {}, info() {}, warn() {}, error() {} };
+
+export const FEEDS_CONFIG = {
+  siteTitle: 'feedbucket',
+  publicBaseUrl: 'https://feeds.example.org',
+  maxAge: 300,
+  staleWhileRevalidate: 3600,
+  defaultLimit: 50,
+  maxLimit: 200,
+};
+
+export const toolsFeedsApp = (
+  store: FeedStore,
+  options: Partial<Pick<FeedsAppOptions, 'metaTtlMs' | 'cacheBytes' | 'config'>> = {},
+): FeedsApp => createFeedsApp({ store, config: FEEDS_CONFIG, log: QUIET, ...options });
+
+/** The ingest core over `store`, reading objects from a map (key → object) unless given an S3 port. */
+export const toolsIngester = (
+  store: IngesterOptions['store'],
+  objects: Map<string, StoredObject> | IngesterOptions['objects'],
+  extra: Partial<IngesterOptions> = {},
+) =>
+  new Ingester({
+    store,
+    objects: objects instanceof Map ? { get: async (_bucket, key) => objects.get(key) } : objects,
+    log: QUIET,
+    maxObjectBytes: 1024 * 1024,
+    ...extra,
+  });

@@ -1,0 +1,85 @@
+/** The local stack in a child process (stack-child.ts), and clients for its S3 endpoint and table. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { withoutSdkLogging } from '../../shared/clients.js';
+import { beside, type Child, startTs } from './procs.js';
+
+/** `startLocalStack` options for a stack of the tools: nothing watched, no examples, free ports. */
+export const HEADLESS = { articlesDir: false, examples: false, port: 0, s3Port: 0, dynamoPort: 0 } as const;
+
+export interface StackOptions {
+  /** A temporary folder; the stack keeps its data two levels below it. */
+  root: string;
+  /** Corpus files uploaded (and ingested) before the stack says it is ready. */
+  seedCount?: number;
+  seed?: number;
+  /** The hostile catalogue instead of a corpus; each file's fate is in `states`. */
+  hostile?: boolean;
+}
+
+export interface StackInfo {
+  pid: number;
+  feeds: string;
+  s3: string;
+  dynamo: string;
+  httpPort: number;
+  bucket: string;
+  tableName: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; region: string };
+  /** Files uploaded before it was ready, and how long uploading and ingesting them took. */
+  files: number;
+  loadMs: number;
+  /** Hostile files only: what became of each (`ok`, `rejected: …`, `refused by the S3 endpoint: …`). */
+  states: Record<string, string>;
+  /** Files written outside the data directory (keys with `..` segments), relative to it. */
+  outsideDataDir: string[];
+}
+
+export interface StackHandle extends Child<StackInfo> {
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the stack child. `gc`: with --expose-gc, so that SIGUSR2 reports the heap after a full GC.
+ * BENCH_PROFILE=<dir>: a CPU profile of the stack process (where its time goes), written when it stops.
+ */
+export async function startStack(options: StackOptions & { gc?: boolean }): Promise<StackHandle> {
+  const { gc, ...config } = options;
+  const profile = process.env.BENCH_PROFILE;
+  const child = await startTs<StackInfo>(beside(import.meta.url, 'stack-child.ts'), [], {
+    nodeArgs: [
+      ...(gc ? ['--expose-gc'] : []),
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ],
+    env: { TOOLS_STACK: JSON.stringify(config) },
+    timeoutMs: 300_000,
+    echo: Boolean(options.hostile) || Boolean(options.gc),
+  });
+  const { credentials } = child.info;
+  const s3 = new S3Client({
+    endpoint: child.info.s3,
+    region: credentials.region,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  // Configured as the functions' clients are (shared/clients.ts), so that the tools' own requests (a
+  // baseline's BatchWriteItem, polling) cost the shared cores as little as ours do.
+  const dynamo = withoutSdkLogging(
+    new DynamoDBClient({
+      endpoint: child.info.dynamo,
+      region: credentials.region,
+      credentials,
+      cacheMiddleware: true,
+    }),
+  );
+  const close = async () => {
+    s3.destroy();
+    dynamo.destroy();
+    await child.stop();
+  };
+  return { ...child, s3, dynamo, close };
+}

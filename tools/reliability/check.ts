@@ -1,0 +1,25 @@
+/** What every reliability check gives back, and how a scenario runs in a child process (scenario.ts). */
+import { beside, childResult } from '../lib/procs.js';
+
+export type Verdict = 'pass' | 'FAIL' | 'not run';
+
+export interface Outcome<T = unknown> {
+  verdict: Verdict;
+  /** One line per finding or reason. */
+  notes: string[];
+  /** The figures, as lines of the report (and of the terminal). */
+  lines: string[];
+  result?: T;
+}
+
+/** The options of `npm run reliability` (strings, as parseArgs gives them). */
+export type Options = Record<string, string | boolean | undefined>;
+
+/** Runs `scenario` of tools/reliability/<module>.ts in a child process; its result. */
+export const inChild = <T>(module: string, options: object, env?: NodeJS.ProcessEnv) =>
+  childResult<T>(beside(import.meta.url, 'scenario.ts'), 'result', [module, JSON.stringify(options)], env);
+
+export const fmt = (n: number) => n.toLocaleString('en-US');
+export const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+export const verdictOf = (ok: boolean): Verdict => (ok ? 'pass' : 'FAIL');
+export const EXPOSE_GC = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() };
