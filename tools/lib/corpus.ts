@@ -4,7 +4,7 @@
  * 1–5 topics per article drawn from a few hundred topics with Zipf-like popularity, publication dates over two
  * years, a tenth with markdown bodies, occasional images and related lists, a dozen providers.
  *
- * Library: `generateCorpus({ count, seed })`. CLI: `npx tsx bench/corpus.ts --count N --out DIR [--seed S]`.
+ * Library: `generateCorpus({ count, seed })`. CLI: `npx tsx tools/lib/corpus.ts --count N --out DIR [--seed S]`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -352,7 +352,7 @@ function main(): void {
   const seed = Number(values.seed);
   const topics = Number(values.topics);
   if (!values.out || !Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !(topics >= 1)) {
-    console.error('usage: npx tsx bench/corpus.ts --count N --out DIR [--seed S] [--topics T]');
+    console.error('usage: npx tsx tools/lib/corpus.ts --count N --out DIR [--seed S] [--topics T]');
     process.exit(2);
   }
   const out = resolve(values.out);

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { compare, satisfies, validRange } from 'semver';
 import { REPO_ROOT } from '../lib/procs.js';
 import type { Outcome } from './check.js';
 
@@ -15,7 +16,7 @@ interface Advisory {
   id: string;
   aliases?: string[];
   title?: string;
-  /** Affected versions: alternatives joined by `||`, each comparators such as `>=4.0.0 <4.1.1`, or `*`. */
+  /** Affected versions, a semver range: `>=4.0.0 <4.1.1 || >=5.0.0 <5.0.2`, or `*`. */
   affected: string;
   /** `not affected` (no installed version in range), or why an installed, affected version does not reach us. */
   status: 'not affected' | 'not reachable';
@@ -43,40 +44,6 @@ export const ADVISORIES_FILE = path.join(REPO_ROOT, 'tools', 'reliability', 'adv
 
 export function readReview(file = ADVISORIES_FILE): AdvisoryReview {
   return JSON.parse(readFileSync(file, 'utf8')) as AdvisoryReview;
-}
-
-const parse = (v: string) => v.split('.').map((n) => Number.parseInt(n, 10));
-function compare(a: string, b: string): number {
-  const [x, y] = [parse(a), parse(b)];
-  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
-}
-
-/** Whether a plain x.y.z version is in a range of the form `<a || >=b <c` (or `*`). */
-export function inRange(version: string, range: string): boolean {
-  return range.split('||').some((alternative) =>
-    alternative
-      .trim()
-      .split(/\s+/)
-      .every((comparator) => {
-        if (comparator === '*') return true;
-        const m = /^(<=|>=|<|>|=)?(\d+\.\d+\.\d+)$/.exec(comparator);
-        if (!m) throw new Error(`advisories.json: cannot read the range "${range}"`);
-        const c = compare(version, m[2] as string);
-        switch (m[1]) {
-          case '<':
-            return c < 0;
-          case '<=':
-            return c <= 0;
-          case '>':
-            return c > 0;
-          case '>=':
-            return c >= 0;
-          default:
-            return c === 0;
-        }
-      }),
-  );
 }
 
 /** Every production package (npm ls --omit=dev --all) with its installed versions. */
@@ -111,8 +78,9 @@ export function checkReview(review: AdvisoryReview, installed: Map<string, strin
     reviewedVersions.set(p.package, [...p.versions].sort(compare));
     for (const a of p.advisories) {
       advisories++;
+      if (!validRange(a.affected)) throw new Error(`advisories.json: cannot read the range "${a.affected}"`);
       for (const version of installed.get(p.package) ?? []) {
-        if (!inRange(version, a.affected)) continue;
+        if (!satisfies(version, a.affected)) continue;
         if (a.status === 'not reachable' && a.why) {
           notReachable.push({ package: p.package, version, id: a.id, why: a.why });
         } else {

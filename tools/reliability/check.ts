@@ -22,4 +22,3 @@ export const inChild = <T>(module: string, options: object, env?: NodeJS.Process
 export const fmt = (n: number) => n.toLocaleString('en-US');
 export const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const verdictOf = (ok: boolean): Verdict => (ok ? 'pass' : 'FAIL');
-export const EXPOSE_GC = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() };

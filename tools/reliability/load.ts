@@ -74,11 +74,11 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
           {
             setupRequest: (req, context) => {
               const p = next();
-              context.planned = p;
+              (context as { planned?: Planned }).planned = p;
               return { ...req, method: 'GET', path: p.path, headers: { ...p.headers } };
             },
             onResponse: (status, _body, context) => {
-              const p = context.planned as Planned;
+              const p = (context as { planned: Planned }).planned;
               kinds[p.kind] ??= { sent: 0, unexpected: 0, expect: p.expect, got: {} };
               const k = kinds[p.kind] as Kinds[string];
               k.sent++;
@@ -132,7 +132,9 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
         timeouts: r.timeouts,
       },
       ...{
-        statuses: Object.fromEntries(Object.entries(r.statusCodeStats).map(([s, v]) => [s, Number(v.count)])),
+        statuses: Object.fromEntries(
+          Object.entries(r.statusCodeStats ?? {}).map(([s, v]) => [s, Number(v.count)]),
+        ),
       },
       ...{ kinds, rssMb: run, rssFirst10sMb: first, rssLast10sMb: last, primed: primed.requests, warmup: w },
       heapAfterGcMb:
@@ -210,7 +212,7 @@ async function warmUp(
     const before = Math.max(...samples.slice(-2 * SETTLE_WINDOW_S, -SETTLE_WINDOW_S));
     if (last <= before * (1 + SETTLED)) {
       settled = true;
-      run.stop();
+      (run as typeof run & { stop(): void }).stop(); // autocannon's promise can stop its run
     }
   }, 1000);
   const result = await run.finally(() => clearInterval(timer));

@@ -4,7 +4,7 @@
  * the figures into docs/RELIABILITY.md and tools/reliability/results/latest.json, and exits 1 when a check
  * failed. A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
  *
- *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,websub,hostile,audit,probe (not run by default)]
+ *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,websub,hostile,audit]
  *     [--seed S (storm)] [--duration 30] [--warmup 30] [--warmup-max 120] [--connections 100] [--corpus 1000]
  *     [--kinds "topic feed,merged topics"] (only these kinds of request in the load) [--files 2000] [--outage 10]
  *     [--events 1000] [--runs 1000] [--limits-files 200] [--websub-files 300] [--no-write]
@@ -17,7 +17,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { auditCheck } from './advisories.js';
 import type { Options, Outcome } from './check.js';
-import { probeCheck } from './dynalite-probe.js';
 import { faultsCheck } from './faults.js';
 import { hostileCheck } from './hostile-run.js';
 import { limitsCheck } from './limits.js';
@@ -35,7 +34,6 @@ const CHECKS: Record<string, (root: string, o: Options) => Promise<Outcome>> = {
   websub: websubCheck,
   hostile: hostileCheck,
   audit: auditCheck,
-  probe: probeCheck,
 };
 const ALL = Object.keys(CHECKS);
 
@@ -58,8 +56,7 @@ const { values } = parseArgs({
     ...{ 'no-write': { type: 'boolean', default: false }, merge: { type: 'boolean', default: false } },
   },
 });
-/** The probe is a diagnosis of the local DynamoDB (see docs/RELIABILITY.md), run only when asked for. */
-const wanted = values.only?.split(',') ?? ALL.filter((name) => name !== 'probe');
+const wanted = values.only?.split(',') ?? ALL;
 for (const w of wanted)
   if (!ALL.includes(w)) throw new Error(`--only: unknown check "${w}" (${ALL.join(', ')})`);
 
