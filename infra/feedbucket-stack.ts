@@ -31,7 +31,7 @@ export const HANDLER_ENTRIES = {
 } as const;
 
 /**
- * Timeouts, from measurements (infra/measure.ts, README "Sizing"): an ingest batch of 10 files took 74 ms of CPU
+ * Timeouts, from measurements (tools/sizing.ts, docs/PERFORMANCE.md "Sizing"): an ingest batch of 10 files took 74 ms of CPU
  * (p95 189 ms, first batch 326 ms) on one core here, so about 0.25 to 1.1 s at 512 MB (0.29 of a vCPU) plus
  * DynamoDB and S3 round trips; an uncached 50-item feed took 37 ms of CPU (first one 81 ms). The margins cover
  * the SDK's bounded retries (shared/limits.ts) and cold starts. The values live in shared/limits.ts, where the

@@ -8,7 +8,7 @@
 //   `iterator.return` that abstract-level 3 iterators do not have: the iterator stays open;
 // - a stream that reads to the end leaves its iterator open too (only `close()` releases it).
 //   Each open iterator keeps a LevelDB snapshot and native buffers until the database closes: the local
-//   stack's resident memory grew by about 80 KB per feed page read (RELIABILITY.md, finding 4).
+//   stack's resident memory grew by about 80 KB per feed page read (docs/RELIABILITY.md, finding 4).
 // - When the database closes while a stream still reads (the server stopping under load), the next read
 //   fails with "Iterator is not open: cannot read after close()", and dynalite throws that error from its
 //   request callback: an uncaught exception that ends the process.

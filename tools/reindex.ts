@@ -61,18 +61,6 @@ export const LOCAL_DEFAULTS = {
 
 export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
 
-export interface CliOptions {
-  bucket?: string;
-  table?: string;
-  region?: string;
-  local: boolean;
-  outputs?: string;
-  stack?: string;
-  changed: boolean;
-  concurrency: number;
-  verbose: boolean;
-}
-
 const CLI_OPTIONS = {
   bucket: { type: 'string' },
   table: { type: 'string' },
@@ -85,7 +73,7 @@ const CLI_OPTIONS = {
   verbose: { type: 'boolean', short: 'v', default: false },
 } as const;
 
-export function parseCli(argv: string[]): CliOptions {
+export function parseCli(argv: string[]) {
   let values: ReturnType<
     typeof parseArgs<{ args: string[]; strict: true; options: typeof CLI_OPTIONS }>
   >['values'];
@@ -95,23 +83,13 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError((e as Error).message);
   }
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
     throw new UsageError(
       `--concurrency must be a whole number between 1 and 256, got "${values.concurrency}"`,
     );
-  }
-  return {
-    bucket: values.bucket,
-    table: values.table,
-    region: values.region,
-    local: values.local ?? false,
-    outputs: values.outputs,
-    stack: values.stack,
-    changed: values.changed ?? false,
-    concurrency,
-    verbose: values.verbose ?? false,
-  };
+  return { ...values, concurrency };
 }
+export type CliOptions = ReturnType<typeof parseCli>;
 
 type Env = Record<string, string | undefined>;
 

@@ -35,7 +35,7 @@ export const RUNTIME = Runtime.NODEJS_24_X;
 const ESBUILD_TARGET = 'node24';
 
 /**
- * How the functions are bundled, in esbuild's own terms (infra/measure.ts builds the very same bundles): ESM,
+ * How the functions are bundled, in esbuild's own terms (tools/sizing.ts builds the very same bundles): ESM,
  * minified, with source maps, the AWS SDK inside. CommonJS dependencies that call require() for Node built-ins
  * get a require from the banner.
  */
@@ -49,7 +49,7 @@ export const BUNDLE = {
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
-/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench, infra/measure). */
+/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench, sizing). */
 export const LOCAL_BUILD_OPTIONS = {
   bundle: true,
   platform: 'node',

@@ -1,5 +1,5 @@
 /**
- * Word lists for the corpus generator (bench/corpus.ts). Plain data: news-like vocabulary, topic names and
+ * Word lists for the corpus generator (tools/lib/corpus.ts). Plain data: news-like vocabulary, topic names and
  * providers, with a sprinkling of diacritics, other scripts and characters that need escaping.
  */
 

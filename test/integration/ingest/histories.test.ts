@@ -1,6 +1,6 @@
 /**
  * The delivery-order property of histories.test.ts against the DynamoDB adapter on dynalite (free port): a
- * small event storm per run. The in-memory fake held while the adapter did not (RELIABILITY.md finding 3: it
+ * small event storm per run. The in-memory fake held while the adapter did not (docs/RELIABILITY.md finding 3: it
  * ignored an earlier claim of the topic name it kept), so the adapter is held to the property itself.
  */
 import { waitUntilTableExists } from '@aws-sdk/client-dynamodb';

@@ -1,7 +1,7 @@
 /**
  * Delivery order must not change the table (S3 and SQS promise none): for random short histories, any order
  * of their events leaves what the in-order ingest leaves, write counters aside (in-memory store). Found by
- * the event storm of `npm run reliability` (topic display names, RELIABILITY.md finding 3); the same property
+ * the event storm of `npm run reliability` (topic display names, docs/RELIABILITY.md finding 3); the same property
  * runs against the DynamoDB adapter in histories.integration.test.ts.
  */
 import fc from 'fast-check';

@@ -199,7 +199,7 @@ describe('Ingester: one article per link', () => {
 });
 
 describe("Ingester: a topic's name is the spelling of the earliest upload naming it, in any delivery order", () => {
-  it('the event storm of RELIABILITY.md finding 3: an earlier claim of the kept spelling still counts', async () => {
+  it('the event storm of docs/RELIABILITY.md finding 3: an earlier claim of the kept spelling still counts', async () => {
     // T#local-policy in the storm: uploads at :33 "Local Policy", :34 "local policy", :38 "Local Policy"
     // (three links); the :38 event arrived first. Keeping "Local Policy" from :38 and ignoring the same
     // spelling at :33 let "local policy" (:34) take the name.

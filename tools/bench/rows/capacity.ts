@@ -4,7 +4,7 @@
  * files in s3rver to the real DynamoDB adapter against dynalite; then an edit of some of them, then a forced
  * re-index (`npm run reindex`) of the unchanged bucket. Read units per request: the real feeds app on the same
  * table, its metadata reuse off so each request pays its reads. Units come from ReturnConsumedCapacity (see
- * lib/capacity.ts for what dynalite reports and what is computed); item sizes as DynamoDB counts them.
+ * tools/lib/capacity.ts for what dynalite reports and what is computed); item sizes as DynamoDB counts them.
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

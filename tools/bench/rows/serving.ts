@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { beside, type Child, cpuMsOf, startTs } from '../../lib/procs.js';
 import { startStack } from '../../lib/stack.js';
 import { median } from '../../lib/stats.js';
-import { findLoadGenerator } from '../lib/load.js';
+import { LOAD_NOTE, loadRun } from '../lib/load.js';
 import { findNginx, NGINX_HINT, startNginx } from '../lib/nginx.js';
 import {
   type BenchContext,
@@ -68,7 +68,6 @@ export const servingRows = (ctx: BenchContext) => {
 };
 
 async function measureServing(ctx: BenchContext) {
-  const { generator, note: loadNote } = await findLoadGenerator();
   const runs = ctx.quick ? 1 : 3;
   const slug = mostPopular(baseEntries(SEED_FILES, ctx.seed));
   const children: Child<unknown>[] = [];
@@ -126,7 +125,7 @@ async function measureServing(ctx: BenchContext) {
         list.map((t) => [t.name, { rps: [], p50: [], p99: [], capacity: [] }]),
       );
       const once = (t: Target, seconds: number) =>
-        generator.run({
+        loadRun({
           url: t.url,
           headers: t.headers,
           connections: CONNECTIONS,
@@ -152,11 +151,11 @@ async function measureServing(ctx: BenchContext) {
     const fullSeries = await loadRuns(targets, 'row 3');
     const condSeries = await loadRuns(conditional, 'row 4');
     const notes = [
-      loadNote,
+      LOAD_NOTE,
       `${CONNECTIONS} connections, ${runs} × 1 s per server`,
       ...(nginxPath ? [] : [NGINX_HINT]),
     ];
-    const data = { slug, loadGenerator: generator.name };
+    const data = { slug, loadGenerator: 'autocannon' };
     const label = `warm topic feed (${(full.body.length / 1024).toFixed(1)} KB gzip, ${items} items)`;
     return {
       feed: {

@@ -1,7 +1,7 @@
 /**
  * A topic's display name, the same in both stores: the in-memory fake and the DynamoDB adapter (on dynalite,
  * free port). The name kept is the claim given first (earliest time, then the smaller spelling), whatever
- * order the claims arrive in. RELIABILITY.md finding 3: the adapter ignored an earlier claim of the spelling
+ * order the claims arrive in. docs/RELIABILITY.md finding 3: the adapter ignored an earlier claim of the spelling
  * it kept, so a spelling given in between took the name, and the event storm's table differed from a clean
  * ingest (which was itself wrong for another topic).
  */
