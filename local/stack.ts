@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3EventRecord } from 'aws-lambda';
+import { decodeKey } from '../functions/ingest/events.js';
 import { PARSER_VERSION } from '../shared/article/article.js';
 import {
   ARTICLE_SUFFIXES,
@@ -144,8 +145,6 @@ function setHandlerEnv(opts: { tableName: string; dynamoEndpoint: string; s3Endp
   env.POWERTOOLS_METRICS_NAMESPACE ??= 'feedbucket-local';
   env.POWERTOOLS_SERVICE_NAME ??= 'feedbucket-local';
 }
-
-const decodeKey = (encoded: string) => decodeURIComponent(encoded.replace(/\+/g, ' '));
 
 /** Every file under `dir` (not dotfiles), as paths relative to it with `/` separators. */
 async function listRelative(dir: string): Promise<string[]> {

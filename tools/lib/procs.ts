@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,24 +75,17 @@ export function startChild<T>(
     new Promise<V>((resolve) =>
       waiting.set(key, [...(waiting.get(key) ?? []), resolve as (v: unknown) => void]),
     );
-  let buffer = '';
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {}
-      const key = parsed && typeof parsed === 'object' ? Object.keys(parsed)[0] : undefined;
-      const listeners = key === undefined ? undefined : waiting.get(key);
-      if (key !== undefined && listeners?.length) {
-        waiting.set(key, []);
-        for (const l of listeners) l((parsed as Record<string, unknown>)[key]);
-      } else
-        process.stderr.write(`[${path.basename(args.find((a) => a.endsWith('.ts')) ?? command)}] ${line}\n`);
-    }
+  const label = path.basename(args.find((a) => a.endsWith('.ts')) ?? command);
+  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {}
+    const key = parsed && typeof parsed === 'object' ? Object.keys(parsed)[0] : undefined;
+    const listeners = key === undefined ? undefined : waiting.get(key);
+    if (key === undefined || !listeners?.length) return process.stderr.write(`[${label}] ${line}\n`);
+    waiting.set(key, []);
+    for (const l of listeners) l((parsed as Record<string, unknown>)[key]);
   });
   const stop = async (ms = 15_000) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;

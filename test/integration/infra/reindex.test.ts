@@ -36,18 +36,11 @@ const BUCKET = 'articles';
 const TABLE = 'feedbucket';
 
 /** Every example article file, as bucket key and content. */
-function exampleFiles(): { key: string; body: Buffer }[] {
-  const out: { key: string; body: Buffer }[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else out.push({ key: relative(EXAMPLES, path).split('\\').join('/'), body: readFileSync(path) });
-    }
-  };
-  walk(EXAMPLES);
-  return out;
-}
+const exampleFiles = () =>
+  readdirSync(EXAMPLES, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .map((path) => ({ key: relative(EXAMPLES, path).split('\\').join('/'), body: readFileSync(path) }));
 
 /** Runs `tools/reindex.ts` in a child process without credentials from the environment. */
 const runCommand = (args: string[], env: Record<string, string>) =>
