@@ -37,15 +37,6 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** A DynamoDB client that, like the functions', retries (8 attempts) and then gives up. */
-export const dynamoClientFor = (endpoint: string) =>
-  new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 8,
-  });
-
 /**
  * Starts s3rver under `s3Dir`, points the ingest handler at `dynamoEndpoint`, and (unless `deliver` is false)
  * queues each bucket change for the handler as it happens. One pipeline per process: the handler reads its
@@ -71,7 +62,14 @@ export async function startPipeline(options: {
   });
   const s3 = await startS3({ directory: options.s3Dir, buckets: [BUCKET] });
   env.S3_ENDPOINT = s3.endpoint;
-  const dynamo = dynamoClientFor(options.dynamoEndpoint);
+  // Like the functions' client, it retries (8 attempts) and then gives up.
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const dynamo = new DynamoDBClient({
+    endpoint: options.dynamoEndpoint,
+    region: LOCAL_REGION,
+    credentials,
+    maxAttempts: 8,
+  });
   await createTable(dynamo, TABLE);
   const { handler } = await import('../../functions/ingest/handler.js');
 

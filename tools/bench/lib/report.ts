@@ -80,10 +80,6 @@ export function failed(id: string, label: string, error: unknown): Figure {
   return { id, label, verdict: 'ERROR', note: message.slice(0, 300) };
 }
 
-export function skipped(id: string, label: string, note: string, target?: Target): Figure {
-  return { id, label, target, verdict: 'SKIP', note };
-}
-
 const thousands = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -101,9 +97,6 @@ export function formatValue(value: number | undefined, unit: Unit | undefined): 
       return value >= 1024 * 1024
         ? `${(value / 1024 / 1024).toFixed(2)} MB`
         : `${thousands(value / 1024, 1)} KB`;
-    case 'units':
-    case 'items':
-      return Number.isInteger(value) ? thousands(value) : value.toFixed(2);
     default:
       return Number.isInteger(value) ? thousands(value) : value.toFixed(2);
   }
