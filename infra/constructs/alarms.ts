@@ -29,7 +29,9 @@ export interface AlarmsProps {
   readonly deadLetterQueue: IQueue;
   /** The queue of the bucket's events. */
   readonly queue: IQueue;
+  /** The ingest function: its errors and throttles. */
   readonly ingestFunction: IFunction;
+  /** The feeds function: its 5xx answers at the Function URL and its throttles. */
   readonly feedsFunction: IFunction;
   /**
    * The WebSub publisher's function: its errors, and hubs refusing its pings (PingsDropped).
