@@ -13,7 +13,7 @@
  * Access: the Function URL requires IAM auth and CloudFront signs its requests (origin access control), so the
  * function cannot be called around the cache.
  */
-import { Duration, Names, type Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, type Size, Stack, Validations } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -53,6 +53,22 @@ import { grantFeeds } from './article-table.js';
  * `limit`, `cursor`; OPML: `format`). A parameter the feeds come to read is added here, and only here.
  */
 export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format'] as const;
+
+/**
+ * CloudFront's default quota of query strings per cache policy; beyond it the deployment fails with
+ * TooManyQueryStringsInCachePolicy unless the account's quota was raised (a request to AWS Support).
+ */
+export const CACHE_POLICY_QUERY_STRINGS_QUOTA = 10;
+
+/** The synth warning for a cache key of more query parameters than CloudFront's default quota, if any. */
+export function queryStringQuotaWarning(parameters: readonly string[]): string | undefined {
+  if (parameters.length <= CACHE_POLICY_QUERY_STRINGS_QUOTA) return undefined;
+  return (
+    `the cache policy names ${parameters.length} query parameters; CloudFront allows ` +
+    `${CACHE_POLICY_QUERY_STRINGS_QUOTA} unless the account's quota "Query strings per cache policy" was ` +
+    'raised; otherwise the deployment fails with TooManyQueryStringsInCachePolicy'
+  );
+}
 
 /**
  * The cache policy's comment: the parameters by name while they fit CloudFront's 128 characters, else their
@@ -257,6 +273,10 @@ export class FeedsSite extends Construct {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
+    const quotaWarning = queryStringQuotaWarning(FEED_QUERY_PARAMETERS);
+    if (quotaWarning) {
+      Annotations.of(this.cachePolicy).addWarningV2('feedbucket:cache-policy-query-strings', quotaWarning);
+    }
 
     // Without a configured base URL the feeds need the public host: an edge function copies it into a header
     // that the origin request policy lets through. (Setting the URL from the distribution's domain name would

@@ -9,9 +9,11 @@ import { afterAll, expect, it } from 'vitest';
 import { ArticleBucket } from '../../../infra/constructs/article-bucket.js';
 import { ArticleTable } from '../../../infra/constructs/article-table.js';
 import {
+  CACHE_POLICY_QUERY_STRINGS_QUOTA,
   cachePolicyComment,
   FEED_QUERY_PARAMETERS,
   FeedsSite,
+  queryStringQuotaWarning,
 } from '../../../infra/constructs/feeds-site.js';
 import { Ingest } from '../../../infra/constructs/ingest.js';
 import { Reconcile } from '../../../infra/constructs/reconcile.js';
@@ -48,4 +50,13 @@ it('names the cache key parameters in the cache policy comment while they fit it
     `feedbucket feeds: path + ${many.length} query parameters; TTL from the function Cache-Control`,
   );
   expect(comment.length).toBeLessThanOrEqual(128);
+});
+
+it("warns at synth when the cache key names more query parameters than CloudFront's default quota", () => {
+  expect(queryStringQuotaWarning(FEED_QUERY_PARAMETERS)).toBeUndefined();
+  const upTo = (n: number) => Array.from({ length: n }, (_, i) => `p${i}`);
+  expect(queryStringQuotaWarning(upTo(CACHE_POLICY_QUERY_STRINGS_QUOTA))).toBeUndefined();
+  expect(queryStringQuotaWarning(upTo(CACHE_POLICY_QUERY_STRINGS_QUOTA + 1))).toMatch(
+    /names 11 query parameters; CloudFront allows 10 .*TooManyQueryStringsInCachePolicy/,
+  );
 });
