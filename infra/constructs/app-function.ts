@@ -23,7 +23,7 @@ export const HANDLER_ENTRIES = {
 } as const;
 
 /** Memory of a function unless said otherwise: the memory settings' default. */
-export const DEFAULT_MEMORY = Size.mebibytes(DEFAULTS.ingestMemoryMb);
+const DEFAULT_MEMORY = Size.mebibytes(DEFAULTS.ingestMemoryMb);
 
 /** How every function of feedbucket logs; the constructs that define a function take these. */
 export interface AppFunctionOptions {

@@ -13,7 +13,7 @@
  * Access: the Function URL requires IAM auth and CloudFront signs its requests (origin access control), so the
  * function cannot be called around the cache.
  */
-import { Annotations, Duration, Names, type Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -45,7 +45,7 @@ import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FEEDS_TIMEOUT_S } from '../../shared/limits.js';
 import { DEFAULTS } from '../settings-defaults.js';
-import { AppFunction, type AppFunctionOptions, DEFAULT_MEMORY, HANDLER_ENTRIES } from './app-function.js';
+import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
 import { grantFeeds } from './article-table.js';
 
 /**
@@ -249,7 +249,7 @@ export class FeedsSite extends Construct {
     this.function = new AppFunction(this, 'Feeds', {
       entry: props.entry ?? HANDLER_ENTRIES.feeds,
       description: 'feedbucket feeds: RSS, Atom, JSON Feed, OPML and HTML pages from the table',
-      memorySize: props.memorySize ?? DEFAULT_MEMORY,
+      memorySize: props.memorySize ?? Size.mebibytes(DEFAULTS.feedsMemoryMb),
       reservedConcurrency: props.reservedConcurrency,
       timeout,
       service: 'feeds',

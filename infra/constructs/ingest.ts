@@ -10,7 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGEST_TIMEOUT_S } from '../../shared/limits.js';
 import { DEFAULTS } from '../settings-defaults.js';
-import { AppFunction, type AppFunctionOptions, DEFAULT_MEMORY, HANDLER_ENTRIES } from './app-function.js';
+import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
 import { grantArticleReads } from './article-bucket.js';
 import { grantIngest } from './article-table.js';
 
@@ -91,7 +91,7 @@ export class Ingest extends Construct {
     this.function = new AppFunction(this, 'Ingest', {
       entry: props.entry ?? HANDLER_ENTRIES.ingest,
       description: 'feedbucket ingest: article files from the bucket into the table',
-      memorySize: props.memorySize ?? DEFAULT_MEMORY,
+      memorySize: props.memorySize,
       timeout: props.timeout ?? INGEST_TIMEOUT,
       service: 'ingest',
       logLevel: props.logLevel,

@@ -10,7 +10,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEFAULTS } from '../settings-defaults.js';
-import { AppFunction, type AppFunctionOptions, DEFAULT_MEMORY, HANDLER_ENTRIES } from './app-function.js';
+import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
 import { grantArticleReads } from './article-bucket.js';
 import { grantReconcile } from './article-table.js';
 import { INGEST_TIMEOUT } from './ingest.js';
@@ -82,7 +82,7 @@ export class Reconcile extends Construct {
     this.function = new AppFunction(this, 'Reconcile', {
       entry: props.entry ?? HANDLER_ENTRIES.reconcile,
       description: 'feedbucket reconcile: applies what the bucket events missed; corrects topic counters',
-      memorySize: props.memorySize ?? DEFAULT_MEMORY,
+      memorySize: props.memorySize,
       timeout,
       service: 'reconcile',
       logLevel: props.logLevel,
