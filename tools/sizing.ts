@@ -33,6 +33,7 @@ import { generateCorpus } from './lib/corpus.js';
 import { REPO_ROOT, runToEnd } from './lib/procs.js';
 import { mapLimit, median, quantile } from './lib/stats.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
   options: { articles: { type: 'string', default: '1000' }, runs: { type: 'string', default: '9' } },
 });
