@@ -12,6 +12,7 @@ import { EventQueue, type EventQueueOptions } from '../../local/event-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from '../../local/s3-notifications.js';
 import { LOCAL_REGION, type LocalS3, S3RVER_CREDENTIALS, startS3 } from '../../local/servers.js';
 import { parseArticle } from '../../shared/article/article.js';
+import { givenBefore } from '../../shared/article/name-claim.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { InvalidArticleError } from '../../shared/errors.js';
 import { Ingester } from '../../shared/ingest/ingester.js';
@@ -19,7 +20,6 @@ import { S3Objects } from '../../shared/ingest/objects.js';
 import { listArticleObjects } from '../../shared/ingest/reconcile.js';
 import type { Log } from '../../shared/logger.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
-import { givenBefore } from '../../shared/store/types.js';
 
 export const BUCKET = 'articles';
 export const TABLE = 'feedbucket';

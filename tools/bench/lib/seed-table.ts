@@ -121,7 +121,7 @@ export async function growTable(
     const delta = count - (before.get(slug) ?? 0);
     return delta === 0
       ? Promise.resolve()
-      : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at });
+      : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at }).then(() => {});
   });
 }
 

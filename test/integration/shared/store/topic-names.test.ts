@@ -7,6 +7,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { touchFeed } from '../../../../shared/ingest/feed-names.js';
 import { Ingester, type ObjectEvent } from '../../../../shared/ingest/ingester.js';
 import { documentClient } from '../../../../shared/store/document-client.js';
 import { DynamoStore } from '../../../../shared/store/dynamodb.js';
@@ -30,7 +31,7 @@ describe.each(stores)("a topic's name in %s", (_name, makeStore) => {
     const slug = freshSlug('t');
     for (const i of order) {
       const [name, second] = claims[i] as [string, number | undefined];
-      await store.touchTopic({
+      await touchFeed(store, {
         slug,
         name,
         nameGivenAt: second === undefined ? undefined : at(second),
@@ -83,7 +84,7 @@ describe.each(stores)("a topic's name in %s", (_name, makeStore) => {
     }));
     await Promise.all(
       claims.map(({ name, second }) =>
-        store.touchTopic({ slug, name, nameGivenAt: at(second), countDelta: 1, at: at(59) }),
+        touchFeed(store, { slug, name, nameGivenAt: at(second), countDelta: 1, at: at(59) }),
       ),
     );
     // The earliest claim (:20) is i = 0, "Local Policy"; then :21 is i = 7, "local policy".
@@ -136,7 +137,7 @@ describe('the DynamoDB adapter keeps the time of the name kept', () => {
     const store = new DynamoStore(dynamo().client, TABLE);
     const slug = freshSlug('kept-time');
     for (const second of [38, 33, 36]) {
-      await store.touchTopic({ slug, name: 'Kept', nameGivenAt: at(second), countDelta: 0, at: at(59) });
+      await touchFeed(store, { slug, name: 'Kept', nameGivenAt: at(second), countDelta: 0, at: at(59) });
     }
     const { Item } = await documentClient(dynamo().client).send(
       new GetCommand({ TableName: TABLE, Key: { pk: `T#${slug}`, sk: 'T' } }),
