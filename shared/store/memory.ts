@@ -41,8 +41,10 @@ interface StoredItem {
   e: FeedEntry;
   n: number;
   b?: boolean;
-  /** The size of the item DynamoDB keeps for this entry (what its Query pages count to 1 MB). */
-  size: number;
+  /** The entry as written, body included, to measure the item DynamoDB keeps when a page needs its size. */
+  written: FeedEntry;
+  /** The size of the item DynamoDB keeps for this entry (what its Query pages count to 1 MB), once measured. */
+  size?: number;
 }
 
 /** DynamoDB ends a Query page once it has read 1 MB of items. */
@@ -162,7 +164,7 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
       e: stored.entry,
       n: stored.bytes,
       b: stored.bodyVersion !== undefined,
-      size: itemBytes(toItem(entryFields(feed, position, entry, version))),
+      written: clone(entry),
     });
     return old === undefined;
   }
@@ -189,6 +191,7 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     for (const position of positions) {
       if (entries.length === limit || read >= this.queryPageBytes) break;
       const item = items.get(position) as StoredItem;
+      item.size ??= itemBytes(toItem(entryFields(feed, position, item.written, item.v)));
       read += item.size;
       entries.push(clone(item.e));
       facts.push({ position, bytes: item.n, bodyVersion: item.b ? item.v : undefined });
@@ -242,8 +245,9 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     return t && givenAt !== undefined ? { name: t.name, givenAt } : undefined;
   }
 
+  /** ALL first, whether or not it has metadata yet (as the adapter lists it), then every other feed. */
   async listTopicSlugs() {
-    return [...this.topics.keys()];
+    return [ALL, ...[...this.topics.keys()].filter((slug) => slug !== ALL)];
   }
 
   async countEntries(feed: string) {
