@@ -3,7 +3,7 @@
  * Lambda entry) or a local environment is made (with the settings given to it). A missing or malformed
  * variable fails at start-up with its name and what is expected; every such problem is named at once.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseHubs } from './websub.js';
 
 export class ConfigError extends Error {
@@ -13,56 +13,62 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 
 /** A variable's text, trimmed; undefined when unset or blank. */
-const text = z
-  .string()
-  .optional()
-  .transform((v) => v?.trim() || undefined);
+const text = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) => v?.trim() || undefined),
+);
 
-const required = (name: string) => text.pipe(z.string({ error: `environment variable ${name} is required` }));
+const required = (name: string) =>
+  z.pipe(text, z.string({ error: `environment variable ${name} is required` }));
 
-const integer = (name: string, fallback: number, min: number, max: number) =>
-  text.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, { error: (issue) => `${name} must be a whole number, got "${issue.input}"` })
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .min(min, { error: (issue) => `${name} must be between ${min} and ${max}, got ${issue.input}` })
-          .max(max, { error: (issue) => `${name} must be between ${min} and ${max}, got ${issue.input}` }),
-      )
-      .default(fallback),
-  );
-
-/** An absolute http(s) URL, without its trailing slashes. */
-const optionalUrl = (name: string) => {
-  const message = (issue: { input: unknown }) =>
-    `${name} must be an absolute http(s) URL, got "${issue.input}"`;
-  return text.pipe(
-    z
-      .url({ protocol: /^https?$/, error: message })
-      .transform((raw) => new URL(raw).href.replace(/\/+$/, ''))
-      .optional(),
-  );
+const integer = (name: string, fallback: number, min: number, max: number) => {
+  const range = (issue: { input?: unknown }) =>
+    `${name} must be between ${min} and ${max}, got ${issue.input}`;
+  const whole = z
+    .string()
+    .check(z.regex(/^\d+$/, { error: (issue) => `${name} must be a whole number, got "${issue.input}"` }));
+  const bounded = z.number().check(z.minimum(min, { error: range }), z.maximum(max, { error: range }));
+  return z.pipe(text, z._default(z.pipe(whole, z.pipe(z.transform(Number), bounded)), fallback));
 };
 
+/** Whether `raw` is an absolute http(s) URL. */
+const isHttpUrl = (raw: string) => /^https?:$/.test(URL.parse(raw)?.protocol ?? '');
+
+/** An absolute http(s) URL, without its trailing slashes; undefined when unset. */
+const optionalUrl = (name: string) =>
+  z.pipe(
+    text,
+    z.optional(
+      z.pipe(
+        z.string().check(
+          z.refine(isHttpUrl, {
+            error: (issue) => `${name} must be an absolute http(s) URL, got "${issue.input}"`,
+          }),
+        ),
+        z.transform((raw) => new URL(raw).href.replace(/\/+$/, '')),
+      ),
+    ),
+  );
+
 /** WEBSUB_HUBS: comma-separated absolute http(s) URLs of WebSub hubs; none when unset. */
-const hubs = text.transform((raw, ctx) => {
-  try {
-    return parseHubs(raw);
-  } catch (e) {
-    ctx.issues.push({
-      code: 'custom',
-      input: raw,
-      message: `WEBSUB_HUBS must be comma-separated absolute http(s) URLs: ${(e as Error).message}`,
-    });
-    return z.NEVER;
-  }
-});
+const hubs = z.pipe(
+  text,
+  z.transform((raw, ctx) => {
+    try {
+      return parseHubs(raw);
+    } catch (e) {
+      ctx.issues.push({
+        code: 'custom',
+        input: raw,
+        message: `WEBSUB_HUBS must be comma-separated absolute http(s) URLs: ${(e as Error).message}`,
+      });
+      return z.NEVER;
+    }
+  }),
+);
 
 /** Parses `env` with `schema`; every problem found becomes one line of a ConfigError. */
-function parse<T>(schema: z.ZodType<T>, env: Env): T {
+function parse<T>(schema: z.ZodMiniType<T>, env: Env): T {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((issue) => issue.message).join('; '));
@@ -162,7 +168,10 @@ const maxLimitSchema = z.object({ FEED_MAX_LIMIT: integer('FEED_MAX_LIMIT', 200,
 const feedsSchema = (maxLimit: number) =>
   z.object({
     TABLE_NAME: required('TABLE_NAME'),
-    SITE_TITLE: text.transform((v) => v ?? 'feedbucket'),
+    SITE_TITLE: z.pipe(
+      text,
+      z.transform((v) => v ?? 'feedbucket'),
+    ),
     PUBLIC_BASE_URL: optionalUrl('PUBLIC_BASE_URL'),
     FEED_MAX_AGE: integer('FEED_MAX_AGE', 300, 0, 86_400),
     FEED_STALE_WHILE_REVALIDATE: integer('FEED_STALE_WHILE_REVALIDATE', 3600, 0, 604_800),
@@ -218,7 +227,8 @@ export interface PublishConfig {
 
 const publishSchema = z.object({
   WEBSUB_HUBS: hubs,
-  PUBLIC_BASE_URL: optionalUrl('PUBLIC_BASE_URL').pipe(
+  PUBLIC_BASE_URL: z.pipe(
+    optionalUrl('PUBLIC_BASE_URL'),
     z.string({ error: 'environment variable PUBLIC_BASE_URL is required' }),
   ),
   DISTRIBUTION_ID: text,
