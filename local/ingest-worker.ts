@@ -11,7 +11,9 @@ import type { SQSEvent } from 'aws-lambda';
 import { createIngestHandler, type IngestHandler } from '../functions/ingest/create.js';
 import { tableAndBucketClients } from '../shared/clients.js';
 import { type Env, readEndpoints, readIngestConfig } from '../shared/config.js';
+import { S3Objects } from '../shared/ingest/objects.js';
 import { createLogger } from '../shared/logger.js';
+import { DynamoStore } from '../shared/store/dynamodb.js';
 
 if (!parentPort) throw new Error('local/ingest-worker.ts runs as a worker thread (see ingest-function.ts)');
 const port = parentPort;
@@ -19,15 +21,18 @@ const data = workerData as { env: Env; handlerModule?: string; publish?: boolean
 
 /** The ingest handler as the function's settings make it; AWS's region and keys from them too (locally only). */
 function ingestHandler(env: Env): IngestHandler {
+  const config = readIngestConfig(env);
+  const { dynamo, s3 } = tableAndBucketClients(readEndpoints(env), {
+    region: env.AWS_REGION,
+    credentials:
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+        : undefined,
+  });
   return createIngestHandler({
-    config: readIngestConfig(env),
-    ...tableAndBucketClients(readEndpoints(env), {
-      region: env.AWS_REGION,
-      credentials:
-        env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
-          : undefined,
-    }),
+    config,
+    store: new DynamoStore(dynamo, config.tableName),
+    objects: new S3Objects(s3),
     log: createLogger('ingest', env.LOG_LEVEL),
     // The feeds each batch changed go to the stack's publish queue, as the function sends them to SQS in AWS.
     announce: data.publish ? async (message) => port.postMessage({ changed: message }) : undefined,

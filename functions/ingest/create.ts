@@ -7,25 +7,25 @@
  * no partial response: a failure throws, and Lambda retries the event.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import type { IngestConfig } from '../../shared/config.js';
 import { isInvalidArticle } from '../../shared/errors.js';
 import { Ingester, type Outcome } from '../../shared/ingest/ingester.js';
-import { S3Objects } from '../../shared/ingest/objects.js';
+import type { ObjectSource } from '../../shared/ingest/objects.js';
 import type { Log } from '../../shared/logger.js';
-import { DynamoStore } from '../../shared/store/dynamodb.js';
+import type { IngestStore } from '../../shared/store/types.js';
 import type { CountMetrics } from '../metrics.js';
 import { announceChanges, type ChangeSink } from './changes.js';
 import { type Delivery, decodeInvocation, decodeMessage, isSqsEvent } from './events.js';
 import { type RemainingTime, timeToTakeMore } from './time-budget.js';
 
 export interface IngestDeps {
-  config: Pick<IngestConfig, 'tableName' | 'maxObjectBytes'>;
-  dynamo: DynamoDBClient;
-  s3: S3Client;
+  config: Pick<IngestConfig, 'maxObjectBytes'>;
+  /** The table (DynamoStore in AWS and locally; the in-memory store in unit tests). */
+  store: IngestStore;
+  /** The bucket's objects (S3Objects). */
+  objects: ObjectSource;
   log: Log;
   /** None locally (nothing reads them there). */
   metrics?: CountMetrics;
@@ -54,8 +54,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const { log, metrics } = deps;
   const concurrency = deps.concurrency ?? 8;
   const ingester = new Ingester({
-    store: new DynamoStore(deps.dynamo, deps.config.tableName),
-    objects: new S3Objects(deps.s3),
+    store: deps.store,
+    objects: deps.objects,
     log,
     maxObjectBytes: deps.config.maxObjectBytes,
   });
