@@ -95,12 +95,12 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     let untaken = 0;
     // The feeds this batch changed, for WebSub hubs: one message per batch, never one per file.
     const changed = new Set<string>();
-    const take = (delivery: () => Delivery) => {
+    const take = async (delivery: () => Delivery): Promise<void> => {
       if (!canTake()) {
         untaken++;
         throw new NotHandled('time running short');
       }
-      return deliver(delivery(), changed);
+      await deliver(delivery(), changed);
     };
     let response: SQSBatchResponse = { batchItemFailures: [] };
     let failure: unknown;
