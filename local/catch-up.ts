@@ -75,27 +75,27 @@ export async function drifted(s3: S3Client, bucket: string, store: DynamoStore):
 /** Stops applying events once the stack is stopping (reconciliation leaves the rest for the next start). */
 class StoppableIngester extends Ingester {
   constructor(
-    private readonly stopping: { value: boolean },
+    private readonly stopping: () => boolean,
     options: ConstructorParameters<typeof Ingester>[0],
   ) {
     super(options);
   }
 
   override apply(...args: Parameters<Ingester['apply']>): ReturnType<Ingester['apply']> {
-    if (this.stopping.value) return Promise.reject(new Error('stopping'));
+    if (this.stopping()) return Promise.reject(new Error('stopping'));
     return super.apply(...args);
   }
 }
 
 /** The ingest core's log, read for people: rejections, warnings and failures as lines, the rest left out. */
-export function consoleLog(out: StatusConsole, stopping: { value: boolean } = { value: false }): Log {
+export function consoleLog(out: StatusConsole, stopping: () => boolean = () => false): Log {
   const quiet = () => {};
   return {
     debug: quiet,
     info: quiet,
     warn: (message) => out.log(`warning   ${message}`),
     error: (message, ...extra) => {
-      if (stopping.value) return;
+      if (stopping()) return;
       const fields = Object.assign({}, ...extra) as { key?: string; reason?: string; error?: unknown };
       if (fields.key && fields.reason) out.log(`rejected  ${fields.key}: ${fields.reason}`);
       else {
@@ -112,7 +112,8 @@ export async function reconcile(opts: {
   s3: S3Client;
   store: DynamoStore;
   out: StatusConsole;
-  stopping: { value: boolean };
+  /** True once the stack is stopping: no new file is started, and failures are not printed. */
+  stopping: () => boolean;
   /** The ingest function's MAX_OBJECT_BYTES. */
   maxObjectBytes: number;
 }): Promise<ReconcileResult> {
@@ -146,7 +147,7 @@ export async function reconcile(opts: {
       },
     });
   } finally {
-    if (showing && !stopping.value) {
+    if (showing && !stopping()) {
       out.endStatus(
         `caught up with the bucket: ${fmt(progress.done)} / ${fmt(progress.total)} checked in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );

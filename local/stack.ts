@@ -229,15 +229,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const ready = (async (): Promise<StartupReport> => {
       const report: StartupReport = { firstRun: state.fresh, examplesLoaded: 0, readyMs: 0 };
-      const stoppingFlag = {
-        get value() {
-          return stopping;
-        },
-      };
       const [reconciled, folder] = await Promise.all([
         (async () =>
           mustReconcile || (await drifted(s3.client, bucket, store))
-            ? reconcile({ bucket, s3: s3.client, store, out, stopping: stoppingFlag, maxObjectBytes })
+            ? reconcile({ bucket, s3: s3.client, store, out, stopping: () => stopping, maxObjectBytes })
             : undefined)(),
         mirror?.start(),
       ]);
