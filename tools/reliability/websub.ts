@@ -30,10 +30,10 @@ interface Hubs {
 }
 const hubsChild = failing ? startTsx<Hubs>('hubs-process.ts', 'hubs') : undefined;
 const hubs = await hubsChild?.first;
-if (hubs) process.env.WEBSUB_HUBS = [hubs.down, hubs.hanging, hubs.counting].join(',');
 
 const lines: string[] = [];
 const stack = await startLocalStack({
+  settings: hubs ? { WEBSUB_HUBS: [hubs.down, hubs.hanging, hubs.counting].join(',') } : {},
   dataDir: path.join(values.root, 'data'),
   articlesDir: false,
   examples: false,
