@@ -1,6 +1,9 @@
 /**
- * The local stand-in for the SQS queue between the bucket and the ingest function: S3 notification records go
- * in; batches of SQS messages (one record each, as S3 sends them) go to the handler with bounded concurrency.
+ * The local stand-in for an SQS queue and its Lambda event source, serving both of the stack's queues: the
+ * one between the bucket and the ingest function (S3 notification records go in, one per message, as S3 sends
+ * them) and the publish queue between ingest and the WebSub publisher (change messages go in). Batches of SQS
+ * messages go to the handler with bounded concurrency, after an optional batching window (the event source's
+ * MaximumBatchingWindow: the first message waits that long for others unless a batch is full).
  * Messages the handler reports in `batchItemFailures` (or a whole batch that throws or times out) come back
  * after a growing delay, as SQS redelivers them after the visibility timeout, each with its receive count
  * (ApproximateReceiveCount). As the redrive policy does, a message whose receive count reaches
@@ -12,39 +15,57 @@
  * receive to the dead-letter list instead of twelve), long enough that a short outage of the table does not
  * dead-letter anything, as in AWS.
  */
+
 import { createHash, randomUUID } from 'node:crypto';
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { decodeKey } from '../functions/ingest/events.js';
 import { MAX_RECEIVE_COUNT } from '../shared/limits.js';
 import { LOCAL_REGION } from './servers.js';
 
-export type BatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+/** `signal` aborts when the queue is stopped with `abort` (the handler may end early; ingest never does). */
+export type BatchHandler = (
+  event: SQSEvent,
+  signal: AbortSignal,
+) => Promise<SQSBatchResponse | undefined> | Promise<void>;
 
-export interface EventQueueOptions {
+/** How a queue's payloads become message bodies, and how a person names one (the dead-letter list's key). */
+export interface MessageCodec<T> {
+  body(payload: T): string;
+  key(payload: T): string;
+}
+
+export interface EventQueueOptions<T = S3EventRecord> {
   handler: BatchHandler;
+  /** How payloads are sent; S3 notification records (one per message, as S3 sends them) by default. */
+  codec?: MessageCodec<T>;
   /** Batches in flight at once (Lambda's concurrency). */
   concurrency?: number;
   /** Messages per batch (the event source mapping's batch size). */
   batchSize?: number;
+  /** How long the first message of a batch waits for others (the batching window; ms, 0 by default). */
+  windowMs?: number;
   /** First redelivery delay; doubles per attempt up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
   /** Receives after which a message that fails again becomes a dead letter (the redrive policy's). */
   maxReceiveCount?: number;
   queueName?: string;
+  /** Who sent the messages, as SQS names the sender (SenderId). */
+  senderId?: string;
   /** After each message is done (handled without failure). */
-  onDone?: (record: S3EventRecord) => void;
+  onDone?: (record: T) => void;
   /** After a failed attempt, with the attempt number and the error when the whole batch threw. */
-  onRetry?: (record: S3EventRecord, attempt: number, error?: unknown) => void;
+  onRetry?: (record: T, attempt: number, error?: unknown) => void;
   /** When a message failed its last allowed receive and left the queue. */
-  onDeadLetter?: (letter: DeadLetter) => void;
+  onDeadLetter?: (letter: DeadLetter<T>) => void;
 }
 
 /** A message that failed every receive the redrive policy allows, as kept in the dead-letter list. */
-export interface DeadLetter {
+export interface DeadLetter<T = S3EventRecord> {
   messageId: string;
-  /** The bucket key, decoded. */
+  /** What the message was about: for the ingest queue, the bucket key, decoded. */
   key: string;
-  record: S3EventRecord;
+  record: T;
   receiveCount: number;
   /** Why its last receive failed, as far as the queue knows. */
   lastError: string;
@@ -53,21 +74,22 @@ export interface DeadLetter {
   deadAt: string;
 }
 
-interface Message {
+interface Message<T> {
   id: string;
-  record: S3EventRecord;
+  record: T;
   attempts: number;
   sentAt: number;
+  /** When it became visible (sent, or back after a failed receive): the batching window counts from here. */
+  readyAt: number;
 }
 
 /** A notification's object key as a person reads it (S3 sends it URL-encoded, '+' for a space). */
-export const recordKey = (record: S3EventRecord): string => {
-  const raw = record.s3.object.key.replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
+export const recordKey = (record: S3EventRecord): string => decodeKey(record.s3.object.key);
+
+/** S3 notification records, one per message, as S3 sends them to SQS. */
+const S3_RECORDS: MessageCodec<S3EventRecord> = {
+  body: (record) => JSON.stringify({ Records: [record] }),
+  key: recordKey,
 };
 
 const describeFailure = (error: unknown): string =>
@@ -89,42 +111,51 @@ export interface QueueStats {
   deadLettered: number;
 }
 
-export class EventQueue {
-  private readonly ready: Message[] = [];
+export class EventQueue<T = S3EventRecord> {
+  private readonly ready: Message<T>[] = [];
   private readonly delayed = new Set<NodeJS.Timeout>();
   private delayedCount = 0;
+  /** Set while the first ready message waits out the batching window. */
+  private window: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private running = 0;
   private done = 0;
   private retries = 0;
   private deadLettered = 0;
   private stopped = false;
+  private readonly abort = new AbortController();
   private idleWaiters: (() => void)[] = [];
+  private readonly codec: MessageCodec<T>;
   private readonly concurrency: number;
   private readonly batchSize: number;
+  private readonly windowMs: number;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private readonly maxReceiveCount: number;
   private readonly arn: string;
 
-  constructor(private readonly options: EventQueueOptions) {
+  constructor(private readonly options: EventQueueOptions<T>) {
+    // Without a codec the payloads are S3 notification records (the ingest queue's).
+    this.codec = options.codec ?? (S3_RECORDS as unknown as MessageCodec<T>);
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.batchSize = Math.max(1, options.batchSize ?? 10);
+    this.windowMs = Math.max(0, options.windowMs ?? 0);
     this.retryMs = options.retryMs ?? 5000;
     this.maxRetryMs = options.maxRetryMs ?? 60_000;
     this.maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
     this.arn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${options.queueName ?? 'feedbucket-ingest'}`;
   }
 
-  /** Queues one notification record. Ignored after stop() (the start-up reconciliation covers it). */
-  push(record: S3EventRecord): void {
+  /** Sends one message. Ignored after stop() (for the ingest queue, the start-up reconciliation covers it). */
+  push(record: T): void {
     if (this.stopped) return;
-    this.ready.push({ id: randomUUID(), record, attempts: 0, sentAt: Date.now() });
+    const now = Date.now();
+    this.ready.push({ id: randomUUID(), record, attempts: 0, sentAt: now, readyAt: now });
     this.pump();
   }
 
   /** Puts dead letters back on the queue as new messages (receive count 0), as an SQS redrive does. */
-  redrive(letters: readonly DeadLetter[]): void {
+  redrive(letters: readonly DeadLetter<T>[]): void {
     for (const letter of letters) this.push(letter.record);
   }
 
@@ -145,16 +176,20 @@ export class EventQueue {
   }
 
   /**
-   * Stops taking records and redeliveries; waits for the batches in flight (never cuts a handler short), and
-   * for the queue to drain if it does within `drainMs`. Returns how many messages were left undelivered.
+   * Stops taking messages and redeliveries; waits for the batches in flight, and for the queue to drain if it
+   * does within `drainMs`. Returns how many messages were left undelivered. `abort` aborts the handlers'
+   * signal first (the publisher's pings are abandoned); without it a handler is never cut short.
    */
-  async stop(drainMs = 0): Promise<number> {
+  async stop(drainMs = 0, options: { abort?: boolean } = {}): Promise<number> {
     if (drainMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.idle(), new Promise((r) => (timer = setTimeout(r, drainMs)))]);
       clearTimeout(timer);
     }
     this.stopped = true;
+    if (options.abort) this.abort.abort();
+    clearTimeout(this.window);
+    this.window = undefined;
     for (const t of this.delayed) clearTimeout(t);
     this.delayed.clear();
     const left = this.ready.length + this.delayedCount;
@@ -167,6 +202,17 @@ export class EventQueue {
 
   private pump(): void {
     while (!this.stopped && this.running < this.concurrency && this.ready.length > 0) {
+      if (this.ready.length < this.batchSize && this.windowMs > 0) {
+        // Not a full batch: the poller waits out the window of the oldest message before it delivers.
+        const wait = (this.ready[0] as Message<T>).readyAt + this.windowMs - Date.now();
+        if (wait > 0) {
+          this.window ??= setTimeout(() => {
+            this.window = undefined;
+            this.pump();
+          }, wait);
+          return;
+        }
+      }
       const batch = this.ready.splice(0, this.batchSize);
       this.running++;
       this.inFlight += batch.length;
@@ -186,23 +232,29 @@ export class EventQueue {
     for (const w of waiters) w();
   }
 
-  private async deliver(batch: Message[]): Promise<void> {
+  private async deliver(batch: Message<T>[]): Promise<void> {
     for (const m of batch) m.attempts++;
     let failed: Set<string>;
     let error: unknown;
     try {
-      const response = await this.options.handler({ Records: batch.map((m) => this.toSqs(m)) });
-      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const response = await this.options.handler(
+        { Records: batch.map((m) => this.toSqs(m)) },
+        this.abort.signal,
+      );
+      const failures = response ? response.batchItemFailures : [];
+      failed = new Set(failures.map((f) => f.itemIdentifier));
     } catch (e) {
       error = e;
       failed = new Set(batch.map((m) => m.id));
     }
+    // Failures of a batch cut short by the stack stopping are not the messages' own.
+    if (this.abort.signal.aborted) return;
     for (const m of batch) {
       if (failed.has(m.id) && m.attempts >= this.maxReceiveCount) {
         this.deadLettered++;
         this.options.onDeadLetter?.({
           messageId: m.id,
-          key: recordKey(m.record),
+          key: this.codec.key(m.record),
           record: m.record,
           receiveCount: m.attempts,
           lastError: describeFailure(error),
@@ -220,7 +272,8 @@ export class EventQueue {
     }
   }
 
-  private redeliverLater(m: Message): void {
+  /** Back after the visibility timeout: growing with each receive, with jitter. */
+  private redeliverLater(m: Message<T>): void {
     if (this.stopped) return;
     const backoff = Math.min(this.maxRetryMs, this.retryMs * 2 ** (m.attempts - 1));
     const delay = backoff / 2 + Math.random() * (backoff / 2);
@@ -229,20 +282,20 @@ export class EventQueue {
       this.delayed.delete(timer);
       this.delayedCount--;
       if (this.stopped) return;
+      m.readyAt = Date.now();
       this.ready.push(m);
       this.pump();
     }, delay);
     this.delayed.add(timer);
   }
 
-  private toSqs(m: Message): SQSRecord {
-    const body = JSON.stringify({ Records: [m.record] });
+  private toSqs(m: Message<T>): SQSRecord {
     return sqsRecord({
       id: m.id,
-      body,
+      body: this.codec.body(m.record),
       receives: m.attempts,
       sentAt: m.sentAt,
-      senderId: 'AIDAS3LOCAL',
+      senderId: this.options.senderId ?? 'AIDAS3LOCAL',
       arn: this.arn,
     });
   }

@@ -1,6 +1,8 @@
 /**
  * The ingest function, run locally as Lambda runs it: in environments of its own (worker threads, see
- * ingest-worker.ts) with the environment variables it is configured with, invoked with SQS batches. Apart
+ * ingest-worker.ts), each making the handler from the settings the function is configured with (named as its
+ * environment variables in AWS; handed to the thread, never written into any process's environment), invoked
+ * with SQS batches. Apart
  * from the main thread, which serves S3, the feeds and the queue, they get the other cores: the handler's
  * parsing and its many DynamoDB requests no longer wait behind the uploads. Like Lambda's concurrent
  * executions, several environments take batches side by side (each batch goes to the least busy one).
@@ -15,6 +17,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Env } from '../shared/config.js';
 import { INGEST_TIMEOUT_S } from '../shared/limits.js';
 
 /** Lambda's error for an invocation stopped at its timeout. */
@@ -50,11 +53,7 @@ class Environment {
   /** Resolves when the thread has exited. */
   readonly exited: Promise<void>;
 
-  constructor(
-    env: Record<string, string>,
-    handlerModule?: string,
-    onChanged?: (message: ChangeMessage) => void,
-  ) {
+  constructor(env: Env, handlerModule?: string, onChanged?: (message: ChangeMessage) => void) {
     // A plain-JavaScript entry that loads TypeScript support in the thread, wherever the stack was started
     // from (npm start, tests, the bench).
     this.worker = new Worker(new URL('./ingest-worker.mjs', import.meta.url), {
@@ -141,7 +140,8 @@ export class IngestFunction {
   timeoutMs: number;
 
   /**
-   * `env`: the function's environment variables (those the handler reads at module load);
+   * `env`: the function's settings, named as its environment variables (TABLE_NAME, ...; DYNAMODB_ENDPOINT,
+   * S3_ENDPOINT and AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY for the local servers);
    * `concurrency`: how many environments take batches at once; `timeoutMs`: the function's timeout
    * (Lambda's, from shared/limits.ts, unless a test or check asks for another); `handlerModule`: a file URL
    * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler;
@@ -149,7 +149,7 @@ export class IngestFunction {
    * to SQS), none when absent.
    */
   constructor(
-    private readonly env: Record<string, string>,
+    private readonly env: Env,
     concurrency = 1,
     private readonly options: {
       timeoutMs?: number;

@@ -1,25 +1,47 @@
 /**
  * The ingest function's environment: the real ingest handler in a worker thread of its own, as Lambda runs a
- * function in an environment apart from S3 and the queue. It gets the environment variables the function is
- * configured with, loads the handler once (its cold start), then answers invocations one message at a time
- * from the main thread (`IngestFunction` in ingest-function.ts; entered through ingest-worker.mjs), several in flight at once like Lambda's
- * concurrent executions.
+ * function in an environment apart from S3 and the queue. The handler is made once (its cold start) by the
+ * same factory as in Lambda, from the settings the function is configured with (its environment variables,
+ * given as workerData: this thread's own process.env is left alone), then answers invocations one message at
+ * a time from the main thread (`IngestFunction` in ingest-function.ts; entered through ingest-worker.mjs),
+ * several in flight at once like Lambda's concurrent executions.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SQSEvent } from 'aws-lambda';
+import { createIngestHandler, type IngestHandler } from '../functions/ingest/create.js';
+import { tableAndBucketClients } from '../shared/clients.js';
+import { type Env, readEndpoints, readIngestConfig } from '../shared/config.js';
+import { S3Objects } from '../shared/ingest/objects.js';
+import { createLogger } from '../shared/logger.js';
+import { DynamoStore } from '../shared/store/dynamodb.js';
 
 if (!parentPort) throw new Error('local/ingest-worker.ts runs as a worker thread (see ingest-function.ts)');
 const port = parentPort;
-const data = workerData as { env: Record<string, string>; handlerModule?: string; publish?: boolean };
-Object.assign(process.env, data.env);
-const { handler } = (await import(
-  data.handlerModule ?? '../functions/ingest/handler.js'
-)) as typeof import('../functions/ingest/handler.js');
-if (data.publish) {
-  // The feeds each batch changed go to the stack's publish queue, as the function sends them to SQS in AWS.
-  const { useChangeSink } = await import('../functions/ingest/changes.js');
-  useChangeSink(async (message) => port.postMessage({ changed: message }));
+const data = workerData as { env: Env; handlerModule?: string; publish?: boolean };
+
+/** The ingest handler as the function's settings make it; AWS's region and keys from them too (locally only). */
+function ingestHandler(env: Env): IngestHandler {
+  const config = readIngestConfig(env);
+  const { dynamo, s3 } = tableAndBucketClients(readEndpoints(env), {
+    region: env.AWS_REGION,
+    credentials:
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+        : undefined,
+  });
+  return createIngestHandler({
+    config,
+    store: new DynamoStore(dynamo, config.tableName),
+    objects: new S3Objects(s3),
+    log: createLogger('ingest', env.LOG_LEVEL),
+    // The feeds each batch changed go to the stack's publish queue, as the function sends them to SQS in AWS.
+    announce: data.publish ? async (message) => port.postMessage({ changed: message }) : undefined,
+  });
 }
+
+const handler: IngestHandler = data.handlerModule
+  ? ((await import(data.handlerModule)) as { handler: IngestHandler }).handler
+  : ingestHandler(data.env);
 
 port.on('message', async ({ id, event, deadline }: { id: number; event: SQSEvent; deadline: number }) => {
   // The part of Lambda's context the handler reads: the time left before the invocation is stopped.

@@ -39,8 +39,18 @@ function bucketName(): string {
   return raw;
 }
 
+/**
+ * The functions' settings (README, Settings): the variables named as in AWS, read here once and handed to the
+ * stack, which validates them as the functions do.
+ */
+const FUNCTION_SETTINGS =
+  /^(SITE_TITLE|PUBLIC_BASE_URL|MAX_OBJECT_BYTES|LOG_LEVEL|WEBSUB_HUBS|FEED_[A-Z_]+)$/;
+
 function settings() {
   return {
+    settings: Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => FUNCTION_SETTINGS.test(name)),
+    ),
     port: port('PORT', 3000),
     s3Port: port('S3_PORT', 4569),
     dynamoPort: port('DYNAMO_PORT', 4567),

@@ -1,6 +1,7 @@
 /**
- * AWS SDK clients, created once per process. In AWS they use the function's role and region; the local
- * stack points them at its servers with DYNAMODB_ENDPOINT and S3_ENDPOINT (configuration, not a code branch).
+ * AWS SDK clients, made by the functions' entries (once per environment) and by the local stack (for its own
+ * servers). In AWS they use the function's role and region; `endpoint` points them elsewhere (the local
+ * servers; configuration, not a code branch), and `region` and `credentials` are given only there.
  * DynamoDB: `cacheMiddleware`, each command class's middleware stack resolved once, not on every request (the
  * SDK's throughput option; our commands add no per-request middleware). Not for S3: with it, two GetObject
  * requests in flight at once for different buckets were both sent to one of the buckets (SDK 3.1169, checked
@@ -10,10 +11,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { INGEST_SDK_BUDGET, type SdkBudget } from './limits.js';
 
-type Env = Record<string, string | undefined>;
-
-let dynamo: DynamoDBClient | undefined;
-let s3: S3Client | undefined;
+/** Where a client sends its requests, and as whom: all from the environment and role in AWS. */
+export interface ClientTarget {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
 
 /**
  * The SDK's logger middleware filters every request's input and response for sensitive fields before it calls
@@ -42,28 +45,44 @@ export function budgetOptions(budget: SdkBudget) {
   };
 }
 
-/** The DynamoDB client of this process, made with the budget of the function that first asks for it. */
-export function dynamoClient(env: Env = process.env, budget: SdkBudget = INGEST_SDK_BUDGET): DynamoDBClient {
-  dynamo ??= withoutSdkLogging(
+/** A DynamoDB client with `budget` (the function's). */
+export function dynamoClient(
+  target: ClientTarget = {},
+  budget: SdkBudget = INGEST_SDK_BUDGET,
+): DynamoDBClient {
+  return withoutSdkLogging(
     new DynamoDBClient({
-      endpoint: env.DYNAMODB_ENDPOINT || undefined,
+      endpoint: target.endpoint,
+      region: target.region,
+      credentials: target.credentials,
       ...budgetOptions(budget),
       cacheMiddleware: true,
     }),
   );
-  return dynamo;
 }
 
-export function s3Client(env: Env = process.env, budget: SdkBudget = INGEST_SDK_BUDGET): S3Client {
-  s3 ??= withoutSdkLogging(
+export function s3Client(target: ClientTarget = {}, budget: SdkBudget = INGEST_SDK_BUDGET): S3Client {
+  return withoutSdkLogging(
     new S3Client({
-      endpoint: env.S3_ENDPOINT || undefined,
-      forcePathStyle: Boolean(env.S3_ENDPOINT),
+      endpoint: target.endpoint,
+      region: target.region,
+      credentials: target.credentials,
+      forcePathStyle: Boolean(target.endpoint),
       // S3-compatible servers (s3rver) store aws-chunked framing inside streamed bodies otherwise.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...budgetOptions(budget),
     }),
   );
-  return s3;
+}
+
+/** The DynamoDB and S3 clients of a function that reads the bucket and writes the table (ingest, reconcile). */
+export function tableAndBucketClients(
+  endpoints: { dynamo?: string; s3?: string },
+  target: Omit<ClientTarget, 'endpoint'> = {},
+): { dynamo: DynamoDBClient; s3: S3Client } {
+  return {
+    dynamo: dynamoClient({ ...target, endpoint: endpoints.dynamo }),
+    s3: s3Client({ ...target, endpoint: endpoints.s3 }),
+  };
 }

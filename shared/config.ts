@@ -1,57 +1,116 @@
-import { parseHubs } from './websub.js';
-
 /**
- * Settings, read from the environment and validated once at module load of each function.
- * A missing or malformed variable fails at start-up with its name and what is expected.
+ * The functions' settings: environment variables, validated by zod schemas once, when a function starts (its
+ * Lambda entry) or a local environment is made (with the settings given to it). A missing or malformed
+ * variable fails at start-up with its name and what is expected; every such problem is named at once.
  */
+import * as z from 'zod/mini';
+import { parseHubs } from './websub.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function required(env: Env, name: string): string {
-  const v = env[name]?.trim();
-  if (!v) throw new ConfigError(`environment variable ${name} is required`);
-  return v;
-}
+/** A variable's text, trimmed; undefined when unset or blank. */
+const text = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) => v?.trim() || undefined),
+);
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
+const required = (name: string) =>
+  z.pipe(text, z.string({ error: `environment variable ${name} is required` }));
 
-function optionalUrl(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
-  }
-  return url.href.replace(/\/+$/, '');
+const integer = (name: string, fallback: number, min: number, max: number) => {
+  const range = (issue: { input?: unknown }) =>
+    `${name} must be between ${min} and ${max}, got ${issue.input}`;
+  const whole = z
+    .string()
+    .check(z.regex(/^\d+$/, { error: (issue) => `${name} must be a whole number, got "${issue.input}"` }));
+  const bounded = z.number().check(z.minimum(min, { error: range }), z.maximum(max, { error: range }));
+  return z.pipe(text, z._default(z.pipe(whole, z.pipe(z.transform(Number), bounded)), fallback));
+};
+
+/** Whether `raw` is an absolute http(s) URL. */
+const isHttpUrl = (raw: string) => /^https?:$/.test(URL.parse(raw)?.protocol ?? '');
+
+/** An absolute http(s) URL, without its trailing slashes; undefined when unset. */
+const optionalUrl = (name: string) =>
+  z.pipe(
+    text,
+    z.optional(
+      z.pipe(
+        z.string().check(
+          z.refine(isHttpUrl, {
+            error: (issue) => `${name} must be an absolute http(s) URL, got "${issue.input}"`,
+          }),
+        ),
+        z.transform((raw) => new URL(raw).href.replace(/\/+$/, '')),
+      ),
+    ),
+  );
+
+/** WEBSUB_HUBS: comma-separated absolute http(s) URLs of WebSub hubs; none when unset. */
+const hubs = z.pipe(
+  text,
+  z.transform((raw, ctx) => {
+    try {
+      return parseHubs(raw);
+    } catch (e) {
+      ctx.issues.push({
+        code: 'custom',
+        input: raw,
+        message: `WEBSUB_HUBS must be comma-separated absolute http(s) URLs: ${(e as Error).message}`,
+      });
+      return z.NEVER;
+    }
+  }),
+);
+
+/** Parses `env` with `schema`; every problem found becomes one line of a ConfigError. */
+function parse<T>(schema: z.ZodMiniType<T>, env: Env): T {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => issue.message).join('; '));
 }
 
 export interface IngestConfig {
   tableName: string;
   /** Objects larger than this are rejected from the event's size, before downloading. */
   maxObjectBytes: number;
+  /** The publish queue that hears of the feeds each batch changed (set only when WebSub hubs are configured). */
+  publishQueueUrl?: string;
 }
 
+const ingestSchema = z.object({
+  TABLE_NAME: required('TABLE_NAME'),
+  MAX_OBJECT_BYTES: integer('MAX_OBJECT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+  PUBLISH_QUEUE_URL: optionalUrl('PUBLISH_QUEUE_URL'),
+});
+
 export function readIngestConfig(env: Env = process.env): IngestConfig {
+  const v = parse(ingestSchema, env);
   return {
-    tableName: required(env, 'TABLE_NAME'),
-    maxObjectBytes: integer(env, 'MAX_OBJECT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    tableName: v.TABLE_NAME,
+    maxObjectBytes: v.MAX_OBJECT_BYTES,
+    publishQueueUrl: v.PUBLISH_QUEUE_URL,
   };
+}
+
+/** Where the SDK clients send their requests: AWS's endpoints unless set (the local servers). */
+export interface Endpoints {
+  dynamo?: string;
+  s3?: string;
+}
+
+const endpointsSchema = z.object({
+  DYNAMODB_ENDPOINT: optionalUrl('DYNAMODB_ENDPOINT'),
+  S3_ENDPOINT: optionalUrl('S3_ENDPOINT'),
+});
+
+export function readEndpoints(env: Env = process.env): Endpoints {
+  const v = parse(endpointsSchema, env);
+  return { dynamo: v.DYNAMODB_ENDPOINT, s3: v.S3_ENDPOINT };
 }
 
 export interface ReconcileConfig extends IngestConfig {
@@ -61,12 +120,15 @@ export interface ReconcileConfig extends IngestConfig {
   settleSeconds: number;
 }
 
+const reconcileSchema = z.object({
+  BUCKET_NAME: required('BUCKET_NAME'),
+  RECOUNT_SETTLE_SECONDS: integer('RECOUNT_SETTLE_SECONDS', 60, 0, 600),
+});
+
 export function readReconcileConfig(env: Env = process.env): ReconcileConfig {
-  return {
-    ...readIngestConfig(env),
-    bucket: required(env, 'BUCKET_NAME'),
-    settleSeconds: integer(env, 'RECOUNT_SETTLE_SECONDS', 60, 0, 600),
-  };
+  const { publishQueueUrl: _ignored, ...ingest } = readIngestConfig(env);
+  const v = parse(reconcileSchema, env);
+  return { ...ingest, bucket: v.BUCKET_NAME, settleSeconds: v.RECOUNT_SETTLE_SECONDS };
 }
 
 /** The most topics a merged feed's URL may name (FEED_MAX_MERGED_TOPICS lowers it). */
@@ -100,45 +162,59 @@ export interface FeedsConfig {
   hubs?: string[];
 }
 
-export function readFeedsConfig(env: Env = process.env): FeedsConfig {
-  const maxLimit = integer(env, 'FEED_MAX_LIMIT', 200, 1, 1000);
-  return {
-    tableName: required(env, 'TABLE_NAME'),
-    siteTitle: env.SITE_TITLE?.trim() || 'feedbucket',
-    publicBaseUrl: optionalUrl(env, 'PUBLIC_BASE_URL'),
-    maxAge: integer(env, 'FEED_MAX_AGE', 300, 0, 86_400),
-    staleWhileRevalidate: integer(env, 'FEED_STALE_WHILE_REVALIDATE', 3600, 0, 604_800),
-    staleIfError: integer(env, 'FEED_STALE_IF_ERROR', 86_400, 0, 604_800),
-    defaultLimit: integer(env, 'FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
-    maxLimit,
-    maxMergedTopics: integer(
-      env,
+const maxLimitSchema = z.object({ FEED_MAX_LIMIT: integer('FEED_MAX_LIMIT', 200, 1, 1000) });
+
+/** The feeds' settings; the bounds of the page sizes depend on FEED_MAX_LIMIT, read first. */
+const feedsSchema = (maxLimit: number) =>
+  z.object({
+    TABLE_NAME: required('TABLE_NAME'),
+    SITE_TITLE: z.pipe(
+      text,
+      z.transform((v) => v ?? 'feedbucket'),
+    ),
+    PUBLIC_BASE_URL: optionalUrl('PUBLIC_BASE_URL'),
+    FEED_MAX_AGE: integer('FEED_MAX_AGE', 300, 0, 86_400),
+    FEED_STALE_WHILE_REVALIDATE: integer('FEED_STALE_WHILE_REVALIDATE', 3600, 0, 604_800),
+    FEED_STALE_IF_ERROR: integer('FEED_STALE_IF_ERROR', 86_400, 0, 604_800),
+    FEED_DEFAULT_LIMIT: integer('FEED_DEFAULT_LIMIT', 50, 1, maxLimit),
+    FEED_MAX_MERGED_TOPICS: integer(
       'FEED_MAX_MERGED_TOPICS',
       MERGED_DEFAULTS.maxMergedTopics,
       1,
       MAX_MERGED_TOPICS,
     ),
-    mergedMaxLimit: integer(
-      env,
+    FEED_MERGED_MAX_LIMIT: integer(
       'FEED_MERGED_MAX_LIMIT',
       Math.min(MERGED_DEFAULTS.mergedMaxLimit, maxLimit),
       1,
       maxLimit,
     ),
-    metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),
-    hubs: readWebSubHubs(env),
+    FEED_METADATA_REUSE_MS: integer('FEED_METADATA_REUSE_MS', 250, 0, 10_000),
+    WEBSUB_HUBS: hubs,
+  });
+
+export function readFeedsConfig(env: Env = process.env): FeedsConfig {
+  const maxLimit = parse(maxLimitSchema, env).FEED_MAX_LIMIT;
+  const v = parse(feedsSchema(maxLimit), env);
+  return {
+    tableName: v.TABLE_NAME,
+    siteTitle: v.SITE_TITLE,
+    publicBaseUrl: v.PUBLIC_BASE_URL,
+    maxAge: v.FEED_MAX_AGE,
+    staleWhileRevalidate: v.FEED_STALE_WHILE_REVALIDATE,
+    staleIfError: v.FEED_STALE_IF_ERROR,
+    defaultLimit: v.FEED_DEFAULT_LIMIT,
+    maxLimit,
+    maxMergedTopics: v.FEED_MAX_MERGED_TOPICS,
+    mergedMaxLimit: v.FEED_MERGED_MAX_LIMIT,
+    metadataReuseMs: v.FEED_METADATA_REUSE_MS,
+    hubs: v.WEBSUB_HUBS,
   };
 }
 
 /** WEBSUB_HUBS: comma-separated absolute http(s) URLs of WebSub hubs; none when unset. */
 export function readWebSubHubs(env: Env = process.env): string[] {
-  try {
-    return parseHubs(env.WEBSUB_HUBS);
-  } catch (e) {
-    throw new ConfigError(
-      `WEBSUB_HUBS must be comma-separated absolute http(s) URLs: ${(e as Error).message}`,
-    );
-  }
+  return parse(z.object({ WEBSUB_HUBS: hubs }), env).WEBSUB_HUBS;
 }
 
 export interface PublishConfig {
@@ -149,12 +225,16 @@ export interface PublishConfig {
   distributionId?: string;
 }
 
+const publishSchema = z.object({
+  WEBSUB_HUBS: hubs,
+  PUBLIC_BASE_URL: z.pipe(
+    optionalUrl('PUBLIC_BASE_URL'),
+    z.string({ error: 'environment variable PUBLIC_BASE_URL is required' }),
+  ),
+  DISTRIBUTION_ID: text,
+});
+
 export function readPublishConfig(env: Env = process.env): PublishConfig {
-  const publicBaseUrl = optionalUrl(env, 'PUBLIC_BASE_URL');
-  if (!publicBaseUrl) throw new ConfigError('environment variable PUBLIC_BASE_URL is required');
-  return {
-    hubs: readWebSubHubs(env),
-    publicBaseUrl,
-    distributionId: env.DISTRIBUTION_ID?.trim() || undefined,
-  };
+  const v = parse(publishSchema, env);
+  return { hubs: v.WEBSUB_HUBS, publicBaseUrl: v.PUBLIC_BASE_URL, distributionId: v.DISTRIBUTION_ID };
 }

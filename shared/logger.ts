@@ -4,8 +4,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 
-export function createLogger(serviceName: string): Logger {
-  return new Logger({ serviceName, logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO' });
+/** `logLevel`: LOG_LEVEL of the function's environment (INFO when unset; SILENT for none). */
+export function createLogger(serviceName: string, logLevel = process.env.LOG_LEVEL): Logger {
+  return new Logger({ serviceName, logLevel: (logLevel as 'INFO' | undefined) ?? 'INFO' });
 }
 
 /** The narrow logging interface the cores depend on (Powertools' Logger satisfies it; tests pass a recorder). */

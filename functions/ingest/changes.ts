@@ -1,7 +1,7 @@
 /**
  * Where the ingest function hands the feeds a batch changed, for the WebSub publisher: in AWS one SQS message
  * per batch to the publish queue (PUBLISH_QUEUE_URL, set only when hubs are configured); locally, the stack's
- * publish queue (installed with useChangeSink). A failure to hand them over is a warning, never an ingest
+ * publish queue (the sink its ingest environments are made with). A failure to hand them over is a warning, never an ingest
  * failure: the articles are in the feeds either way, and readers still see them at their next poll.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -35,17 +35,12 @@ export function sqsChangeSink(queueUrl: string, client?: SQSClient): ChangeSink 
   };
 }
 
-let sink: ChangeSink | undefined = process.env.PUBLISH_QUEUE_URL
-  ? sqsChangeSink(process.env.PUBLISH_QUEUE_URL)
-  : undefined;
-
-/** Replaces where changes go (the local stack's publish queue); undefined: nowhere. */
-export function useChangeSink(next: ChangeSink | undefined): void {
-  sink = next;
-}
-
 /** Hands the changed feeds to the publisher, if there is one; never throws. */
-export async function announceChanges(feeds: ReadonlySet<string>, log: Log): Promise<void> {
+export async function announceChanges(
+  sink: ChangeSink | undefined,
+  feeds: ReadonlySet<string>,
+  log: Log,
+): Promise<void> {
   if (!sink || feeds.size === 0) return;
   const message: ChangeMessage = { feeds: [...feeds].sort() };
   try {

@@ -3,7 +3,7 @@
  * messages (the production wiring is S3 -> SQS -> Lambda). Keys arrive URL-encoded as S3 encodes them in
  * events: '+' for a space, percent-encoded UTF-8.
  */
-import type { S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
+import type { S3Event, S3EventRecord, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ObjectEvent } from '../../shared/ingest/ingester.js';
 
 /** One unit of work: the object events of one SQS message (or of a direct S3 event). */
@@ -44,27 +44,32 @@ function toObjectEvent(record: S3EventRecord): ObjectEvent | undefined {
 const fromRecords = (records: S3EventRecord[] | undefined): ObjectEvent[] =>
   (records ?? []).flatMap((r) => toObjectEvent(r) ?? []);
 
-const isSqs = (event: SQSEvent | S3Event): event is SQSEvent =>
+/** Whether the invocation is an SQS batch (the production wiring), not a direct S3 event. */
+export const isSqsEvent = (event: SQSEvent | S3Event): event is SQSEvent =>
   (event.Records?.[0] as { eventSource?: string } | undefined)?.eventSource === 'aws:sqs';
 
+/** The object events of one SQS message, or why it cannot be read as an S3 event notification. */
+export function decodeMessage(message: Pick<SQSRecord, 'messageId' | 'body'>): Delivery {
+  let body: { Records?: S3EventRecord[]; Event?: string };
+  try {
+    body = JSON.parse(message.body);
+  } catch {
+    return { messageId: message.messageId, events: [], error: 'the SQS message body is not JSON' };
+  }
+  // S3 sends one s3:TestEvent when the notification is configured: nothing to do.
+  if (body.Event === 's3:TestEvent') return { messageId: message.messageId, events: [] };
+  if (!Array.isArray(body.Records)) {
+    return {
+      messageId: message.messageId,
+      events: [],
+      error: 'the SQS message is not an S3 event notification',
+    };
+  }
+  return { messageId: message.messageId, events: fromRecords(body.Records) };
+}
+
+/** Every unit of work of an invocation: one per SQS message, or the one direct S3 event. */
 export function decodeInvocation(event: SQSEvent | S3Event): Delivery[] {
-  if (!isSqs(event)) return [{ events: fromRecords((event as S3Event).Records) }];
-  return event.Records.map((message) => {
-    let body: { Records?: S3EventRecord[]; Event?: string };
-    try {
-      body = JSON.parse(message.body);
-    } catch {
-      return { messageId: message.messageId, events: [], error: 'the SQS message body is not JSON' };
-    }
-    // S3 sends one s3:TestEvent when the notification is configured: nothing to do.
-    if (body.Event === 's3:TestEvent') return { messageId: message.messageId, events: [] };
-    if (!Array.isArray(body.Records)) {
-      return {
-        messageId: message.messageId,
-        events: [],
-        error: 'the SQS message is not an S3 event notification',
-      };
-    }
-    return { messageId: message.messageId, events: fromRecords(body.Records) };
-  });
+  if (!isSqsEvent(event)) return [{ events: fromRecords((event as S3Event).Records) }];
+  return event.Records.map(decodeMessage);
 }

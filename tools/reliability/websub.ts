@@ -32,9 +32,9 @@ export async function scenario(o: { root: string; failing: boolean; files: numbe
       )
     : undefined;
   const hubs = hubsChild?.info;
-  if (hubs) process.env.WEBSUB_HUBS = [hubs.down, hubs.hanging, hubs.counting].join(',');
   const lines: string[] = [];
   const stack = await startLocalStack({
+    settings: hubs ? { WEBSUB_HUBS: [hubs.down, hubs.hanging, hubs.counting].join(',') } : {},
     dataDir: path.join(o.root, 'data'),
     ...HEADLESS,
     console: new StatusConsole({ write: (text: string) => lines.push(...text.split('\n').filter(Boolean)) }),

@@ -43,8 +43,8 @@ const feedPaths = (...dirs: string[]) => dirs.flatMap((d) => FORMATS.map((f) => 
 beforeAll(async () => {
   hub = await startStandInHub();
   root = await mkdtemp(path.join(tmpdir(), 'fb-websub-'));
-  process.env.WEBSUB_HUBS = hub.url;
   stack = await startLocalStack({
+    settings: { WEBSUB_HUBS: hub.url },
     dataDir: path.join(root, 'data'),
     articlesDir: false,
     examples: false,
@@ -59,7 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   await hub?.close();
-  delete process.env.WEBSUB_HUBS;
   await rm(root, { recursive: true, force: true });
 });
 

@@ -23,17 +23,12 @@ describe('the functions’ SDK clients with requests in flight at once', () => {
   let dir: string;
   let s3: LocalS3;
   let dynamo: LocalDynamo;
-  const env = () => ({ S3_ENDPOINT: s3.endpoint, DYNAMODB_ENDPOINT: dynamo.endpoint });
+  const local = { region: 'us-east-1', credentials: S3RVER_CREDENTIALS };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'fb-clients-'));
     s3 = await startS3({ directory: dir, buckets: ['one', 'two'] });
     dynamo = await startDynamo();
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    });
     for (const bucket of ['one', 'two'])
       await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'k.md', Body: bucket }));
     for (const table of ['table-one', 'table-two']) {
@@ -50,7 +45,7 @@ describe('the functions’ SDK clients with requests in flight at once', () => {
   });
 
   it('S3: each GetObject reads its own bucket, and a missing bucket fails only its own request', async () => {
-    const client = s3Client(env());
+    const client = s3Client({ ...local, endpoint: s3.endpoint });
     const read = async (bucket: string) => {
       const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k.md' }));
       return out.Body?.transformToString();
@@ -64,7 +59,7 @@ describe('the functions’ SDK clients with requests in flight at once', () => {
   });
 
   it('DynamoDB: each request reads its own table', async () => {
-    const client = dynamoClient(env());
+    const client = dynamoClient({ ...local, endpoint: dynamo.endpoint });
     const read = async (table: string) => {
       const out = await client.send(
         new GetItemCommand({

@@ -155,4 +155,22 @@ describe('EventQueue', () => {
       ['slow.md', 2, 'Task timed out after 30.00 seconds'],
     ]);
   });
+
+  it('waits out its batching window for a batch that is not full, and delivers a full one at once', async () => {
+    const batches: { keys: (string | undefined)[]; at: number }[] = [];
+    const q = new EventQueue({
+      batchSize: 3,
+      windowMs: 150,
+      handler: async (event) => {
+        batches.push({ keys: keysOf(event), at: Date.now() });
+        return { batchItemFailures: [] };
+      },
+    });
+    const start = Date.now();
+    for (let i = 0; i < 4; i++) q.push(record(`w${i}.md`, i));
+    await q.idle();
+    expect(batches.map((b) => b.keys)).toEqual([['w0.md', 'w1.md', 'w2.md'], ['w3.md']]);
+    // The one message left waited for others as long as the window (a full batch does not wait: it came first).
+    expect((batches[1]?.at ?? 0) - start).toBeGreaterThanOrEqual(150);
+  });
 });

@@ -1,15 +1,16 @@
 /**
  * The publisher's ports, unit-tested with fakes where AWS would be (SQS, CloudFront), and the local publish
- * queue with a recording handler: batching, redelivery, dropping.
+ * queue (the stack's one queue stand-in, set as the publish queue) with a recording handler: batching,
+ * redelivery, dropping.
  */
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { announceChanges, sqsChangeSink, useChangeSink } from '../../../functions/ingest/changes.js';
+import { announceChanges, sqsChangeSink } from '../../../functions/ingest/changes.js';
 import { changedFeeds, publishBatchHandler } from '../../../functions/publish/batch.js';
 import { cloudFrontInvalidator } from '../../../functions/publish/invalidate.js';
-import { PublishQueue } from '../../../local/publish-queue.js';
+import { publishQueue } from '../../../local/publisher.js';
 import { RecordingLog } from '../../support/fakes.js';
 
 const record = (body: string, messageId = 'm1') => ({ messageId, body }) as SQSEvent['Records'][number];
@@ -27,19 +28,18 @@ describe('the ingest side', () => {
   it('never fails the batch: a sink that throws is one warning; nothing changed sends nothing', async () => {
     const log = new RecordingLog();
     const messages: unknown[] = [];
-    useChangeSink(async (m) => {
+    const sink = async (m: unknown) => {
       messages.push(m);
       throw new Error('queue unreachable');
-    });
-    try {
-      await announceChanges(new Set(), log);
-      expect(messages).toEqual([]);
-      await announceChanges(new Set(['z', '_all']), log);
-      expect(messages).toEqual([{ feeds: ['_all', 'z'] }]);
-      expect(log.lines.map((l) => [l.level, l.extra.feeds])).toEqual([['warn', ['_all', 'z']]]);
-    } finally {
-      useChangeSink(undefined);
-    }
+    };
+    await announceChanges(sink, new Set(), log);
+    expect(messages).toEqual([]);
+    await announceChanges(sink, new Set(['z', '_all']), log);
+    expect(messages).toEqual([{ feeds: ['_all', 'z'] }]);
+    expect(log.lines.map((l) => [l.level, l.extra.feeds])).toEqual([['warn', ['_all', 'z']]]);
+    // No publisher (no hubs): nothing is sent, nothing is said.
+    await announceChanges(undefined, new Set(['z']), log);
+    expect(log.lines).toHaveLength(1);
   });
 });
 
@@ -112,24 +112,25 @@ describe('the local publish queue', () => {
     const batches: string[][] = [];
     let fail = false;
     const dropped: number[] = [];
-    const queue = new PublishQueue({
+    const queue = publishQueue({
       windowMs: 30,
       retryMs: 10,
       handler: async (event) => {
         batches.push(event.Records.map((r) => r.body));
         if (fail) throw new Error('no');
       },
-      onDropped: (n) => dropped.push(n),
+      onDeadLetter: (letter) => dropped.push(letter.receiveCount),
     });
-    queue.send({ feeds: ['a'] });
-    queue.send({ feeds: ['b'] });
+    queue.push({ feeds: ['a'] });
+    queue.push({ feeds: ['b'] });
     await queue.idle();
     expect(batches).toEqual([['{"feeds":["a"]}', '{"feeds":["b"]}']]);
     fail = true;
-    queue.send({ feeds: ['c'] });
+    queue.push({ feeds: ['c'] });
     await queue.idle();
     expect(batches.slice(1)).toEqual([['{"feeds":["c"]}'], ['{"feeds":["c"]}'], ['{"feeds":["c"]}']]);
-    expect(dropped).toEqual([1]);
+    // Dropped (a dead letter) after its third delivery, as the publish queue's redrive policy does.
+    expect(dropped).toEqual([3]);
     await queue.stop();
   });
 });
