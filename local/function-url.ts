@@ -34,7 +34,7 @@ const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 export const MAX_RESPONSE_PAYLOAD_BYTES = 6_291_556;
 
 /** Below this many UTF-16 units a body cannot reach the limit, whatever JSON escaping does (6 bytes a unit). */
-const SURELY_SMALL_BODY = Math.floor(MAX_RESPONSE_PAYLOAD_BYTES / 6) - 64 * 1024;
+export const SURELY_SMALL_BODY = Math.floor(MAX_RESPONSE_PAYLOAD_BYTES / 6) - 64 * 1024;
 
 /** The size of a handler's result as Lambda counts it: the UTF-8 bytes of its JSON. */
 export function responsePayloadBytes(result: APIGatewayProxyResultV2): number {
@@ -46,7 +46,7 @@ export function responsePayloadBytes(result: APIGatewayProxyResultV2): number {
 /** A result Lambda would refuse to return: the function fails, and its Function URL answers 502. */
 export class ResponseTooLargeError extends Error {}
 
-function checkResponseSize(result: APIGatewayProxyResultV2): void {
+export function checkResponseSize(result: APIGatewayProxyResultV2): void {
   const body = typeof result === 'object' && result !== null ? (result as { body?: unknown }).body : result;
   if (typeof body === 'string' && body.length < SURELY_SMALL_BODY) return;
   const bytes = responsePayloadBytes(result);
@@ -77,27 +77,11 @@ const clfTime = (d: Date) => {
   return lastClf;
 };
 
-/**
- * Decoded base64 bodies by their string: the feeds function answers a warm feed with the very same string
- * each time, so decoding it once per distinct body is enough (Map lookups of one string object are cheap).
- */
-const decoded = new Map<string, Buffer>();
-const DECODED_MAX = 64;
-function fromBase64(body: string): Buffer {
-  let buffer = decoded.get(body);
-  if (buffer === undefined) {
-    buffer = Buffer.from(body, 'base64');
-    if (decoded.size >= DECODED_MAX) decoded.clear();
-    decoded.set(body, buffer);
-  }
-  return buffer;
-}
-
 export class RequestTooLargeError extends Error {}
 
 const EMPTY = Buffer.alloc(0);
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   // Most requests (GET, HEAD) announce no body: skip the stream's async iteration for them.
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
     return EMPTY;
@@ -112,16 +96,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Builds the Function URL event for a request (reads its body). */
-export async function toFunctionUrlEvent(
-  req: IncomingMessage,
-  now = new Date(),
-): Promise<APIGatewayProxyEventV2> {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const rawPath = q === -1 ? url : url.slice(0, q);
-  const rawQueryString = q === -1 ? '' : url.slice(q + 1);
-
+/**
+ * A request's headers as a Function URL passes them: names lower-cased, repeats joined with commas, cookies
+ * apart, and the X-Forwarded-* headers it adds.
+ */
+export function functionUrlHeaders(req: IncomingMessage): {
+  headers: Record<string, string>;
+  cookies?: string[];
+} {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -137,6 +119,23 @@ export async function toFunctionUrlEvent(
   headers['x-forwarded-proto'] ??= 'http';
   if (port !== undefined) headers['x-forwarded-port'] ??= String(port);
   headers['x-forwarded-for'] ??= req.socket.remoteAddress ?? '127.0.0.1';
+  return { headers, cookies };
+}
+
+/** The domain name of the request context: the Host header, else the local address. */
+export const domainNameOf = (req: IncomingMessage, headers: Record<string, string>): string =>
+  headers.host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
+
+/** Builds the Function URL event for a request (reads its body). */
+export async function toFunctionUrlEvent(
+  req: IncomingMessage,
+  now = new Date(),
+): Promise<APIGatewayProxyEventV2> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const rawQueryString = q === -1 ? '' : url.slice(q + 1);
+  const { headers, cookies } = functionUrlHeaders(req);
 
   let queryStringParameters: Record<string, string> | undefined;
   if (rawQueryString) {
@@ -148,7 +147,7 @@ export async function toFunctionUrlEvent(
 
   const body = await readBody(req);
   const text = isTextType(headers['content-type']);
-  const host = headers.host ?? `127.0.0.1:${port ?? ''}`;
+  const host = domainNameOf(req, headers);
   const method = (req.method ?? 'GET').toUpperCase();
 
   return {
@@ -199,20 +198,66 @@ export function writeResult(
         };
   const body = structured.body
     ? structured.isBase64Encoded
-      ? fromBase64(structured.body)
+      ? Buffer.from(structured.body, 'base64')
       : Buffer.from(structured.body, 'utf8')
     : EMPTY;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(structured.headers ?? {}))
     headers[name.toLowerCase()] = String(value);
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
-  const status = structured.statusCode ?? 200;
+  writeResponse(req, res, structured.statusCode ?? 200, headers, body);
+}
+
+/**
+ * Writes a response (header names lower-case) as a Function URL does: a body's length is its Content-Length
+ * (a HEAD answer keeps the one it was given), and a HEAD request or a bodyless status gets no body.
+ */
+export function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string | string[]>>,
+  body: Buffer | string,
+): void {
   const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
-  if (!bodyless && (body.length > 0 || headers['content-length'] === undefined)) {
-    headers['content-length'] = String(body.length);
-  }
-  res.writeHead(status, headers);
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const declared = headers['content-length'];
+  const out =
+    !bodyless && (length > 0 || declared === undefined) && declared !== String(length)
+      ? { ...headers, 'content-length': String(length) }
+      : headers;
+  res.writeHead(status, out);
   res.end(req.method === 'HEAD' || bodyless ? undefined : body);
+}
+
+/**
+ * The answer to a failed invocation: a result over the payload limit is a 502 as a Function URL gives it, a
+ * request body over 6 MB a 413, anything else a short 500 (reported through `onError`), never a trace.
+ */
+export function answerFailure(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  onError: (error: unknown, req: IncomingMessage) => void,
+): void {
+  const tooLarge = error instanceof RequestTooLargeError;
+  if (!tooLarge) onError(error, req);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof ResponseTooLargeError) {
+    // What a Function URL answers when the function fails (an error, not a response of its own).
+    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end(req.method === 'HEAD' ? undefined : 'Internal Server Error');
+    return;
+  }
+  const message = tooLarge ? 'Request body too large (6 MB at most).\n' : 'Internal error.\n';
+  res.writeHead(tooLarge ? 413 : 500, {
+    'content-type': 'text/plain; charset=utf-8',
+    connection: 'close',
+  });
+  res.end(req.method === 'HEAD' ? undefined : message);
 }
 
 /** A request listener that answers every request through `handler`; failures become a short 500, never a trace. */
@@ -228,24 +273,7 @@ export function functionUrlListener(
         checkResponseSize(result);
         writeResult(req, res, result);
       } catch (error) {
-        const tooLarge = error instanceof RequestTooLargeError;
-        if (!tooLarge) onError(error, req);
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (error instanceof ResponseTooLargeError) {
-          // What a Function URL answers when the function fails (an error, not a response of its own).
-          res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-          res.end(req.method === 'HEAD' ? undefined : 'Internal Server Error');
-          return;
-        }
-        const message = tooLarge ? 'Request body too large (6 MB at most).\n' : 'Internal error.\n';
-        res.writeHead(tooLarge ? 413 : 500, {
-          'content-type': 'text/plain; charset=utf-8',
-          connection: 'close',
-        });
-        res.end(req.method === 'HEAD' ? undefined : message);
+        answerFailure(req, res, error, onError);
       }
     })();
   };
@@ -339,6 +367,15 @@ export function clientErrorAnswer(
   }
 }
 
+/** Whether the raw headers name a Host (read without building `req.headers`, which the feeds path never needs). */
+function hasHost(raw: string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') return true;
+  }
+  return false;
+}
+
 /**
  * The local stack's HTTP server: `listener` for requests, as `http.createServer` with keep-alive, plus answers
  * with a reason for what Node's HTTP layer would refuse bare (a 400 or 431 without a word) or not answer at
@@ -347,7 +384,7 @@ export function clientErrorAnswer(
 export function functionUrlServer(listener: RequestListener): Server {
   // Node's own Host check answers a bare 400 before any listener runs: it is made here, with a reason.
   const server = createServer({ keepAlive: true, requireHostHeader: false }, (req, res) => {
-    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && !hasHost(req.rawHeaders)) {
       res.writeHead(400, {
         'content-type': 'text/plain; charset=utf-8',
         'x-content-type-options': 'nosniff',

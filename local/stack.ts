@@ -32,8 +32,9 @@ import { fmt, StatusConsole } from './console.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { DeadLetterList, deadLetterRoutes } from './dead-letters.js';
 import { EventQueue } from './event-queue.js';
+import { feedsListener } from './feeds-listener.js';
 import { FolderMirror, isIgnoredName } from './folder-mirror.js';
-import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
+import { functionUrlListener, functionUrlServer } from './function-url.js';
 import { IngestFunction } from './ingest-function.js';
 import { localPublisher } from './publish-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from './s3-notifications.js';
@@ -233,15 +234,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let redrive: (letters: Parameters<EventQueue['redrive']>[0]) => void = () => {};
     const deadLetterRoute = deadLetterRoutes(deadLetters, (letters) => redrive(letters));
 
-    // ---- HTTP: /_errors here, everything else to the feeds handler as a Function URL event ----
+    // ---- HTTP: /_errors here, everything else to the feeds function (through its Function URL adapter) ----
     // Listening before the handlers load: a port in use is reported at once.
-    let feedsHandler: FunctionUrlHandler = async () => ({ statusCode: 503, body: 'Starting.\n' });
-    const feedsListener = functionUrlListener(
-      (event) => feedsHandler(event),
-      (error, req) =>
-        out.log(
-          `error     ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+    const onFeedsError = (error: unknown, req: IncomingMessage) =>
+      out.log(
+        `error     ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    let serveFeeds = functionUrlListener(
+      async () => ({ statusCode: 503, body: 'Starting.\n' }),
+      onFeedsError,
     );
     const listener = (req: IncomingMessage, res: ServerResponse) => {
       const pathname = (req.url ?? '/').split('?')[0];
@@ -249,8 +250,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         void serveErrors(store, req, res);
         return;
       }
-      if (deadLetterRoute(req, res)) return;
-      feedsListener(req, res);
+      // The dead-letter routes parse a URL: asked only for their own paths (every feed request passes here).
+      if (pathname?.includes('/_dead-letters') && deadLetterRoute(req, res)) return;
+      serveFeeds(req, res);
     };
     // Malformed requests, CONNECT and a missing Host get a reason too (Node's HTTP layer gives none).
     const http = functionUrlServer(listener);
@@ -300,7 +302,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (publisher) cleanups.push(() => publisher.stop());
     await ingest.start();
     const feeds = await import('../functions/feeds/handler.js');
-    feedsHandler = feeds.handler;
+    // The real handler's app, called without the event round trip (feeds-listener.ts).
+    serveFeeds = feedsListener(feeds.handler, onFeedsError);
 
     const stopping = { value: false };
     let mirror: FolderMirror | undefined;
