@@ -7,7 +7,7 @@
 import { ALL } from '../article/model.js';
 import { topicSlug } from '../article/slug.js';
 import { MAX_MERGED_TOPICS } from '../config.js';
-import type { FeedFormat } from './render/document.js';
+import type { FeedFormat, FeedLinks } from './render/document.js';
 
 export type Route =
   | { kind: 'index' }
@@ -31,6 +31,20 @@ export const feedPath = (feeds: string[], format: FeedFormat): string =>
   feeds.length === 1 && feeds[0] === ALL
     ? `/${FEED_FILE[format]}`
     : `${topicPath(feeds)}/${FEED_FILE[format]}`;
+
+/** A feed's URLs in each format, with `query` (`?…` or '') appended. */
+export const feedLinks = (base: string, feeds: string[], query: string): FeedLinks => ({
+  rss: `${base}${feedPath(feeds, 'rss')}${query}`,
+  atom: `${base}${feedPath(feeds, 'atom')}${query}`,
+  json: `${base}${feedPath(feeds, 'json')}${query}`,
+});
+
+/** Whether `feeds` is the all-articles feed. */
+export const isAll = (feeds: string[]): boolean => feeds.length === 1 && feeds[0] === ALL;
+
+/** The HTML page of a feed: the index for all articles, else the topic page. */
+export const htmlUrl = (base: string, feeds: string[]): string =>
+  isAll(feeds) ? `${base}/` : `${base}${topicPath(feeds)}`;
 
 function decode(segment: string): string | undefined {
   try {

@@ -1,0 +1,55 @@
+/** What the listings of topics share (the index page, topics.json, OPML): the topic list read, and its links. */
+import { ALL } from '../../article/model.js';
+import type { BodyType } from '../conditional.js';
+import type { Listing } from '../metadata.js';
+import type { SiteListing } from '../render/listing.js';
+import type { FeedsRequest } from '../request.js';
+import { feedLinks, type Route, topicPath } from '../routes.js';
+import { type FeedsContext, type RouteHandler, resource } from './kind.js';
+
+type ListingRoute = Extract<Route, { kind: 'index' | 'topics-json' | 'opml' }>;
+
+interface ListingJob {
+  base: string;
+  /** The feed format an OPML list links to; '' for the others. */
+  format: string;
+}
+
+function siteListing(ctx: FeedsContext, base: string, l: Listing): SiteListing {
+  return {
+    siteTitle: ctx.config.siteTitle,
+    homeUrl: `${base}/`,
+    topicsJsonUrl: `${base}/topics.json`,
+    opmlUrl: `${base}/feeds.opml`,
+    all: feedLinks(base, [ALL], ''),
+    allCount: l.all?.count ?? 0,
+    lastChange: l.lastChange,
+    topics: l.topics.map((t) => ({
+      slug: t.slug,
+      name: t.name,
+      count: t.count,
+      lastChange: t.lastChange,
+      htmlUrl: `${base}${topicPath([t.slug])}`,
+      feeds: feedLinks(base, [t.slug], ''),
+    })),
+  };
+}
+
+/** A listing of every topic, rendered by `render`; `format` reads and checks a parameter when it has one. */
+export function listingRoute<R extends ListingRoute>(
+  ctx: FeedsContext,
+  kind: R['kind'],
+  type: BodyType,
+  render: (site: SiteListing, format: string) => string,
+  format: (req: FeedsRequest) => string = () => '',
+): RouteHandler<R> {
+  return resource<R, ListingJob, Listing>(ctx, {
+    prepare: (req, _route, base) => ({ base, format: format(req) }),
+    read: () => ctx.snapshots.listing(),
+    variant: (job) => `${kind}|${job.format}|${job.base}`,
+    rendering: (job, listing) => ({
+      type,
+      render: async () => render(siteListing(ctx, job.base, listing), job.format),
+    }),
+  });
+}
