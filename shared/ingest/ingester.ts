@@ -14,7 +14,8 @@
 
 import { PARSER_VERSION, parseArticle } from '../article/article.js';
 import { isArticleKey } from '../article/files.js';
-import { ALL, type Article } from '../article/model.js';
+import { ALL, type Article, type FeedEntry } from '../article/model.js';
+import { providerFeed, providerOfFeed } from '../article/provider-feed.js';
 import { ConflictError, InvalidArticleError } from '../errors.js';
 import type { Log } from '../logger.js';
 import { isLaterThanStored, storedSequencer } from '../store/sequencer.js';
@@ -56,10 +57,28 @@ export interface IngesterOptions {
 
 const MAX_ATTEMPTS = 20;
 
+/** The feed of the entry's provider, if it names a domain that is a plain host name. */
+const providerFeedOf = (entry: FeedEntry): string | undefined =>
+  entry.provider?.domain === undefined ? undefined : providerFeed(entry.provider.domain);
+
+/** The names an entry gives its feeds: its topics' spellings, its provider's name (none for ALL). */
+const namesGiven = (entry: FeedEntry): Map<string, string> => {
+  const names = new Map(entry.topics.map((t) => [t.slug, t.name]));
+  const provider = providerFeedOf(entry);
+  if (provider !== undefined && entry.provider?.name) names.set(provider, entry.provider.name);
+  return names;
+};
+
+/** The feeds an entry is in: ALL, its topics, its provider's. */
+const feedsOf = (entry: FeedEntry): string[] => {
+  const provider = providerFeedOf(entry);
+  return [ALL, ...entry.topics.map((t) => t.slug), ...(provider === undefined ? [] : [provider])];
+};
+
 const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): FeedPosition[] => {
   if (!record.published) return [];
   const position = positionOf(record.entry);
-  return [ALL, ...record.entry.topics.map((t) => t.slug)].map((feed) => ({ feed, position }));
+  return feedsOf(record.entry).map((feed) => ({ feed, position }));
 };
 
 const samePosition = (a: FeedPosition, b: FeedPosition) => a.feed === b.feed && a.position === b.position;
@@ -319,8 +338,8 @@ export class Ingester {
     if (!article.published) return;
     const at = this.now().toISOString();
     await Promise.all(
-      article.entry.topics.map((t) =>
-        this.store.touchTopic({ slug: t.slug, name: t.name, nameGivenAt: time, countDelta: 0, at }),
+      [...namesGiven(article.entry)].map(([slug, name]) =>
+        this.store.touchTopic({ slug, name, nameGivenAt: time, countDelta: 0, at }),
       ),
     );
   }
@@ -398,12 +417,12 @@ export class Ingester {
     // Every feed the article left or is in shows something else now (or may: a crash left it half done).
     for (const { feed } of [...(record.stale ?? []), ...feedPositions(record)]) changed.add(feed);
     const at = this.now().toISOString();
-    const names = new Map(record.entry.topics.map((t) => [t.slug, t.name]));
+    const names = namesGiven(record.entry);
     const touch = (feed: string, countDelta: number) =>
       this.store.touchTopic({
         slug: feed,
-        name: names.get(feed) ?? feed,
-        // The spelling was given by the upload shown; topics it left make no claim.
+        name: names.get(feed) ?? providerOfFeed(feed) ?? feed,
+        // The spelling was given by the upload shown; feeds it left (or a provider without a name) make no claim.
         nameGivenAt: names.has(feed) ? record.sourceTime : undefined,
         countDelta,
         at,

@@ -43,6 +43,7 @@ import {
   type Rejection,
   type TopicMeta,
 } from '../article/model.js';
+import { providerOfFeed } from '../article/provider-feed.js';
 import { ConflictError, isThrottling } from '../errors.js';
 import { entryFields, readEntryItem } from './entry-items.js';
 import { DYNAMO_LIMITS, itemBytes, marshallItem, truncateUtf8, unstorable, utf8Bytes } from './limits.js';
@@ -54,6 +55,7 @@ import type {
   FileIndex,
   FileRecord,
   IngestStore,
+  ProviderMeta,
   RejectionStore,
   TopicChange,
   TopicRecount,
@@ -430,6 +432,7 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   async touchTopic(change: TopicChange): Promise<void> {
     const listed = change.slug !== ALL;
+    const index = providerOfFeed(change.slug) === undefined ? 'TOPICS' : 'PROVIDERS';
     const givenAt = change.nameGivenAt ?? NO_NAME_CLAIM;
     const update = new UpdateItemCommand({
       TableName: this.tableName,
@@ -445,7 +448,7 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
         ':at': change.at,
         ':d': change.countDelta,
         ':one': 1,
-        ...(listed ? { ':g': 'TOPICS' } : {}),
+        ...(listed ? { ':g': index } : {}),
       }),
       ReturnValues: 'ALL_NEW',
     });
@@ -514,8 +517,10 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
 
   async listTopicSlugs(): Promise<string[]> {
     const slugs = [ALL];
-    for await (const item of this.indexPartition('TOPICS', { projection: 'slug' }))
-      slugs.push(String(item.slug));
+    for (const partition of ['TOPICS', 'PROVIDERS']) {
+      for await (const item of this.indexPartition(partition, { projection: 'slug' }))
+        slugs.push(String(item.slug));
+    }
     return slugs;
   }
 
@@ -610,6 +615,16 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
     for await (const item of this.indexPartition('TOPICS')) {
       const meta = toMeta(item as unknown as TopicItem);
       if (meta.count > 0) out.push(meta);
+    }
+    return out;
+  }
+
+  async listProviders(): Promise<ProviderMeta[]> {
+    const out: ProviderMeta[] = [];
+    for await (const item of this.indexPartition('PROVIDERS')) {
+      const meta = toMeta(item as unknown as TopicItem);
+      const domain = providerOfFeed(meta.slug);
+      if (meta.count > 0 && domain !== undefined) out.push({ ...meta, domain });
     }
     return out;
   }

@@ -11,6 +11,7 @@ import {
   type Rejection,
   type TopicMeta,
 } from '../article/model.js';
+import { providerOfFeed } from '../article/provider-feed.js';
 import { ConflictError } from '../errors.js';
 import { largestItemBytes } from './dynamodb.js';
 import { isLegacySequencer } from './sequencer.js';
@@ -21,6 +22,7 @@ import type {
   FileIndex,
   FileRecord,
   IngestStore,
+  ProviderMeta,
   RejectionStore,
   TopicChange,
   TopicRecount,
@@ -243,6 +245,18 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
 
   async listTopics() {
     this.count('listTopics');
-    return [...this.topics.values()].filter((t) => t.slug !== ALL && t.count > 0).map(clone);
+    return [...this.topics.values()]
+      .filter((t) => t.slug !== ALL && providerOfFeed(t.slug) === undefined && t.count > 0)
+      .map(clone);
+  }
+
+  async listProviders(): Promise<ProviderMeta[]> {
+    this.count('listProviders');
+    const out: ProviderMeta[] = [];
+    for (const t of this.topics.values()) {
+      const domain = providerOfFeed(t.slug);
+      if (domain !== undefined && t.count > 0) out.push({ ...clone(t), domain });
+    }
+    return out.sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
   }
 }

@@ -124,8 +124,13 @@ export interface FeedStore {
   getTopic(slug: string): Promise<TopicMeta | undefined>;
   /** Metadata of several topics in one batch; missing ones are absent from the map. */
   getTopics(slugs: string[]): Promise<Map<string, TopicMeta>>;
-  /** Every user topic (not ALL) with at least one article, by slug. Does not read articles. */
+  /** Every user topic (not ALL, not a provider) with at least one article, by slug. Does not read articles. */
   listTopics(): Promise<TopicMeta[]>;
+  /**
+   * Every provider with at least one article, by domain: one Query of an index (or a bounded read), never a
+   * read of the articles. A provider's feed metadata is also what getTopic(providerFeed(domain)) reads.
+   */
+  listProviders(): Promise<ProviderMeta[]>;
   /**
    * The newest entries of a feed, newest first: one Query, at most `limit` entries and fewer when the store
    * ends its page by size (DynamoDB at 1 MB read); `next` is set whenever more may follow. `before` is a
@@ -138,6 +143,14 @@ export interface FeedStore {
    * asked; '' when the article has no body now. An article that is gone is absent from the map.
    */
   getBodies(wanted: BodyRequest[]): Promise<Map<string, string>>;
+}
+
+/**
+ * A provider's feed, as listed: its metadata (`slug` is the feed id, `_p:<domain>`), with the domain and the
+ * provider's display name as first given (the same rule as a topic's name).
+ */
+export interface ProviderMeta extends TopicMeta {
+  domain: string;
 }
 
 /** A body to read: the article's id and the version its entry was written from. */
@@ -173,7 +186,7 @@ export interface RejectionStore {
  * one off by one, so reconciliation can count again. Reads every entry of the topic: operator tools only.
  */
 export interface TopicRecount {
-  /** Every topic (and ALL) that has metadata, by slug. */
+  /** Every feed that has metadata (ALL, the topics, the providers), by slug (feed id). */
   listTopicSlugs(): Promise<string[]>;
   /** The number of entries in a feed (one paginated count-only Query). */
   countEntries(feed: string): Promise<number>;

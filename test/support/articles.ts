@@ -9,6 +9,8 @@ export interface ArticleFields {
   excerpt?: string;
   body?: string;
   extra?: string;
+  /** The provider (default Example News, example.com); null: none. */
+  provider?: { name?: string; domain?: string } | null;
 }
 
 /** An article file's text, shaped like the seeds, with YAML-quoted values. */
@@ -18,6 +20,7 @@ export function articleFile(fields: ArticleFields = {}): string {
     webUrl: 'https://news.example.com/2021/03/a-title',
     publishedDateTime: '2021-03-14T01:27:54Z',
     topics: ['Election'],
+    provider: { name: 'Example News', domain: 'example.com' },
     ...fields,
   };
   const lines = [
@@ -29,9 +32,13 @@ export function articleFile(fields: ArticleFields = {}): string {
     `webUrl: ${JSON.stringify(f.webUrl)}`,
     'type: article',
     f.published === undefined ? '' : `published: ${f.published}`,
-    'provider:',
-    '  name: Example News',
-    '  domain: example.com',
+    ...(f.provider
+      ? [
+          'provider:',
+          f.provider.name === undefined ? '' : `  name: ${JSON.stringify(f.provider.name)}`,
+          f.provider.domain === undefined ? '' : `  domain: ${JSON.stringify(f.provider.domain)}`,
+        ]
+      : []),
     'topics:',
     ...f.topics.map((t) => `  - ${JSON.stringify(t)}`),
     f.extra ?? '',

@@ -58,6 +58,10 @@ function counted() {
       seen.push('listTopics');
       return store.listTopics();
     },
+    listProviders() {
+      seen.push('listProviders');
+      return store.listProviders();
+    },
     queryEntries(f, l, b) {
       seen.push('queryEntries');
       return store.queryEntries(f, l, b);

@@ -1,10 +1,14 @@
 /** The ingest core reports the feeds each event changed: what the WebSub publisher pings. */
 import { describe, expect, it } from 'vitest';
 import { ALL } from '../../../shared/article/model.js';
+import { providerFeed } from '../../../shared/article/provider-feed.js';
 import { Ingester, type ObjectEvent } from '../../../shared/ingest/ingester.js';
 import { MemoryStore } from '../../../shared/store/memory.js';
 import { type ArticleFields, articleFile } from '../../support/articles.js';
 import { MemoryObjects, RecordingLog } from '../../support/fakes.js';
+
+/** The provider feed of the test articles (example.com), sorted between ALL and the topics. */
+const PROVIDER = providerFeed('example.com') as string;
 
 function world() {
   const objects = new MemoryObjects();
@@ -46,10 +50,11 @@ function world() {
 }
 
 describe('feeds an event changed', () => {
-  it('a new article: its topics and all articles', async () => {
+  it('a new article: its topics, its provider and all articles', async () => {
     const w = world();
     expect(await w.changes(w.upload('a.md', { topics: ['Election', 'Joe Biden'] }))).toEqual([
       ALL,
+      PROVIDER,
       'election',
       'joe-biden',
     ]);
@@ -68,20 +73,22 @@ describe('feeds an event changed', () => {
     await w.changes(w.upload('a.md', { topics: ['Election', 'Economy'] }));
     expect(await w.changes(w.upload('a.md', { topics: ['Election', 'Economy'], title: 'New' }))).toEqual([
       ALL,
+      PROVIDER,
       'economy',
       'election',
     ]);
     expect(await w.changes(w.upload('a.md', { topics: ['Economy', 'Health'], title: 'New' }))).toEqual([
       ALL,
+      PROVIDER,
       'economy',
       'election',
       'health',
     ]);
     expect(
       await w.changes(w.upload('a.md', { topics: ['Economy', 'Health'], title: 'New', published: false })),
-    ).toEqual([ALL, 'economy', 'health']);
+    ).toEqual([ALL, PROVIDER, 'economy', 'health']);
     await w.changes(w.upload('a.md', { topics: ['Health'] }));
-    expect(await w.changes(w.remove('a.md'))).toEqual([ALL, 'health']);
+    expect(await w.changes(w.remove('a.md'))).toEqual([ALL, PROVIDER, 'health']);
   });
 
   it('a rejected file and a second file with the same link that is not shown: nothing', async () => {
