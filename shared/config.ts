@@ -98,6 +98,8 @@ export interface FeedsConfig {
   metadataReuseMs?: number;
   /** WebSub hubs announced in every feed (WEBSUB_HUBS); none by default. */
   hubs?: string[];
+  /** Top stories rank the articles of this many days up to a feed's newest (FEED_TOP_WINDOW_DAYS, 7). */
+  topWindowDays?: number;
 }
 
 export function readFeedsConfig(env: Env = process.env): FeedsConfig {
@@ -127,6 +129,7 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     ),
     metadataReuseMs: integer(env, 'FEED_METADATA_REUSE_MS', 250, 0, 10_000),
     hubs: readWebSubHubs(env),
+    topWindowDays: integer(env, 'FEED_TOP_WINDOW_DAYS', 7, 1, 365),
   };
 }
 

@@ -13,20 +13,44 @@ import { type FeedsConfig, MERGED_DEFAULTS } from '../config.js';
 import { isThrottling } from '../errors.js';
 import { RETRY_AFTER_S } from '../limits.js';
 import type { Log } from '../logger.js';
-import type { FeedStore } from '../store/types.js';
+import type { FeedStore, ProviderMeta } from '../store/types.js';
 import { hubLinkHeader } from '../websub.js';
 import { buildRendered, RenderCache, representation } from './cache.js';
 import { CursorError, cursorCodec } from './cursor.js';
 import { etagFor, httpDate, negotiateEncoding, noneMatch, notModifiedSince, requestBaseUrl } from './http.js';
-import { readPage } from './pages.js';
+import { ParamError, parseTailoring, type Tailoring } from './params.js';
 import { renderAtom } from './render/atom.js';
 import type { FeedDocument, FeedFormat, FeedLinks } from './render/document.js';
 import { safeEntry } from './render/entry.js';
 import { renderJson } from './render/json.js';
-import { renderOpml, renderTopicsJson, type SiteListing } from './render/listing.js';
+import {
+  type OpmlGroup,
+  renderOpml,
+  renderProvidersJson,
+  renderTopicsJson,
+  type SiteListing,
+} from './render/listing.js';
 import { PAGE_CSP, renderIndexPage, renderTopicPage } from './render/pages.js';
 import { renderRss } from './render/rss.js';
 import { feedPath, parseRoute, type Route, topicPath } from './routes.js';
+import {
+  cursorFits,
+  cursorKeyOf,
+  type FeedSpec,
+  feedSpec,
+  readSpecPage,
+  specHtmlUrl,
+  specLinks,
+  specTitles,
+} from './tailored.js';
+import {
+  parseTailoredRoute,
+  providerFeedLinks,
+  providerPath,
+  type TailoredRoute,
+  topFeedLinks,
+} from './tailored-routes.js';
+import { DEFAULT_TOP_WINDOW_DAYS } from './top.js';
 
 /** Bump when rendered output changes for the same data: it is part of every ETag. */
 const RENDER_VERSION = '2';
@@ -72,6 +96,8 @@ export interface FeedsAppOptions {
 }
 
 type BodyType = FeedFormat | 'html' | 'opml' | 'topics';
+type ListingKind = 'index' | 'topics-json' | 'opml' | 'providers-json';
+type AnyRoute = Route | TailoredRoute;
 
 const CONTENT_TYPES: Record<BodyType, string> = {
   rss: 'application/rss+xml; charset=utf-8',
@@ -112,26 +138,29 @@ interface Snapshot {
 
 interface Listing extends Snapshot {
   topics: TopicMeta[];
+  providers: ProviderMeta[];
   all?: TopicMeta;
 }
 
-/** What a cache miss renders: a feed or topic page… */
+/** What a cache miss renders: a feed or its web page (topics, provider, top stories)… */
 interface FeedJob {
-  kind: 'feed' | 'page';
-  route: Extract<Route, { kind: 'feed' | 'page' }>;
+  kind: 'feed';
+  spec: FeedSpec;
   base: string;
   limit: number;
   limitParam?: string;
   cursor?: string;
-  /** The position the cursor carries. */
+  /** The position (or rank key) the cursor carries. */
   before?: string;
+  tailoring: Tailoring;
 }
 
-/** …or a listing of topics. */
+/** …or a listing of topics or providers. */
 interface ListingJob {
-  kind: 'index' | 'topics-json' | 'opml';
+  kind: ListingKind;
   base: string;
   format: string;
+  group: OpmlGroup;
 }
 
 /** The latest of ISO times (they sort as text); the epoch for none. */
@@ -158,8 +187,6 @@ const feedLinks = (base: string, feeds: string[], query: string): FeedLinks => (
   atom: `${base}${feedPath(feeds, 'atom')}${query}`,
   json: `${base}${feedPath(feeds, 'json')}${query}`,
 });
-const isAll = (feeds: string[]) => feeds.length === 1 && feeds[0] === ALL;
-const htmlUrl = (base: string, feeds: string[]) => (isAll(feeds) ? `${base}/` : `${base}${topicPath(feeds)}`);
 
 /** A small memo for pure functions of request strings (routes, base URLs): bounded, cleared when full. */
 class Memo<V> {
@@ -198,7 +225,8 @@ class FeedsService {
   private readonly maxMergedTopics: number;
   private readonly mergedMaxLimit: number;
   private readonly fresh = new Map<string, Fresh<Snapshot>>();
-  private readonly routes = new Memo<Route>(4096);
+  private readonly routes = new Memo<AnyRoute>(4096);
+  private readonly topWindowDays: number;
   private readonly bases = new Memo<string | undefined>(256);
 
   constructor(options: FeedsAppOptions) {
@@ -217,6 +245,7 @@ class FeedsService {
     this.basePath = publicBaseUrl ? new URL(publicBaseUrl).pathname.replace(/\/+$/, '') : '';
     this.ttlMinutes = maxAge >= 60 ? Math.round(maxAge / 60) : undefined;
     this.maxMergedTopics = this.config.maxMergedTopics ?? MERGED_DEFAULTS.maxMergedTopics;
+    this.topWindowDays = this.config.topWindowDays ?? DEFAULT_TOP_WINDOW_DAYS;
     this.mergedMaxLimit = Math.min(
       this.config.mergedMaxLimit ?? MERGED_DEFAULTS.mergedMaxLimit,
       this.config.maxLimit,
@@ -242,14 +271,18 @@ class FeedsService {
     }
     const base = this.baseUrl(req.headers ?? {});
     if (!base) throw new HttpError(400, 'the Host header is missing or is not a host name');
-    const route = this.routes.get(this.localPath(req.path), parseRoute);
+    const route = this.routes.get(this.localPath(req.path), (p) => parseTailoredRoute(p) ?? parseRoute(p));
     switch (route.kind) {
       case 'feed':
       case 'page':
-        return this.feed(req, base, route);
+      case 'provider-feed':
+      case 'provider-page':
+      case 'top-feed':
+        return this.feed(req, base, feedSpec(route));
       case 'index':
       case 'topics-json':
       case 'opml':
+      case 'providers-json':
         return this.listed(req, base, route.kind);
       case 'redirect': {
         const q = new URLSearchParams(
@@ -329,16 +362,27 @@ class FeedsService {
   };
 
   private readonly loadListing = async (): Promise<Listing> => {
-    const [topics, all] = await Promise.all([this.store.listTopics(), this.store.getTopic(ALL)]);
+    const [topics, providers, all] = await Promise.all([
+      this.store.listTopics(),
+      this.store.listProviders(),
+      this.store.getTopic(ALL),
+    ]);
     topics.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
     const digest = createHash('sha1');
     for (const t of topics) digest.update(`${t.slug}:${t.revision}:${t.count}\n`);
+    // A provider's name, count or revision changes what the listings show.
+    for (const p of providers) digest.update(`${p.slug}:${p.revision}:${p.count}\n`);
     return {
       metas: new Map(topics.map((t) => [t.slug, t])),
       topics,
+      providers,
       all,
       revisions: `${all?.revision ?? 0}:${digest.digest('base64url')}`,
-      lastChange: maxIso([all?.lastChange ?? '', ...topics.map((t) => t.lastChange)]),
+      lastChange: maxIso([
+        all?.lastChange ?? '',
+        ...topics.map((t) => t.lastChange),
+        ...providers.map((p) => p.lastChange),
+      ]),
     };
   };
 
@@ -358,29 +402,34 @@ class FeedsService {
     return n;
   }
 
-  private feed(
-    req: FeedsRequest,
-    base: string,
-    route: Extract<Route, { kind: 'feed' | 'page' }>,
-  ): FeedsResponse | Promise<FeedsResponse> {
-    const { feeds } = route;
+  private feed(req: FeedsRequest, base: string, spec: FeedSpec): FeedsResponse | Promise<FeedsResponse> {
+    const { feeds } = spec;
     if (feeds.length > this.maxMergedTopics) {
       throw new HttpError(400, `at most ${this.maxMergedTopics} topics can be merged in one feed`);
     }
     const limitParam = param(req.query, 'limit');
     const limit = this.parseLimit(limitParam, feeds.length > 1);
+    let tailoring: Tailoring;
+    try {
+      tailoring = parseTailoring(req.query);
+    } catch (e) {
+      if (e instanceof ParamError) throw new HttpError(400, e.message);
+      throw e;
+    }
     const cursor = param(req.query, 'cursor');
-    const feedKey = feeds.join(',');
     let before: string | undefined;
     if (cursor !== undefined) {
       try {
-        before = this.cursors.decode(feedKey, cursor);
+        before = this.cursors.decode(cursorKeyOf(spec), cursor);
       } catch (e) {
         if (e instanceof CursorError) throw new HttpError(400, e.message);
         throw e;
       }
+      if (!cursorFits(spec, before))
+        throw new HttpError(400, 'cursor is malformed: use the next link as it is');
     }
-    const job: FeedJob = { kind: route.kind, route, base, limit, limitParam, cursor, before };
+    const job: FeedJob = { kind: 'feed', spec, base, limit, limitParam, cursor, before, tailoring };
+    const feedKey = feeds.join(',');
     const snap = this.snapshot(feedKey, this.loadFeeds, feeds);
     return snap instanceof Promise
       ? snap.then((s) => this.feedWith(req, job, s))
@@ -388,35 +437,33 @@ class FeedsService {
   }
 
   private feedWith(req: FeedsRequest, job: FeedJob, snap: Snapshot): FeedsResponse | Promise<FeedsResponse> {
-    const { route, base } = job;
-    const unknown = route.feeds.filter((f) => f !== ALL && !snap.metas.has(f));
+    const { spec, base } = job;
+    const unknown = spec.feeds.filter((f) => f !== ALL && !snap.metas.has(f));
     if (unknown.length > 0) {
-      const names = unknown.map((u) => `"${u}"`).join(', ');
-      throw new HttpError(
-        404,
-        `No topic ${names} here. Every topic, with its feeds, is listed at ${base}/topics.json`,
-        {
-          'cache-control': 'public, max-age=60',
-        },
-      );
+      const message =
+        spec.of === 'provider'
+          ? `No provider "${spec.domain}" here. Every provider, with its feeds, is listed at ${base}/providers.json`
+          : `No topic ${unknown.map((u) => `"${u}"`).join(', ')} here. Every topic, with its feeds, is listed at ${base}/topics.json`;
+      throw new HttpError(404, message, { 'cache-control': 'public, max-age=60' });
     }
-    const type = route.kind === 'feed' ? route.format : 'html';
-    const variant = `${type}|${route.feeds.join(',')}|${job.limitParam ?? ''}|${job.cursor ?? ''}|${base}`;
+    const type = spec.page ? 'html' : spec.format;
+    // The variant names everything the bytes depend on besides the revisions: the tailoring's canonical key too.
+    const variant = `${type}|${spec.of}|${spec.feeds.join(',')}|${job.limitParam ?? ''}|${job.cursor ?? ''}|${job.tailoring.key}|${base}`;
     return this.answer(req, variant, snap, type, job);
   }
 
-  private listed(
-    req: FeedsRequest,
-    base: string,
-    kind: 'index' | 'topics-json' | 'opml',
-  ): FeedsResponse | Promise<FeedsResponse> {
+  private listed(req: FeedsRequest, base: string, kind: ListingKind): FeedsResponse | Promise<FeedsResponse> {
     const format = kind === 'opml' ? (param(req.query, 'format') ?? 'rss') : '';
     if (kind === 'opml' && !FORMATS.has(format)) {
       throw new HttpError(400, `format must be rss, atom or json, got "${format.slice(0, 40)}"`);
     }
+    const group = (kind === 'opml' ? (param(req.query, 'group') ?? 'topics') : 'topics') as OpmlGroup;
+    if (group !== 'topics' && group !== 'providers') {
+      throw new HttpError(400, `group must be topics or providers, got "${String(group).slice(0, 40)}"`);
+    }
     const type: BodyType = kind === 'index' ? 'html' : kind === 'opml' ? 'opml' : 'topics';
-    const variant = `${kind}|${format}|${base}`;
-    const job: ListingJob = { kind, base, format };
+    const variant = `${kind}|${format}|${group}|${base}`;
+    const job: ListingJob = { kind, base, format, group };
     const listing = this.snapshot('\nlisting', this.loadListing, undefined);
     return listing instanceof Promise
       ? listing.then((l) => this.answer(req, variant, l, type, job))
@@ -498,13 +545,21 @@ class FeedsService {
   /** WebSub discovery of a feed: its hubs and its self URL, as a Link header (none without hubs). */
   private hubLink(job: FeedJob | ListingJob): string | undefined {
     const hubs = this.config.hubs;
-    if (!hubs?.length || !('route' in job) || job.route.kind !== 'feed') return undefined;
-    return hubLinkHeader(hubs, this.selfLinks(job)[job.route.format]);
+    if (!hubs?.length || job.kind !== 'feed' || job.spec.page) return undefined;
+    return hubLinkHeader(hubs, this.selfLinks(job)[job.spec.format]);
   }
 
-  /** The links of the page a feed job renders (limit and cursor kept: each page is its own topic). */
+  /** The links of the page a feed job renders (limit, tailoring and cursor kept: each page is its own topic). */
   private selfLinks(job: FeedJob): FeedLinks {
-    return feedLinks(job.base, job.route.feeds, queryString({ limit: job.limitParam, cursor: job.cursor }));
+    return specLinks(job.base, job.spec, this.pageQuery(job, job.cursor));
+  }
+
+  /** The query of a page of this feed: limit, the tailoring (canonical), the cursor; '' when none. */
+  private pageQuery(job: FeedJob, cursor: string | undefined): string {
+    const limit = queryString({ limit: job.limitParam }).slice(1);
+    const tail = queryString({ cursor }).slice(1);
+    const parts = [limit, job.tailoring.key, tail].filter((p) => p !== '');
+    return parts.length ? `?${parts.join('&')}` : '';
   }
 
   private okHeaders(type: BodyType, lastChange: string, link?: string): Record<string, string> {
@@ -530,48 +585,54 @@ class FeedsService {
   private async render(job: FeedJob | ListingJob, snap: Snapshot): Promise<string> {
     const { config } = this;
     const { base } = job;
-    if (!('route' in job)) {
+    if (job.kind !== 'feed') {
       const site = this.siteListing(base, snap as Listing);
       if (job.kind === 'index') return renderIndexPage(site);
-      if (job.kind === 'opml') return renderOpml(site, job.format as FeedFormat);
+      if (job.kind === 'opml') return renderOpml(site, job.format as FeedFormat, job.group);
+      if (job.kind === 'providers-json') return renderProvidersJson(site);
       return renderTopicsJson(site);
     }
-    const { route, limit, limitParam, before } = job;
-    const { feeds } = route;
-    const feedKey = feeds.join(',');
-    const page = await readPage(this.store, feeds, limit, before);
-    const names = feeds.map((f) => (f === ALL ? config.siteTitle : (snap.metas.get(f)?.name ?? f)));
+    const { spec, limit, before, tailoring } = job;
+    const { feeds } = spec;
+    const page = await readSpecPage(this.store, spec, {
+      limit,
+      before,
+      tailoring,
+      topWindowDays: this.topWindowDays,
+    });
+    const names = feeds.map((f) =>
+      f === ALL ? config.siteTitle : (snap.metas.get(f)?.name ?? spec.domain ?? f),
+    );
     const topicsBase = `${base}/topics/`;
     const entries = page.entries.map((e) => safeEntry(e, { topicsBase, home: `${base}/` }));
     const nextQuery = page.next
-      ? queryString({ limit: limitParam, cursor: this.cursors.encode(feedKey, page.next) })
+      ? this.pageQuery(job, this.cursors.encode(cursorKeyOf(spec), page.next))
       : undefined;
 
-    if (route.kind === 'page') {
+    if (spec.page) {
+      const single = spec.of === 'topics' && feeds.length === 1 && feeds[0] !== ALL;
       return renderTopicPage({
         siteTitle: config.siteTitle,
         homeUrl: `${base}/`,
         title: names.join(' + '),
         count: feeds.reduce((n, f) => n + (snap.metas.get(f)?.count ?? 0), 0),
-        feeds: feedLinks(base, feeds, ''),
+        feeds: specLinks(base, spec, ''),
         topicsBase,
-        nextUrl: nextQuery ? `${htmlUrl(base, feeds)}${nextQuery}` : undefined,
+        nextUrl: nextQuery ? `${specHtmlUrl(base, spec)}${nextQuery}` : undefined,
         later: before !== undefined,
         entries,
+        top: single ? topFeedLinks(base, feeds[0] as string) : undefined,
+        of: spec.of === 'provider' ? 'provider' : 'topic',
       });
     }
-    const all = isAll(feeds);
-    return RENDERERS[route.format]({
-      title: all ? config.siteTitle : `${names.join(' + ')} · ${config.siteTitle}`,
-      description: all
-        ? `Every article on ${config.siteTitle}, newest first.`
-        : `Articles about ${names.join(', ')} on ${config.siteTitle}, newest first.`,
+    return RENDERERS[spec.format]({
+      ...specTitles(spec, names, config.siteTitle),
       siteTitle: config.siteTitle,
       language: this.language,
-      htmlUrl: htmlUrl(base, feeds),
-      id: `${base}${feedPath(feeds, 'atom')}`,
+      htmlUrl: specHtmlUrl(base, spec),
+      id: specLinks(base, spec, '').atom,
       self: this.selfLinks(job),
-      next: nextQuery ? feedLinks(base, feeds, nextQuery) : undefined,
+      next: nextQuery ? specLinks(base, spec, nextQuery) : undefined,
       hubs: config.hubs,
       topicsBase,
       lastChange: snap.lastChange,
@@ -597,6 +658,17 @@ class FeedsService {
         htmlUrl: `${base}${topicPath([t.slug])}`,
         feeds: feedLinks(base, [t.slug], ''),
       })),
+      providers: l.providers.map((p) => ({
+        domain: p.domain,
+        name: p.name,
+        count: p.count,
+        lastChange: p.lastChange,
+        htmlUrl: `${base}${providerPath(p.domain)}`,
+        feeds: providerFeedLinks(base, p.domain),
+      })),
+      providersJsonUrl: `${base}/providers.json`,
+      providersOpmlUrl: `${base}/feeds.opml?group=providers`,
+      topUrl: topFeedLinks(base, ALL).rss,
     };
   }
 

@@ -80,7 +80,9 @@ const caseSensitive = z.enum(['true', 'false'], {
 
 const minQuality = z
   .string()
-  .regex(/^-?\d{1,9}(\.\d{1,6})?$/, { error: (i) => `minQuality must be a number, got ${shown(String(i.input))}` })
+  .regex(/^-?\d{1,9}(\.\d{1,6})?$/, {
+    error: (i) => `minQuality must be a number, got ${shown(String(i.input))}`,
+  })
   .transform(Number);
 
 /** The values of `name`: none, one, or (refused by the caller) several. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL, type EntryPage, type FeedEntry } from '../../../shared/article/model.js';
 import { readFilteredPage } from '../../../shared/feeds/filtered-page.js';
-import { entryFilter, type EntryTest } from '../../../shared/feeds/filters.js';
+import { type EntryTest, entryFilter } from '../../../shared/feeds/filters.js';
 import { parseTailoring } from '../../../shared/feeds/params.js';
 import { MemoryStore } from '../../../shared/store/memory.js';
 import { entry, seed } from '../../support/feeds-fixtures.js';

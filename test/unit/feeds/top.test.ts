@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FeedEntry } from '../../../shared/article/model.js';
-import { entryFilter, type EntryTest } from '../../../shared/feeds/filters.js';
+import { type EntryTest, entryFilter } from '../../../shared/feeds/filters.js';
 import { parseTailoring } from '../../../shared/feeds/params.js';
 import {
   compareRank,
@@ -28,7 +28,10 @@ async function allPages(store: MemoryStore, feed: string, limit: number, accept?
   const seen: FeedEntry[] = [];
   let after: string | undefined;
   do {
-    const page = await readTopPage(store, feed, limit, { accept, after: after ? decodeRankKey(after) : undefined });
+    const page = await readTopPage(store, feed, limit, {
+      accept,
+      after: after ? decodeRankKey(after) : undefined,
+    });
     seen.push(...page.entries);
     after = page.next;
   } while (after !== undefined);
@@ -55,20 +58,26 @@ describe('top stories', () => {
   it('keeps the window ending at the newest article, not at the clock', async () => {
     const store = new MemoryStore();
     // 200 hours of articles; a 7-day window from the newest (hour 199) reaches back to hour 31.
-    await seed(store, Array.from({ length: 200 }, (_, n) => entry(n, { heat: n % 10 })));
+    await seed(
+      store,
+      Array.from({ length: 200 }, (_, n) => entry(n, { heat: n % 10 })),
+    );
     const win = await readWindow(store, 'election', 7 * DAY);
     expect(win.candidates).toHaveLength(199 - 31 + 1);
     expect(win.truncated).toBe(false);
     const oneDay = await readTopPage(store, 'election', 200, { windowDays: 1 });
     expect(oneDay.entries).toHaveLength(25);
-    expect(oneDay.entries.every((e) => Date.parse(e.published) >= Date.parse(entry(199).published) - DAY)).toBe(
-      true,
-    );
+    expect(
+      oneDay.entries.every((e) => Date.parse(e.published) >= Date.parse(entry(199).published) - DAY),
+    ).toBe(true);
   });
 
   it('reads the window within its budget and says when the budget cut it', async () => {
     const store = new MemoryStore();
-    await seed(store, Array.from({ length: 150 }, (_, n) => entry(n, { heat: n })));
+    await seed(
+      store,
+      Array.from({ length: 150 }, (_, n) => entry(n, { heat: n })),
+    );
     const win = await readWindow(store, 'election', 30 * DAY, 40);
     expect(win.read).toBe(40);
     expect(win.candidates).toHaveLength(40);
@@ -120,6 +129,8 @@ describe('top stories', () => {
     }
     expect(decodeRankKey('nonsense')).toBeUndefined();
     expect(decodeRankKey('x~p#1')).toBeUndefined();
-    expect(compareRank({ heat: 1, position: 'a' }, { heat: Number.NEGATIVE_INFINITY, position: 'b' })).toBe(-1);
+    expect(compareRank({ heat: 1, position: 'a' }, { heat: Number.NEGATIVE_INFINITY, position: 'b' })).toBe(
+      -1,
+    );
   });
 });
