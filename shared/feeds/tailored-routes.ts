@@ -14,15 +14,18 @@ import { ALL } from '../article/model.js';
 import { PROVIDER_FEED_PREFIX, providerDomain, providerFeed } from '../article/provider-feed.js';
 import { topicSlug } from '../article/slug.js';
 import type { FeedFormat, FeedLinks } from './render/document.js';
-import { FEED_FILE, topicPath } from './routes.js';
+import { FEED_FILE, parseRoute, type Route, topicPath } from './routes.js';
 
-export type TailoredRoute =
+export type TailoredFeedRoute =
   | { kind: 'providers-json' }
   /** `feed` is the provider's feed id (`_p:<domain>`). */
   | { kind: 'provider-feed'; format: FeedFormat; domain: string; feed: string }
   | { kind: 'provider-page'; domain: string; feed: string }
   /** `feed` is ALL or one topic's slug. */
-  | { kind: 'top-feed'; format: FeedFormat; feed: string }
+  | { kind: 'top-feed'; format: FeedFormat; feed: string };
+
+export type TailoredRoute =
+  | TailoredFeedRoute
   | { kind: 'redirect'; path: string }
   | { kind: 'not-found'; reason: string };
 
@@ -59,6 +62,9 @@ function decode(segment: string): string | undefined {
     return undefined;
   }
 }
+
+/** The route of any path: a provider or top-stories URL's, else the topic routes'. */
+export const parseAnyRoute = (path: string): Route => parseTailoredRoute(path) ?? parseRoute(path);
 
 /** The route of a provider or top-stories URL; undefined for every other path (the topic routes' own). */
 export function parseTailoredRoute(path: string): TailoredRoute | undefined {

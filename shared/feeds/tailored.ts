@@ -3,15 +3,15 @@
  * or without tailoring: its links, titles, cursor key, and how one page of it is read. Pure apart from the
  * read, which goes through FeedStore only.
  */
-import { ALL, type FeedPage } from '../article/model.js';
+import type { FeedPage } from '../article/model.js';
 import type { FeedStore } from '../store/types.js';
 import { readFilteredPage } from './filtered-page.js';
 import { entryFilter } from './filters.js';
 import { readPage } from './pages.js';
 import type { Tailoring } from './params.js';
 import type { FeedFormat, FeedLinks } from './render/document.js';
-import { feedPath, type Route, topicPath } from './routes.js';
-import { providerFeedLinks, providerPath, type TailoredRoute, topFeedLinks } from './tailored-routes.js';
+import { feedLinks, htmlUrl, isAll, type Route } from './routes.js';
+import { providerFeedLinks, providerPath, topFeedLinks } from './tailored-routes.js';
 import { decodeRankKey, readTopPage } from './top.js';
 
 export type FeedOf = 'topics' | 'provider' | 'top';
@@ -28,9 +28,10 @@ export interface FeedSpec {
   domain?: string;
 }
 
-type FeedRoute =
-  | Extract<Route, { kind: 'feed' | 'page' }>
-  | Extract<TailoredRoute, { kind: 'provider-feed' | 'provider-page' | 'top-feed' }>;
+export type FeedRoute = Extract<
+  Route,
+  { kind: 'feed' | 'page' | 'provider-feed' | 'provider-page' | 'top-feed' }
+>;
 
 export function feedSpec(route: FeedRoute): FeedSpec {
   switch (route.kind) {
@@ -47,23 +48,17 @@ export function feedSpec(route: FeedRoute): FeedSpec {
   }
 }
 
-const isAll = (feeds: string[]) => feeds.length === 1 && feeds[0] === ALL;
-
 /** The feed's URLs in each format, with `query` (`?…` or '') appended. */
 export function specLinks(base: string, spec: FeedSpec, query: string): FeedLinks {
   if (spec.of === 'provider') return providerFeedLinks(base, spec.domain as string, query);
   if (spec.of === 'top') return topFeedLinks(base, spec.feeds[0] as string, query);
-  return {
-    rss: `${base}${feedPath(spec.feeds, 'rss')}${query}`,
-    atom: `${base}${feedPath(spec.feeds, 'atom')}${query}`,
-    json: `${base}${feedPath(spec.feeds, 'json')}${query}`,
-  };
+  return feedLinks(base, spec.feeds, query);
 }
 
 /** The web page of the feed (a top feed's is its topic's page, or the index). */
 export function specHtmlUrl(base: string, spec: FeedSpec): string {
   if (spec.of === 'provider') return `${base}${providerPath(spec.domain as string)}`;
-  return isAll(spec.feeds) ? `${base}/` : `${base}${topicPath(spec.feeds)}`;
+  return htmlUrl(base, spec.feeds);
 }
 
 /** What binds a cursor to its feed: a cursor of one kind or feed is refused by another. */
