@@ -43,11 +43,12 @@ import { FunctionUrlOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { TAILORING_PARAMETERS } from '../../shared/feeds/params.js';
 import { AppFunction } from './app-function.js';
 import type { ArticleTable } from './article-table.js';
 
-/** The query parameters the feeds read (issue: `limit`, `cursor`; OPML: `format`). */
-export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format'] as const;
+/** The query parameters the feeds read (issue: `limit`, `cursor`; OPML: `format`, `group`; the tailoring). */
+export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format', 'group', ...TAILORING_PARAMETERS] as const;
 
 /** The header the feeds read to learn their public host when no base URL is configured. */
 export const FORWARDED_HOST_HEADER = 'x-forwarded-host';
