@@ -1,7 +1,10 @@
 /**
  * Which articles a tailored feed keeps: RSSHub's filters matched as plain text (never as a pattern run on
- * user input, so no value can make a request slow), and the quality floor. Every given parameter must hold
- * (AND); within one parameter, any of its `|` alternatives may match (OR).
+ * user input), and the quality floor. Every given parameter must hold (AND); within one parameter, any of its
+ * `|` alternatives may match (OR). The alternatives of a parameter are one automaton (PhraseSet): a field is
+ * scanned once, in linear time whatever the alternatives are, and only its first MAX_FIELD_CHARS characters,
+ * so no value and no article can make a request slow. Text is compared in NFC, case-folded the Unicode way
+ * when case does not matter (ß matches SS).
  *
  * What each filter looks at: `title`; `description` is the excerpt (the title when there is none, as in
  * RSSHub), never the body (it is stored apart, and reading it for every candidate would multiply a page's
@@ -9,6 +12,10 @@
  */
 import type { FeedEntry } from '../article/model.js';
 import type { FilterParameter, Tailoring } from './params.js';
+import { PhraseSet } from './phrases.js';
+
+/** The characters of each field a filter looks at (an excerpt or title longer than this is cut for matching). */
+export const MAX_FIELD_CHARS = 4000;
 
 type Field = 'title' | 'description' | 'author' | 'category';
 
@@ -26,8 +33,8 @@ const FIELDS_OF: Record<FilterParameter, { fields: Field[]; out: boolean }> = {
 };
 
 /**
- * Text as compared: NFC, and for case-insensitive matching case-folded the Unicode way (upper then lower case
- * maps ß to ss, ς to σ, ﬁ to fi as full case folding does; lower case alone would not), NFC again after.
+ * Text as compared: NFC, and for case-insensitive matching case-folded (upper then lower case maps ß to ss,
+ * ς to σ, ﬁ to fi as Unicode's full case folding does; lower case alone would not), NFC again after.
  */
 export function foldText(text: string, caseSensitive: boolean): string {
   const nfc = text.normalize('NFC');
@@ -38,7 +45,7 @@ export function foldText(text: string, caseSensitive: boolean): string {
 function fieldTexts(entry: FeedEntry, field: Field): string[] {
   switch (field) {
     case 'title':
-      return [entry.title ?? ''];
+      return [entry.title || ''];
     case 'description':
       return [entry.summary || entry.title || ''];
     case 'author': {
@@ -48,6 +55,13 @@ function fieldTexts(entry: FeedEntry, field: Field): string[] {
     case 'category':
       return (entry.topics ?? []).map((t) => t.name);
   }
+}
+
+/** The first MAX_FIELD_CHARS characters, never splitting a surrogate pair. */
+function cut(text: string): string {
+  if (text.length <= MAX_FIELD_CHARS) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_FIELD_CHARS - 1] ?? '') ? MAX_FIELD_CHARS - 1 : MAX_FIELD_CHARS;
+  return text.slice(0, end);
 }
 
 export type EntryTest = (entry: FeedEntry) => boolean;
@@ -61,14 +75,9 @@ export function entryFilter(t: Tailoring): EntryTest | undefined {
   }
   for (const [name, alts] of Object.entries(t.filters) as [FilterParameter, string[]][]) {
     const { fields, out } = FIELDS_OF[name];
-    const needles = alts.map((a) => foldText(a, t.caseSensitive));
+    const phrases = new PhraseSet(alts.map((a) => foldText(a, t.caseSensitive)).filter((a) => a !== ''));
     const matches = (e: FeedEntry) =>
-      fields.some((f) =>
-        fieldTexts(e, f).some((text) => {
-          const hay = foldText(text, t.caseSensitive);
-          return needles.some((n) => hay.includes(n));
-        }),
-      );
+      fields.some((f) => fieldTexts(e, f).some((text) => phrases.test(foldText(cut(text), t.caseSensitive))));
     checks.push(out ? (e) => !matches(e) : matches);
   }
   if (checks.length === 0) return undefined;
