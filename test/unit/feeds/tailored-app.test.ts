@@ -5,61 +5,12 @@
  * or removed, a heat change), and paging through a filtered feed.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Ingester, type ObjectEvent } from '../../../shared/ingest/ingester.js';
 import { MemoryStore } from '../../../shared/store/memory.js';
-import { type ArticleFields, articleFile } from '../../support/articles.js';
-import { MemoryObjects, RecordingLog } from '../../support/fakes.js';
 import { BASE, type TestApp, testApp, text } from '../../support/feeds-fixtures.js';
-
-interface Story extends ArticleFields {
-  quality?: number;
-  heat?: number;
-}
+import { ingestedWorld, type Story } from '../../support/ingested-world.js';
 
 function world() {
-  const store = new MemoryStore();
-  const objects = new MemoryObjects();
-  const ingester = new Ingester({
-    store,
-    objects,
-    log: new RecordingLog(),
-    maxObjectBytes: 1 << 20,
-    now: () => new Date('2026-01-01T00:00:00Z'),
-  });
-  let seq = 0x1000;
-  const apply = (event: ObjectEvent) => ingester.apply(event);
-  const put = (key: string, s: Story) => {
-    const extra = [
-      s.extra,
-      s.quality === undefined ? '' : `quality: ${s.quality}`,
-      s.heat === undefined ? '' : `heat: ${s.heat}`,
-    ]
-      .filter(Boolean)
-      .join('\n');
-    const object = objects.put(key, articleFile({ ...s, extra }));
-    const eventTime = new Date(Date.UTC(2026, 0, 1, 0, 0, seq - 0x1000)).toISOString();
-    object.lastModified = eventTime;
-    return apply({
-      kind: 'created',
-      bucket: 'articles',
-      key,
-      size: object.body.length,
-      eTag: object.eTag,
-      sequencer: (seq++).toString(16).toUpperCase(),
-      eventTime,
-    });
-  };
-  const remove = (key: string) => {
-    objects.delete(key);
-    return apply({
-      kind: 'removed',
-      bucket: 'articles',
-      key,
-      sequencer: (seq++).toString(16).toUpperCase(),
-      eventTime: new Date(Date.UTC(2026, 0, 1, 1, 0, seq - 0x1000)).toISOString(),
-    });
-  };
-  return { store, put, remove, app: testApp({ store }) };
+  return ingestedWorld(new MemoryStore());
 }
 
 /** Day d of March 2021, hour h. */
