@@ -5,6 +5,7 @@
  * (lib/capacity.ts). Run: `npx tsx tools/bench/tailored-reads.ts [articles]` (default 1000).
  */
 import { startDynamo } from '../../local/servers.js';
+import { createFeedsApp } from '../../shared/feeds/app.js';
 import { Ingester } from '../../shared/ingest/ingester.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
 import { DEFAULT_SEED, generateCorpus } from './corpus.js';
@@ -42,6 +43,20 @@ async function main(): Promise<void> {
     const [topic] = (await store.listTopics()).sort((a, b) => b.count - a.count);
     if (!provider || !topic) throw new Error('the corpus made no provider or topic');
     const app = benchFeedsApp(store, { metaTtlMs: 0 });
+    // Top stories over ten years: the window's whole read budget.
+    const wide = createFeedsApp({
+      store,
+      config: {
+        siteTitle: 'feedbucket',
+        maxAge: 300,
+        staleWhileRevalidate: 3600,
+        defaultLimit: 50,
+        maxLimit: 200,
+        topWindowDays: 3650,
+      },
+      log: QUIET_LOG,
+      metaTtlMs: 0,
+    });
     const urls = [
       '/rss.xml',
       `/topics/${encodeURIComponent(topic.slug)}/rss.xml`,
@@ -56,15 +71,15 @@ async function main(): Promise<void> {
     console.log(
       `${count} articles; ALL ${count}, topic "${topic.slug}" ${topic.count}, provider ${provider.domain} ${provider.count}`,
     );
-    for (const path of urls) {
+    for (const path of [...urls, 'wide /top/rss.xml']) {
       const q = path.indexOf('?');
       meter.reset();
       const started = performance.now();
-      const res = await app({
+      const res = await (path.startsWith('wide ') ? wide : app)({
         method: 'GET',
-        path: q < 0 ? path : path.slice(0, q),
+        path: (q < 0 ? path : path.slice(0, q)).replace('wide ', ''),
         query: new URLSearchParams(q < 0 ? '' : path.slice(q + 1)),
-        headers: {},
+        headers: { host: 'feeds.example.org' },
       });
       const ms = performance.now() - started;
       const t = meter.totals();
