@@ -14,18 +14,12 @@
 
 import { PARSER_VERSION, parseArticle } from '../article/article.js';
 import { isArticleKey } from '../article/files.js';
-import { ALL, type Article, type FeedEntry } from '../article/model.js';
-import { providerFeed, providerOfFeed } from '../article/provider-feed.js';
+import type { Article } from '../article/model.js';
 import { ConflictError, InvalidArticleError } from '../errors.js';
 import type { Log } from '../logger.js';
 import { isLaterThanStored, storedSequencer } from '../store/sequencer.js';
-import {
-  type ArticleRecord,
-  type FeedPosition,
-  type FileRecord,
-  type IngestStore,
-  positionOf,
-} from '../store/types.js';
+import type { ArticleRecord, FileRecord, IngestStore } from '../store/types.js';
+import { claimNames, fanOut, withPending } from './fan-out.js';
 import { formatKB, keyProblem, sizeProblem } from './fits.js';
 import type { ObjectSource, StoredObject } from './objects.js';
 
@@ -56,32 +50,6 @@ export interface IngesterOptions {
 }
 
 const MAX_ATTEMPTS = 20;
-
-/** The feed of the entry's provider, if it names a domain that is a plain host name. */
-const providerFeedOf = (entry: FeedEntry): string | undefined =>
-  entry.provider?.domain === undefined ? undefined : providerFeed(entry.provider.domain);
-
-/** The names an entry gives its feeds: its topics' spellings, its provider's name (none for ALL). */
-const namesGiven = (entry: FeedEntry): Map<string, string> => {
-  const names = new Map(entry.topics.map((t) => [t.slug, t.name]));
-  const provider = providerFeedOf(entry);
-  if (provider !== undefined && entry.provider?.name) names.set(provider, entry.provider.name);
-  return names;
-};
-
-/** The feeds an entry is in: ALL, its topics, its provider's. */
-const feedsOf = (entry: FeedEntry): string[] => {
-  const provider = providerFeedOf(entry);
-  return [ALL, ...entry.topics.map((t) => t.slug), ...(provider === undefined ? [] : [provider])];
-};
-
-const feedPositions = (record: Pick<ArticleRecord, 'published' | 'entry'>): FeedPosition[] => {
-  if (!record.published) return [];
-  const position = positionOf(record.entry);
-  return feedsOf(record.entry).map((feed) => ({ feed, position }));
-};
-
-const samePosition = (a: FeedPosition, b: FeedPosition) => a.feed === b.feed && a.position === b.position;
 
 type Parsed = { article: Article; warnings: string[] } | { reason: string };
 
@@ -305,7 +273,7 @@ export class Ingester {
       };
       // A file not shown claims its spellings before the record lists it: once listed, a redelivered event
       // finds nothing to do, so a claim left for after the write would be lost if the function died first.
-      if (!newer) await this.claimNames(article, time);
+      if (!newer) await claimNames(this.store, article, time, this.now().toISOString());
       if (sameContent && !old?.pending) {
         // Only the bookkeeping changed (another file with the same link): no feed changes.
         try {
@@ -316,7 +284,7 @@ export class Ingester {
         }
         return false;
       }
-      const next = this.withPending(record, old);
+      const next = withPending(record, old);
       try {
         await this.store.putArticle(next, old?.version ?? 0);
       } catch (e) {
@@ -327,21 +295,6 @@ export class Ingester {
       return true;
     }
     throw new ConflictError(`article ${article.articleId} kept changing under ${key}; will retry`);
-  }
-
-  /**
-   * A file whose content is not shown (another file with the same link is newer) still gave its topics'
-   * spellings at its upload time: had it arrived first, it would have named them. Claiming them here makes
-   * the names independent of the order events arrive in.
-   */
-  private async claimNames(article: Article, time: string): Promise<void> {
-    if (!article.published) return;
-    const at = this.now().toISOString();
-    await Promise.all(
-      [...namesGiven(article.entry)].map(([slug, name]) =>
-        this.store.touchTopic({ slug, name, nameGivenAt: time, countDelta: 0, at }),
-      ),
-    );
   }
 
   /** Removes `key` from the files carrying an article; removes the article when no file carries it. */
@@ -374,7 +327,7 @@ export class Ingester {
           version: old.version + 1,
         };
       }
-      const next = this.withPending(record, old);
+      const next = withPending(record, old);
       try {
         await this.store.putArticle(next, old.version);
       } catch (e) {
@@ -398,57 +351,7 @@ export class Ingester {
     }
   }
 
-  /** The record with `stale` = every position the old versions may still hold that the new one does not. */
-  private withPending(record: ArticleRecord, old: ArticleRecord | undefined): ArticleRecord {
-    const current = feedPositions(record);
-    const previous = [...(old?.stale ?? []), ...(old ? feedPositions(old) : [])];
-    const stale: FeedPosition[] = [];
-    for (const p of previous) {
-      if (!current.some((c) => samePosition(c, p)) && !stale.some((s) => samePosition(s, p))) stale.push(p);
-    }
-    return { ...record, stale, pending: true };
-  }
-
-  /**
-   * Brings feed entries and topic metadata in line with the article record, then clears `pending`
-   * (or deletes the record when no file carries the article any more).
-   */
-  private async fanOut(record: ArticleRecord, changed: Set<string>): Promise<void> {
-    // Every feed the article left or is in shows something else now (or may: a crash left it half done).
-    for (const { feed } of [...(record.stale ?? []), ...feedPositions(record)]) changed.add(feed);
-    const at = this.now().toISOString();
-    const names = namesGiven(record.entry);
-    const touch = (feed: string, countDelta: number) =>
-      this.store.touchTopic({
-        slug: feed,
-        name: names.get(feed) ?? providerOfFeed(feed) ?? feed,
-        // The spelling was given by the upload shown; feeds it left (or a provider without a name) make no claim.
-        nameGivenAt: names.has(feed) ? record.sourceTime : undefined,
-        countDelta,
-        at,
-      });
-
-    await Promise.all(
-      (record.stale ?? []).map(async ({ feed, position }) => {
-        if (await this.store.deleteEntry(feed, position, record.version)) await touch(feed, -1);
-      }),
-    );
-    await Promise.all(
-      feedPositions(record).map(async ({ feed, position }) => {
-        const created = await this.store.putEntry(feed, position, record.entry, record.version);
-        await touch(feed, created ? 1 : 0);
-      }),
-    );
-    try {
-      if (Object.keys(record.files).length === 0) {
-        await this.store.deleteArticle(record.articleId, record.version);
-      } else {
-        const { stale: _stale, pending: _pending, ...done } = record;
-        await this.store.putArticle({ ...done, version: record.version + 1 }, record.version);
-      }
-    } catch (e) {
-      // A newer version was written meanwhile; its own fan-out finishes the work.
-      if (!(e instanceof ConflictError)) throw e;
-    }
+  private fanOut(record: ArticleRecord, changed: Set<string>): Promise<void> {
+    return fanOut(this.store, record, changed, this.now().toISOString());
   }
 }

@@ -1,5 +1,5 @@
 /**
- * How a feed entry item is kept in the table (`F#<feed>` / `<position>`), apart from the adapter's requests:
+ * How a feed entry item is kept in the table (its key: table-layout.ts), apart from the adapter's requests:
  *
  * - `z`: the FeedEntry without its body, as JSON compressed with raw deflate and a preset dictionary of the
  *   entry's field names and common values. A corpus entry is about 1.3 KB of JSON and 570 bytes so: one
@@ -17,6 +17,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { EntryFacts, FeedEntry } from '../article/model.js';
+import { entryKey, TABLE_SCHEMA } from './table-layout.js';
 import { storedEntry } from './types.js';
 
 type Item = Record<string, AttributeValue>;
@@ -44,8 +45,7 @@ export function entryFields(feed: string, position: string, entry: FeedEntry, ve
   const json = Buffer.from(JSON.stringify(stored.entry));
   const packed = deflateRawSync(json, { dictionary: DICTIONARIES[VERSION] });
   return {
-    pk: `F#${feed}`,
-    sk: position,
+    ...entryKey(feed, position),
     v: version,
     z: Buffer.concat([Buffer.of(VERSION), packed]),
     n: stored.bytes,
@@ -55,7 +55,7 @@ export function entryFields(feed: string, position: string, entry: FeedEntry, ve
 
 /** The entry an item keeps (without the body when `b`), and the facts a page needs of it. */
 export function readEntryItem(item: Item): { entry: FeedEntry; facts: EntryFacts } {
-  const position = item.sk?.S as string;
+  const position = item[TABLE_SCHEMA.sortKey]?.S as string;
   const packed = item.z?.B;
   if (packed === undefined) {
     const entry = unmarshall(item.e?.M ?? {}) as FeedEntry;

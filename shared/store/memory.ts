@@ -11,9 +11,14 @@ import {
   type Rejection,
   type TopicMeta,
 } from '../article/model.js';
+import type { NameClaim } from '../article/name-claim.js';
+import { NO_NAME_CLAIM } from '../article/name-claim.js';
 import { providerOfFeed } from '../article/provider-feed.js';
 import { ConflictError } from '../errors.js';
-import { largestItemBytes } from './dynamodb.js';
+import { largestItemBytes } from './dynamodb/articles.js';
+import { toItem } from './dynamodb/table.js';
+import { entryFields } from './entry-items.js';
+import { itemBytes } from './limits.js';
 import { isLegacySequencer } from './sequencer.js';
 import type {
   ArticleRecord,
@@ -27,7 +32,7 @@ import type {
   TopicChange,
   TopicRecount,
 } from './types.js';
-import { givenBefore, MAX_BODIES_PER_READ, NO_NAME_CLAIM, storedEntry } from './types.js';
+import { MAX_BODIES_PER_READ, storedEntry } from './types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -36,6 +41,10 @@ interface StoredItem {
   e: FeedEntry;
   n: number;
   b?: boolean;
+  /** The entry as written, body included, to measure the item DynamoDB keeps when a page needs its size. */
+  written: FeedEntry;
+  /** The size of the item DynamoDB keeps for this entry (what its Query pages count to 1 MB), once measured. */
+  size?: number;
 }
 
 /** DynamoDB ends a Query page once it has read 1 MB of items. */
@@ -54,7 +63,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
 
   /**
    * @param queryPageBytes where a Query page ends, as DynamoDB's does at 1 MB: items are read while less than
-   *   this was read (the stored item's JSON size), so tests can see short pages with small articles.
+   *   this was read (each item's size as DynamoDB counts the one it keeps), so tests can see short pages with
+   *   small articles.
    */
   constructor(private readonly queryPageBytes = QUERY_PAGE_BYTES) {}
 
@@ -149,7 +159,13 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     const old = f.get(position);
     if (old && old.v > version) return false;
     const stored = storedEntry(clone(entry), version);
-    f.set(position, { v: version, e: stored.entry, n: stored.bytes, b: stored.bodyVersion !== undefined });
+    f.set(position, {
+      v: version,
+      e: stored.entry,
+      n: stored.bytes,
+      b: stored.bodyVersion !== undefined,
+      written: clone(entry),
+    });
     return old === undefined;
   }
 
@@ -175,7 +191,8 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     for (const position of positions) {
       if (entries.length === limit || read >= this.queryPageBytes) break;
       const item = items.get(position) as StoredItem;
-      read += Buffer.byteLength(JSON.stringify(item)) + position.length;
+      item.size ??= itemBytes(toItem(entryFields(feed, position, item.written, item.v)));
+      read += item.size;
       entries.push(clone(item.e));
       facts.push({ position, bytes: item.n, bodyVersion: item.b ? item.v : undefined });
     }
@@ -196,24 +213,41 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     return out;
   }
 
-  async touchTopic(change: TopicChange) {
+  async touchTopic(change: TopicChange): Promise<NameClaim | undefined> {
     this.count('touchTopic');
     const old = this.topics.get(change.slug);
-    const givenAt = change.nameGivenAt ?? NO_NAME_CLAIM;
-    const oldAt = this.nameGivenAt.get(change.slug);
-    const renamed = !old || oldAt === undefined || givenBefore(givenAt, change.name, oldAt, old.name);
-    if (renamed) this.nameGivenAt.set(change.slug, givenAt);
+    // The first claim written names the feed; replaceName alone changes it after that.
+    if (!old) this.nameGivenAt.set(change.slug, change.nameGivenAt ?? NO_NAME_CLAIM);
+    const name = old?.name ?? change.name;
     this.topics.set(change.slug, {
       slug: change.slug,
-      name: renamed ? change.name : old.name,
+      name,
       count: (old?.count ?? 0) + change.countDelta,
       revision: (old?.revision ?? 0) + 1,
       lastChange: change.at,
     });
+    return { name, givenAt: this.nameGivenAt.get(change.slug) as string };
   }
 
+  async replaceName(slug: string, claim: NameClaim, kept: NameClaim) {
+    this.count('replaceName');
+    const old = this.topics.get(slug);
+    if (!old || old.name !== kept.name || this.nameGivenAt.get(slug) !== kept.givenAt) return false;
+    this.nameGivenAt.set(slug, claim.givenAt);
+    this.topics.set(slug, { ...old, name: claim.name, revision: old.revision + 1 });
+    return true;
+  }
+
+  async getNameClaim(slug: string) {
+    this.count('getNameClaim');
+    const t = this.topics.get(slug);
+    const givenAt = this.nameGivenAt.get(slug);
+    return t && givenAt !== undefined ? { name: t.name, givenAt } : undefined;
+  }
+
+  /** ALL first, whether or not it has metadata yet (as the adapter lists it), then every other feed. */
   async listTopicSlugs() {
-    return [...this.topics.keys()];
+    return [ALL, ...[...this.topics.keys()].filter((slug) => slug !== ALL)];
   }
 
   async countEntries(feed: string) {

@@ -1,8 +1,9 @@
 /**
- * Narrow interfaces between the cores and storage. The DynamoDB adapter (dynamodb.ts) is the only code that
- * knows the table's key schema; memory.ts is a fake with the same semantics for unit tests.
+ * Narrow interfaces between the cores and storage. The DynamoDB adapter (dynamodb.ts, over the layout in
+ * table-layout.ts) and memory.ts, a fake for unit tests, keep the same contract: one suite runs against both.
  */
 import type { EntryPage, FeedEntry, Rejection, TopicMeta, TopicRef } from '../article/model.js';
+import type { NameClaim } from '../article/name-claim.js';
 
 /** What the store remembers about one bucket key. */
 export interface FileRecord {
@@ -52,12 +53,11 @@ export interface FeedPosition {
 }
 
 export interface TopicChange {
+  /** The feed: a topic's slug, ALL, a provider's feed id. */
   slug: string;
   /**
-   * The topic's name as this change spells it. The name kept is the one given first: the spelling with the
-   * earliest `nameGivenAt` (then the smallest), so it does not depend on the order events are applied in.
-   * The store keeps the earliest claim, the time with the spelling: a claim of the kept spelling that is
-   * earlier than the one kept still lowers its time (else a spelling given in between would win next).
+   * The feed's name as this change spells it. It names the feed if the feed has none yet (the first claim
+   * written); which claim is kept after that is the ingest core's rule (name-claim.ts), over replaceName.
    */
   name: string;
   /** When this spelling was given (S3 LastModified of the upload carrying it); absent: no claim. */
@@ -67,20 +67,6 @@ export interface TopicChange {
   /** ISO time of the change. */
   at: string;
 }
-
-/** A claim that never wins over a real one: the name of a topic created by a change that gives none. */
-export const NO_NAME_CLAIM = '9999-12-31T23:59:59.999Z';
-
-/**
- * Whether spelling `a`, given at `aAt`, is given before `b`, given at `bAt`. S3's LastModified has one-second
- * resolution, so uploads in the same second tie; which came first is then unknowable (sequencers compare only
- * within one key), and the tie goes to the smaller spelling in code-point order: deterministic whatever order
- * events arrive in, and it prefers the capitalized spelling ("Ukraine" before "ukraine", "Ελλάδα" before
- * "ελλάδα"), the better display name. Compared as UTF-8 bytes, as DynamoDB compares strings in a condition
- * (JavaScript's `<` compares UTF-16 units, which order characters beyond U+FFFF differently).
- */
-export const givenBefore = (aAt: string, a: string, bAt: string, b: string): boolean =>
-  aAt < bAt || (aAt === bAt && Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0);
 
 /** Everything ingest reads and writes. Each method is one request (or one batch) against the store. */
 export interface IngestStore {
@@ -108,8 +94,18 @@ export interface IngestStore {
   /** Removes the entry unless a newer version is there. Returns true when something was removed. */
   deleteEntry(feed: string, position: string, version: number): Promise<boolean>;
 
-  /** Atomically adds to the topic's count, bumps its revision and last change; creates it if new. */
-  touchTopic(change: TopicChange): Promise<void>;
+  /**
+   * Atomically adds to the feed's count, bumps its revision and last change; creates it if new, named by the
+   * change (its claim: `nameGivenAt`, else NO_NAME_CLAIM). Returns the name claim the feed keeps now.
+   */
+  touchTopic(change: TopicChange): Promise<NameClaim | undefined>;
+  /**
+   * Replaces the feed's name claim by `claim` and bumps its revision, only if the claim kept is still `kept`
+   * (one conditional write). Returns whether it did. The store does not judge which claim is earlier.
+   */
+  replaceName(slug: string, claim: NameClaim, kept: NameClaim): Promise<boolean>;
+  /** The name claim a feed keeps now (a strongly consistent read); undefined when it has none. */
+  getNameClaim(slug: string): Promise<NameClaim | undefined>;
 
   /**
    * The size, in bytes as DynamoDB counts them, of the largest item that writing this article makes (no

@@ -6,11 +6,18 @@ import { afterAll, beforeAll } from 'vitest';
 import { type LocalDynamo, startDynamo } from '../../local/servers.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
 import { MemoryStore } from '../../shared/store/memory.js';
-import type { FeedStore, IngestStore } from '../../shared/store/types.js';
+import type {
+  FeedStore,
+  FileIndex,
+  IngestStore,
+  RejectionStore,
+  TopicRecount,
+} from '../../shared/store/types.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-export type Store = IngestStore & FeedStore;
+/** Every interface the stores implement. */
+export type Store = IngestStore & FeedStore & RejectionStore & FileIndex & TopicRecount;
 
 export function bothStores(table: string): {
   stores: [string, () => Store][];

@@ -1,6 +1,6 @@
 /**
  * Random bucket histories for delivery-order properties: a few keys, two links, topics spelled several ways,
- * puts and removals. Two changes share each second, as S3's LastModified (one-second resolution) makes
+ * providers (two domains, names spelled several ways, or none), puts and removals. Two changes share each second, as S3's LastModified (one-second resolution) makes
  * uploads in the same second tie. Each event reads the object as it is at the end (as a late event does).
  */
 import fc from 'fast-check';
@@ -24,6 +24,13 @@ export const randomHistory: fc.Arbitrary<History> = fc
           key: fc.constantFrom('a.md', 'b.md', 'c.md'),
           link: fc.constantFrom('1', '2'),
           topics: fc.subarray(['Japan', 'japan', 'JAPAN', 'Rural Sports', 'rural sports']),
+          provider: fc.constantFrom<Record<string, string> | undefined>(
+            undefined,
+            { name: 'Example News', domain: 'example.com' },
+            { name: 'example news', domain: 'Example.COM' },
+            { domain: 'example.com' },
+            { name: 'Other Paper', domain: 'other.org' },
+          ),
         }),
       },
       {
@@ -54,6 +61,7 @@ export const randomHistory: fc.Arbitrary<History> = fc
           webUrl: `https://n.example.com/${o.link}`,
           publishedDateTime: '2021-03-14T01:27:54Z',
           topics: o.topics,
+          ...(o.provider ? { provider: o.provider } : {}),
         }),
       );
       objects.set(o.key, { body, eTag: `e${i}`, lastModified: eventTime });

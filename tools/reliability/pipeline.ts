@@ -12,6 +12,9 @@ import { EventQueue, type EventQueueOptions } from '../../local/event-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from '../../local/s3-notifications.js';
 import { LOCAL_REGION, type LocalS3, S3RVER_CREDENTIALS, startS3 } from '../../local/servers.js';
 import { parseArticle } from '../../shared/article/article.js';
+import { providerFeedOf } from '../../shared/article/entry-feeds.js';
+import { givenBefore, NO_NAME_CLAIM } from '../../shared/article/name-claim.js';
+import { providerOfFeed } from '../../shared/article/provider-feed.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { InvalidArticleError } from '../../shared/errors.js';
 import { Ingester } from '../../shared/ingest/ingester.js';
@@ -19,7 +22,6 @@ import { S3Objects } from '../../shared/ingest/objects.js';
 import { listArticleObjects } from '../../shared/ingest/reconcile.js';
 import type { Log } from '../../shared/logger.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
-import { givenBefore } from '../../shared/store/types.js';
 
 export const BUCKET = 'articles';
 export const TABLE = 'feedbucket';
@@ -133,7 +135,7 @@ export async function cleanIngest(pipeline: Pipeline, table: string): Promise<vo
 }
 
 /**
- * The display name each topic should have, worked out from the bucket alone (not through the ingest core):
+ * The display name each topic (and provider feed) should have, worked out from the bucket alone (not through the ingest core):
  * among the files there now, the spelling of the earliest upload (LastModified) that names the topic, the
  * smallest spelling on a tie. A reference for both the storm's and the clean ingest's tables, valid when
  * every event was applied after the bucket's last change (as in the storm), so no overwritten content was
@@ -156,10 +158,17 @@ export async function topicNamesFromBucket(
       throw e;
     }
     if (!article.published) return;
-    for (const { slug, name } of article.entry.topics) {
+    const claim = (slug: string, name: string, at: string) => {
       const kept = names.get(slug);
-      if (!kept || givenBefore(object.lastModified, name, kept.at, kept.name))
-        names.set(slug, { name, at: object.lastModified });
+      if (!kept || givenBefore(at, name, kept.at, kept.name)) names.set(slug, { name, at });
+    };
+    for (const { slug, name } of article.entry.topics) claim(slug, name, object.lastModified);
+    // A provider's feed is named by its provider's name; without one, by its domain (a claim that never wins).
+    const provider = providerFeedOf(article.entry);
+    const providerName = article.entry.provider?.name;
+    if (provider !== undefined) {
+      if (providerName) claim(provider, providerName, object.lastModified);
+      else claim(provider, providerOfFeed(provider) as string, NO_NAME_CLAIM);
     }
   });
   return names;

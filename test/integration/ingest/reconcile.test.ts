@@ -106,7 +106,9 @@ describe('reconcileBucket', () => {
     // An ingest updates the counter during the pause: the drift seen first may have been its moment.
     const moved = await recountTopics(store, log, {
       settleMs: 1,
-      sleep: () => store.touchTopic({ slug: 'recon', name: 'Recon', countDelta: 1, at: at() }),
+      sleep: async () => {
+        await store.touchTopic({ slug: 'recon', name: 'Recon', countDelta: 1, at: at() });
+      },
     });
     expect(moved).toEqual([]);
     expect((await store.getTopic('recon'))?.count).toBe(27);

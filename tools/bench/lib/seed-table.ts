@@ -1,8 +1,8 @@
 /**
  * Seeds a table with N articles quickly, for the scale row: the items ingest leaves behind, handed in batches
  * to a writer (bench/servers/dynamo.ts writes them into dynalite's item store), for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
- * topic metadata update per topic through the store. The item shapes mirror DynamoStore's (feed entries are
- * made by its own entryFields; the adapter keeps its other key helpers private); `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
+ * topic metadata update per topic through the store. The item shapes mirror DynamoStore's (keys from table-layout.ts,
+ * feed entries made by its own entryFields); `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
  *
  * Articles are made from a base of parsed corpus files (parsing 100,000 would take longer than the rest of
  * the bench): article i takes base i mod B's content and topics, its own link, id and date.
@@ -13,6 +13,7 @@ import { ALL, type FeedEntry } from '../../../shared/article/model.js';
 import { uuidV5 } from '../../../shared/links.js';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { entryFields } from '../../../shared/store/entry-items.js';
+import { articleKey, fileKey } from '../../../shared/store/table-layout.js';
 import { type ArticleRecord, type FileRecord, positionOf } from '../../../shared/store/types.js';
 import { generateCorpus, prng } from '../corpus.js';
 import { mapLimit } from './stats.js';
@@ -80,8 +81,8 @@ function articleItems(i: number, base: FeedEntry, state: SeedState): Record<stri
     if (feed === state.watchedFeed) state.watched.push(position);
   }
   return [
-    { pk: `A#${articleId}`, sk: 'A', v: 2, article: record },
-    { pk: `K#${key}`, sk: 'K', seq: '', file },
+    { ...articleKey(articleId), v: 2, article: record },
+    { ...fileKey(key), seq: '', file },
     ...feeds.map((feed) => entryFields(feed, position, entry, 2)),
   ];
 }
@@ -121,7 +122,7 @@ export async function growTable(
     const delta = count - (before.get(slug) ?? 0);
     return delta === 0
       ? Promise.resolve()
-      : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at });
+      : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at }).then(() => {});
   });
 }
 

@@ -1,5 +1,6 @@
 /**
- * A topic's display name, the same in both stores: the in-memory fake and the DynamoDB adapter (on dynalite,
+ * A feed's display name, applied by the ingest core over the store's claim primitives (feed-names.ts), the
+ * same in both stores: the in-memory fake and the DynamoDB adapter (on dynalite,
  * free port). The name kept is the claim given first (earliest time, then the smaller spelling), whatever
  * order the claims arrive in. RELIABILITY.md finding 3: the adapter ignored an earlier claim of the spelling
  * it kept, so a spelling given in between took the name, and the event storm's table differed from a clean
@@ -7,13 +8,15 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { Ingester, type ObjectEvent } from '../../../../shared/ingest/ingester.js';
-import { documentClient } from '../../../../shared/store/document-client.js';
-import { DynamoStore } from '../../../../shared/store/dynamodb.js';
-import { articleFile } from '../../../support/articles.js';
-import { bothStores } from '../../../support/both-stores.js';
-import { MemoryObjects, RecordingLog } from '../../../support/fakes.js';
-import { orders } from '../../../support/histories.js';
+import { touchFeed } from '../../../shared/ingest/feed-names.js';
+import { Ingester, type ObjectEvent } from '../../../shared/ingest/ingester.js';
+import { documentClient } from '../../../shared/store/document-client.js';
+import { DynamoStore } from '../../../shared/store/dynamodb.js';
+import { topicKey } from '../../../shared/store/table-layout.js';
+import { articleFile } from '../../support/articles.js';
+import { bothStores } from '../../support/both-stores.js';
+import { MemoryObjects, RecordingLog } from '../../support/fakes.js';
+import { orders } from '../../support/histories.js';
 
 const TABLE = 'topic-names-test';
 const { stores, dynamo } = bothStores(TABLE);
@@ -30,7 +33,7 @@ describe.each(stores)("a topic's name in %s", (_name, makeStore) => {
     const slug = freshSlug('t');
     for (const i of order) {
       const [name, second] = claims[i] as [string, number | undefined];
-      await store.touchTopic({
+      await touchFeed(store, {
         slug,
         name,
         nameGivenAt: second === undefined ? undefined : at(second),
@@ -83,7 +86,7 @@ describe.each(stores)("a topic's name in %s", (_name, makeStore) => {
     }));
     await Promise.all(
       claims.map(({ name, second }) =>
-        store.touchTopic({ slug, name, nameGivenAt: at(second), countDelta: 1, at: at(59) }),
+        touchFeed(store, { slug, name, nameGivenAt: at(second), countDelta: 1, at: at(59) }),
       ),
     );
     // The earliest claim (:20) is i = 0, "Local Policy"; then :21 is i = 7, "local policy".
@@ -136,10 +139,10 @@ describe('the DynamoDB adapter keeps the time of the name kept', () => {
     const store = new DynamoStore(dynamo().client, TABLE);
     const slug = freshSlug('kept-time');
     for (const second of [38, 33, 36]) {
-      await store.touchTopic({ slug, name: 'Kept', nameGivenAt: at(second), countDelta: 0, at: at(59) });
+      await touchFeed(store, { slug, name: 'Kept', nameGivenAt: at(second), countDelta: 0, at: at(59) });
     }
     const { Item } = await documentClient(dynamo().client).send(
-      new GetCommand({ TableName: TABLE, Key: { pk: `T#${slug}`, sk: 'T' } }),
+      new GetCommand({ TableName: TABLE, Key: topicKey(slug) }),
     );
     expect(Item).toMatchObject({ name: 'Kept', nameAt: at(33) });
   });

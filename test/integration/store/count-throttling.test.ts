@@ -5,8 +5,8 @@
  */
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startDynamo } from '../../../../local/servers.js';
-import { DynamoStore, ensureTable } from '../../../../shared/store/dynamodb.js';
+import { type LocalDynamo, startDynamo } from '../../../local/servers.js';
+import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const TABLE = 'count-throttling';

@@ -1,0 +1,106 @@
+/**
+ * Feed entry items: one per article and feed, written only over an older version of the article, read a page
+ * at a time newest first. An entry item keeps the FeedEntry without its body, compressed (entry-items.ts), so
+ * a new article's entries stay small to write and a 1 MB Query page holds many entries however long the
+ * articles are.
+ */
+import { DeleteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { EntryFacts, EntryPage, FeedEntry } from '../../article/model.js';
+import { entryFields, readEntryItem } from '../entry-items.js';
+import { unstorable } from '../limits.js';
+import { entryKey, entryRange, ITEM_ABSENT } from '../table-layout.js';
+import { hasAttributes, type Item, isConditionFailed, type Table, toItem } from './table.js';
+
+/** Written unless a newer version of the article is there. */
+const NOT_NEWER = `${ITEM_ABSENT} OR v <= :v`;
+
+export class EntryItems {
+  constructor(private readonly table: Table) {}
+
+  async putEntry(feed: string, position: string, entry: FeedEntry, version: number): Promise<boolean> {
+    try {
+      const { Attributes } = await this.table.client.send(
+        new PutItemCommand({
+          TableName: this.table.name,
+          Item: toItem(entryFields(feed, position, entry, version)),
+          ConditionExpression: NOT_NEWER,
+          ExpressionAttributeValues: toItem({ ':v': version }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return !hasAttributes(Attributes);
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw unstorable(e) ?? e;
+    }
+  }
+
+  async deleteEntry(feed: string, position: string, version: number): Promise<boolean> {
+    try {
+      const { Attributes } = await this.table.client.send(
+        new DeleteItemCommand({
+          TableName: this.table.name,
+          Key: toItem(entryKey(feed, position)),
+          ConditionExpression: NOT_NEWER,
+          ExpressionAttributeValues: toItem({ ':v': version }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return hasAttributes(Attributes);
+    } catch (e) {
+      if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  async queryEntries(feed: string, limit: number, before?: string): Promise<EntryPage> {
+    const range = entryRange(feed, before);
+    const { Items, LastEvaluatedKey } = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        KeyConditionExpression: range.KeyConditionExpression,
+        ExpressionAttributeValues: toItem(range.values),
+        ScanIndexForward: false,
+        // One more than asked: it tells whether a next page exists without a second request.
+        Limit: limit + 1,
+        // Ingest writes entries before it bumps the topic's revision; the feeds read the revision, then
+        // the entries, and cache the page under that revision. A consistent read cannot miss an entry the
+        // revision already counts (only cache misses query, so the doubled read cost is rare).
+        ConsistentRead: true,
+      }),
+    );
+    const items = Items ?? [];
+    // DynamoDB ends a Query page at 1 MB read: LastEvaluatedKey then says more may follow, however few came.
+    const more = items.length > limit || LastEvaluatedKey !== undefined;
+    const page = items.slice(0, limit);
+    const entries: FeedEntry[] = [];
+    const facts: EntryFacts[] = [];
+    for (const item of page) {
+      const read = readEntryItem(item);
+      entries.push(read.entry);
+      facts.push(read.facts);
+    }
+    return { entries, facts, next: more ? facts[facts.length - 1]?.position : undefined };
+  }
+
+  /** The number of entries in a feed (one paginated count-only Query). */
+  async countEntries(feed: string): Promise<number> {
+    const range = entryRange(feed);
+    let total = 0;
+    let start: Item | undefined;
+    do {
+      const page = await this.table.client.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: range.KeyConditionExpression,
+          ExpressionAttributeValues: toItem(range.values),
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return total;
+  }
+}
