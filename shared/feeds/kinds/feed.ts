@@ -37,7 +37,8 @@ async function render(ctx: FeedsContext, job: FeedJob, snap: Snapshot): Promise<
     id: specLinks(base, spec, '').atom,
     self: selfLinks(job),
     next: nextQuery ? specLinks(base, spec, nextQuery) : undefined,
-    hubs: config.hubs,
+    // Top stories are not announced to hubs (publish pings the feeds a change names): readers poll them.
+    hubs: spec.of === 'top' ? undefined : config.hubs,
     topicsBase,
     lastChange: snap.lastChange,
     ttlMinutes: ctx.ttlMinutes,
@@ -51,7 +52,7 @@ export const feedRoute = (ctx: FeedsContext) =>
     read: (job) => ctx.snapshots.feeds(job.feeds),
     variant: topicVariant,
     rendering: (job, snap) => {
-      const hubs = ctx.config.hubs;
+      const hubs = job.spec.of === 'top' ? undefined : ctx.config.hubs;
       return {
         type: job.type,
         render: () => render(ctx, job, snap),

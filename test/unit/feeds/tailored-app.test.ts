@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../shared/store/memory.js';
-import { BASE, type TestApp, testApp, text } from '../../support/feeds-fixtures.js';
+import { BASE, CONFIG, type TestApp, testApp, text } from '../../support/feeds-fixtures.js';
 import { ingestedWorld, type Story } from '../../support/ingested-world.js';
 
 function world() {
@@ -207,6 +207,17 @@ describe('top stories', () => {
     const c = await app.get('/top/atom.xml', { 'if-none-match': a.headers.etag as string });
     expect(c.status).toBe(200);
     expect((await titles('/top/feed.json'))[0]).toBe('Election night in München');
+  });
+
+  it('announces hubs on source feeds (publish pings them), not on top stories', async () => {
+    const hubs = ['https://hub.example.org/'];
+    const t = testApp({ store: w.store, config: { ...CONFIG, hubs } });
+    const source = await t.get('/providers/cnn.com/feed.json');
+    expect(JSON.parse(text(source.body)).hubs).toEqual([{ type: 'WebSub', url: hubs[0] }]);
+    expect(source.headers.link).toContain(`<${BASE}/providers/cnn.com/feed.json>; rel="self"`);
+    const top = await t.get('/top/feed.json');
+    expect(JSON.parse(text(top.body)).hubs).toBeUndefined();
+    expect(top.headers.link).toBeUndefined();
   });
 
   it('pages through the ranking with cursors bound to the top feed', async () => {
