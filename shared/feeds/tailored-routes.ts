@@ -11,7 +11,7 @@
  * domain is redirected to it, so a provider has one address, one cache entry and one Atom id.
  */
 import { ALL } from '../article/model.js';
-import { PROVIDER_FEED_PREFIX, providerDomain, providerFeed } from '../article/provider-feed.js';
+import { providerDomain, providerFeed } from '../article/provider-feed.js';
 import { topicSlug } from '../article/slug.js';
 import type { FeedFormat, FeedLinks } from './render/document.js';
 import { FEED_FILE, parseRoute, type Route, topicPath } from './routes.js';
@@ -50,10 +50,6 @@ export const topFeedLinks = (base: string, feed: string, query = ''): FeedLinks 
   atom: `${base}${topFeedPath(feed, 'atom')}${query}`,
   json: `${base}${topFeedPath(feed, 'json')}${query}`,
 });
-
-/** The domain a feed id names, or undefined (ALL, a topic). */
-export const domainOfFeed = (feed: string): string | undefined =>
-  feed.startsWith(PROVIDER_FEED_PREFIX) ? feed.slice(PROVIDER_FEED_PREFIX.length) : undefined;
 
 function decode(segment: string): string | undefined {
   try {
