@@ -1,18 +1,14 @@
 /**
  * The feedbucket stack: articles bucket -> queue -> ingest -> table <- feeds <- CloudFront, with alarms.
  */
-import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import {
-  FEEDS_TIMEOUT_S,
-  INGEST_TIMEOUT_S,
-  MAX_RECEIVE_COUNT,
-  QUEUE_VISIBILITY_TIMEOUT_S,
-} from '../shared/limits.js';
 import { Alarms } from './constructs/alarms.js';
+import { HANDLER_ENTRIES } from './constructs/app-function.js';
 import { ArticleBucket } from './constructs/article-bucket.js';
 import { ArticleTable } from './constructs/article-table.js';
 import { FeedsSite } from './constructs/feeds-site.js';
@@ -22,40 +18,23 @@ import { WebSubPublisher } from './constructs/websub-publisher.js';
 import { acknowledgeCdkProviders } from './nag.js';
 import { configuredBaseUrl, type Settings } from './settings.js';
 
-/** The handler modules, relative to the repository root. */
-export const HANDLER_ENTRIES = {
-  ingest: fileURLToPath(new URL('../functions/ingest/handler.ts', import.meta.url)),
-  feeds: fileURLToPath(new URL('../functions/feeds/handler.ts', import.meta.url)),
-  reconcile: fileURLToPath(new URL('../functions/reconcile/handler.ts', import.meta.url)),
-  publish: fileURLToPath(new URL('../functions/publish/handler.ts', import.meta.url)),
-} as const;
-
-/**
- * Timeouts, from measurements (infra/measure.ts, README "Sizing"): an ingest batch of 10 files took 74 ms of CPU
- * (p95 189 ms, first batch 326 ms) on one core here, so about 0.25 to 1.1 s at 512 MB (0.29 of a vCPU) plus
- * DynamoDB and S3 round trips; an uncached 50-item feed took 37 ms of CPU (first one 81 ms). The margins cover
- * the SDK's bounded retries (shared/limits.ts) and cold starts. The values live in shared/limits.ts, where the
- * local stack reads them too (its handler time limit and receive count are these).
- */
-export const INGEST_TIMEOUT = Duration.seconds(INGEST_TIMEOUT_S);
-export const FEEDS_TIMEOUT = Duration.seconds(FEEDS_TIMEOUT_S);
-/** AWS guidance for SQS event sources: a visibility timeout of at least six times the function timeout. */
-export const QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(QUEUE_VISIBILITY_TIMEOUT_S);
-export { MAX_RECEIVE_COUNT };
-export const INGEST_BATCH_SIZE = 10;
-export const INGEST_BATCHING_WINDOW = Duration.seconds(1);
-/**
- * The scheduled reconcile may run Lambda's longest; it stops starting files a minute before (a large bucket
- * takes several runs). A drifted counter is corrected only if it is still off this much later: twice the
- * ingest timeout, so that an ingest batch in flight has finished its counter updates.
- */
-export const RECONCILE_TIMEOUT = Duration.minutes(15);
-export const RECONCILE_SETTLE = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 2);
+/** The four handler modules. */
+export interface HandlerEntries {
+  readonly ingest: string;
+  readonly feeds: string;
+  readonly reconcile: string;
+  readonly publish: string;
+}
 
 export interface FeedbucketStackProps extends StackProps {
-  settings: Settings;
-  /** The handler modules; default HANDLER_ENTRIES. */
-  entries?: { ingest: string; feeds: string; reconcile: string; publish: string };
+  /** The validated deployment settings (settings.ts). */
+  readonly settings: Settings;
+  /**
+   * The handler modules.
+   *
+   * @default HANDLER_ENTRIES (this repository's functions/)
+   */
+  readonly entries?: HandlerEntries;
 }
 
 const PRICE_CLASS = {
@@ -84,12 +63,13 @@ export class FeedbucketStack extends Stack {
     const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = settings.logRetentionDays as RetentionDays;
 
+    const logs = { logLevel: settings.logLevel, logRetention, logRemovalPolicy: removalPolicy };
+    const maxObjectSize = Size.bytes(settings.maxObjectBytes);
+
     this.articles = new ArticleBucket(this, 'Articles', {
       removalPolicy,
       autoDeleteObjects: destroy,
-      visibilityTimeout: QUEUE_VISIBILITY_TIMEOUT,
-      maxReceiveCount: MAX_RECEIVE_COUNT,
-      keepOldVersionsDays: settings.keepOldVersionsDays,
+      noncurrentVersionExpiration: Duration.days(settings.keepOldVersionsDays),
     });
 
     this.store = new ArticleTable(this, 'Store', {
@@ -102,53 +82,44 @@ export class FeedbucketStack extends Stack {
       entry: entries.ingest,
       bucket: this.articles.bucket,
       queue: this.articles.queue,
-      table: this.store,
-      memorySize: settings.ingestMemoryMb,
-      timeout: INGEST_TIMEOUT,
+      table: this.store.table,
+      memorySize: Size.mebibytes(settings.ingestMemoryMb),
       maxConcurrency: settings.ingestMaxConcurrency,
-      batchSize: INGEST_BATCH_SIZE,
-      maxBatchingWindow: INGEST_BATCHING_WINDOW,
-      maxObjectBytes: settings.maxObjectBytes,
-      logLevel: settings.logLevel,
-      logRetention,
-      logRemovalPolicy: removalPolicy,
+      maxObjectSize,
+      ...logs,
     });
 
     this.feeds = new FeedsSite(this, 'Feeds', {
       entry: entries.feeds,
-      table: this.store,
+      table: this.store.table,
       siteTitle: settings.siteTitle,
       publicBaseUrl: configuredBaseUrl(settings),
       hubs: settings.websubHubs,
       domainName: settings.domainName,
-      certificateArn: settings.certificateArn,
-      maxAge: settings.feedMaxAge,
-      staleWhileRevalidate: settings.feedStaleWhileRevalidate,
+      certificate:
+        settings.certificateArn === undefined
+          ? undefined
+          : Certificate.fromCertificateArn(this, 'Certificate', settings.certificateArn),
+      maxAge: Duration.seconds(settings.feedMaxAge),
+      staleWhileRevalidate: Duration.seconds(settings.feedStaleWhileRevalidate),
       defaultLimit: settings.feedDefaultLimit,
       maxLimit: settings.feedMaxLimit,
       maxMergedTopics: settings.feedMaxMergedTopics,
       mergedMaxLimit: settings.feedMergedMaxLimit,
       priceClass: PRICE_CLASS[settings.priceClass],
-      memorySize: settings.feedsMemoryMb,
+      memorySize: Size.mebibytes(settings.feedsMemoryMb),
       reservedConcurrency: settings.feedsReservedConcurrency,
-      timeout: FEEDS_TIMEOUT,
-      logLevel: settings.logLevel,
-      logRetention,
-      logRemovalPolicy: removalPolicy,
+      ...logs,
     });
 
     this.reconcile = new Reconcile(this, 'Reconcile', {
       entry: entries.reconcile,
       bucket: this.articles.bucket,
-      table: this.store,
-      schedule: settings.reconcileSchedule,
-      memorySize: settings.ingestMemoryMb,
-      timeout: RECONCILE_TIMEOUT,
-      maxObjectBytes: settings.maxObjectBytes,
-      settle: RECONCILE_SETTLE,
-      logLevel: settings.logLevel,
-      logRetention,
-      logRemovalPolicy: removalPolicy,
+      table: this.store.table,
+      schedule: Schedule.expression(settings.reconcileSchedule),
+      memorySize: Size.mebibytes(settings.ingestMemoryMb),
+      maxObjectSize,
+      ...logs,
     });
     if (settings.websubHubs.length > 0) {
       this.publisher = new WebSubPublisher(this, 'WebSub', {
@@ -156,11 +127,9 @@ export class FeedbucketStack extends Stack {
         hubs: settings.websubHubs,
         publicBaseUrl: this.feeds.baseUrl,
         distribution: this.feeds.distribution,
-        ingestFunction: this.ingest.function.fn,
-        logLevel: settings.logLevel,
-        logRetention,
-        logRemovalPolicy: removalPolicy,
+        ...logs,
       });
+      this.ingest.addPublishQueue(this.publisher.queue);
     }
 
     this.alarms = new Alarms(this, 'Alarms', {
@@ -168,11 +137,8 @@ export class FeedbucketStack extends Stack {
       queue: this.articles.queue,
       ingestFunction: this.ingest.function.fn,
       feedsFunction: this.feeds.function.fn,
-      publisher: this.publisher && {
-        function: this.publisher.function.fn,
-        deadLetterQueue: this.publisher.deadLetterQueue,
-      },
-      maxQueueAge: Duration.minutes(30),
+      publishFunction: this.publisher?.function.fn,
+      publishDeadLetterQueue: this.publisher?.deadLetterQueue,
       email: settings.alarmEmail,
     });
     this.alarms.watchErrors(

@@ -19,29 +19,53 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface AlarmsProps {
-  deadLetterQueue: IQueue;
-  queue: IQueue;
-  ingestFunction: IFunction;
-  feedsFunction: IFunction;
-  /** The WebSub publisher, when hubs are configured. */
-  publisher?: { function: IFunction; deadLetterQueue: IQueue };
-  /** Alarm when the oldest queued event is older than this. */
-  maxQueueAge: Duration;
-  email?: string;
+  /** The articles' dead-letter queue. */
+  readonly deadLetterQueue: IQueue;
+  /** The queue of the bucket's events. */
+  readonly queue: IQueue;
+  /** The ingest function: its errors and throttles. */
+  readonly ingestFunction: IFunction;
+  /** The feeds function: its 5xx answers at the Function URL and its throttles. */
+  readonly feedsFunction: IFunction;
+  /**
+   * The WebSub publisher's function: its errors, and hubs refusing its pings (PingsDropped).
+   *
+   * @default - no publisher alarms
+   */
+  readonly publishFunction?: IFunction;
+  /**
+   * The WebSub publisher's dead-letter queue.
+   *
+   * @default - no alarm on publisher dead letters
+   */
+  readonly publishDeadLetterQueue?: IQueue;
+  /**
+   * Alarm when the oldest queued event is older than this.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly maxQueueAge?: Duration;
+  /**
+   * Where alarms are e-mailed (a confirmation e-mail is sent first).
+   *
+   * @default - alarms only go to the SNS topic
+   */
+  readonly email?: string;
 }
 
 export class Alarms extends Construct {
-  readonly topic: Topic;
+  readonly topic: ITopic;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
+    const maxQueueAge = props.maxQueueAge ?? Duration.minutes(30);
     this.topic = new Topic(this, 'Topic', { displayName: 'feedbucket alarms', enforceSSL: true });
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
 
@@ -58,7 +82,7 @@ export class Alarms extends Construct {
     this.add(
       'QueueAge',
       props.queue.metricApproximateAgeOfOldestMessage({ period, statistic: Stats.MAXIMUM }),
-      props.maxQueueAge.toSeconds(),
+      maxQueueAge.toSeconds(),
       'The oldest article event has waited too long: ingest is failing, throttled or far behind.',
     );
     this.add(
@@ -91,37 +115,44 @@ export class Alarms extends Construct {
       0,
       'The feeds function was throttled: its reserved concurrency (feedsReservedConcurrency) or the account limit is reached.',
     );
-    if (props.publisher) this.addPublisher(props.publisher, period);
+    this.addPublisher(props, period);
   }
 
-  private addPublisher(publisher: NonNullable<AlarmsProps['publisher']>, period: Duration): void {
-    this.add(
-      'PublishErrors',
-      publisher.function.metricErrors({ period, statistic: Stats.SUM }),
-      0,
-      'The WebSub publisher failed (a CloudFront invalidation failed or did not complete): read the publish logs; the queue retries it.',
-    );
-    this.add(
-      'PublishDeadLetters',
-      publisher.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: Stats.MAXIMUM,
-      }),
-      0,
-      'Changed feeds were never announced to the WebSub hubs after every retry: read the publish logs; subscribers see the changes at their next poll.',
-    );
-    this.add(
-      'PingsDropped',
-      new Metric({
-        namespace: 'feedbucket',
-        metricName: 'PingsDropped',
-        dimensionsMap: { service: 'publish' },
-        period,
-        statistic: Stats.SUM,
-      }),
-      0,
-      'A WebSub hub refused, timed out or was down for pings: the publish log names the hub and the feeds.',
-    );
+  /** With the WebSub publisher: its failures, its dead letters and hubs refusing pings. */
+  private addPublisher(props: AlarmsProps, period: Duration): void {
+    if (props.publishFunction) {
+      this.add(
+        'PublishErrors',
+        props.publishFunction.metricErrors({ period, statistic: Stats.SUM }),
+        0,
+        'The WebSub publisher failed (a CloudFront invalidation failed or did not complete): read the publish logs; the queue retries it.',
+      );
+    }
+    if (props.publishDeadLetterQueue) {
+      this.add(
+        'PublishDeadLetters',
+        props.publishDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: Stats.MAXIMUM,
+        }),
+        0,
+        'Changed feeds were never announced to the WebSub hubs after every retry: read the publish logs; subscribers see the changes at their next poll.',
+      );
+    }
+    if (props.publishFunction) {
+      this.add(
+        'PingsDropped',
+        new Metric({
+          namespace: 'feedbucket',
+          metricName: 'PingsDropped',
+          dimensionsMap: { service: 'publish' },
+          period,
+          statistic: Stats.SUM,
+        }),
+        0,
+        'A WebSub hub refused, timed out or was down for pings: the publish log names the hub and the feeds.',
+      );
+    }
   }
 
   /** An alarm when the function's invocations fail (an error thrown, a crash or a timeout). */

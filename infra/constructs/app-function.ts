@@ -4,30 +4,80 @@
  * to that log group only (no AWS managed policy).
  */
 
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
+import { DEFAULTS, type LogLevel } from '../settings-defaults.js';
 
-export interface AppFunctionProps {
+/** The handler modules of this repository, each exporting `handler`. */
+export const HANDLER_ENTRIES = {
+  ingest: fileURLToPath(new URL('../../functions/ingest/handler.ts', import.meta.url)),
+  feeds: fileURLToPath(new URL('../../functions/feeds/handler.ts', import.meta.url)),
+  reconcile: fileURLToPath(new URL('../../functions/reconcile/handler.ts', import.meta.url)),
+  publish: fileURLToPath(new URL('../../functions/publish/handler.ts', import.meta.url)),
+} as const;
+
+/** Memory of a function unless said otherwise: the memory settings' default. */
+const DEFAULT_MEMORY = Size.mebibytes(DEFAULTS.ingestMemoryMb);
+
+/** How every function of feedbucket logs; the constructs that define a function take these. */
+export interface AppFunctionOptions {
+  /**
+   * The level of the function's own JSON logs (LOG_LEVEL).
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * How long the function's log group keeps its events.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the function's log group when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export interface AppFunctionProps extends AppFunctionOptions {
   /** The handler module (TypeScript), exporting `handler`. */
-  entry: string;
-  description: string;
-  memorySize: number;
-  timeout: Duration;
+  readonly entry: string;
+  /** The function's description (also the role's, with what the role may do). */
+  readonly description: string;
   /** Its name in logs and metrics (Powertools service name; metrics go to the `feedbucket` namespace). */
-  service: string;
-  /** The level of its own JSON logs (LOG_LEVEL). */
-  logLevel: string;
-  environment: Record<string, string>;
-  logRetention: RetentionDays;
-  /** What happens to the log group when the stack is deleted. */
-  logRemovalPolicy: RemovalPolicy;
-  /** Instances reserved for the function, and the most it runs at once; default none (the account's pool). */
-  reservedConcurrency?: number;
+  readonly service: string;
+  /**
+   * The function's memory; its CPU share grows with it.
+   *
+   * @default Size.mebibytes(512)
+   */
+  readonly memorySize?: Size;
+  /**
+   * The most one invocation may run, 1 second to 15 minutes.
+   *
+   * @default Duration.seconds(3) (Lambda's default)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Environment variables of the function, besides the ones every function gets (LOG_LEVEL, Powertools').
+   *
+   * @default - only the variables every function gets
+   */
+  readonly environment?: { readonly [name: string]: string };
+  /**
+   * Instances reserved for the function, and the most it runs at once.
+   *
+   * @default - none reserved: the account's unreserved pool, no bound of its own
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** The runtime both functions use; the esbuild target follows it. */
@@ -35,7 +85,7 @@ export const RUNTIME = Runtime.NODEJS_24_X;
 const ESBUILD_TARGET = 'node24';
 
 /**
- * How the functions are bundled, in esbuild's own terms (infra/measure.ts builds the very same bundles): ESM,
+ * How the functions are bundled, in esbuild's own terms (tools/sizing.ts builds the very same bundles): ESM,
  * minified, with source maps, the AWS SDK inside. CommonJS dependencies that call require() for Node built-ins
  * get a require from the banner.
  */
@@ -49,7 +99,7 @@ export const BUNDLE = {
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
-/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench, infra/measure). */
+/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench, tools/sizing.ts). */
 export const LOCAL_BUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
@@ -66,13 +116,14 @@ export class AppFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
-    if (props.timeout.toSeconds() < 1 || props.timeout.toSeconds() > 900) {
+    const timeout = props.timeout ?? Duration.seconds(3);
+    if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
       throw new Error(`${this.node.path}: timeout must be between 1 and 900 seconds`);
     }
 
     this.logGroup = new LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
     const role = new Role(this, 'Role', {
@@ -92,8 +143,8 @@ export class AppFunction extends Construct {
       description: props.description,
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
+      memorySize: (props.memorySize ?? DEFAULT_MEMORY).toMebibytes(),
+      timeout,
       reservedConcurrentExecutions: props.reservedConcurrency,
       role,
       logGroup: this.logGroup,
@@ -101,7 +152,7 @@ export class AppFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        LOG_LEVEL: props.logLevel,
+        LOG_LEVEL: props.logLevel ?? DEFAULTS.logLevel,
         POWERTOOLS_SERVICE_NAME: props.service,
         POWERTOOLS_METRICS_NAMESPACE: 'feedbucket',
         ...props.environment,
@@ -113,13 +164,11 @@ export class AppFunction extends Construct {
         externalModules: [],
         format: OutputFormat.ESM,
         target: ESBUILD_TARGET,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Some CommonJS dependencies call require() for Node built-ins; ESM output needs a require to give them.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        mainFields: [...BUNDLE.mainFields],
+        minify: BUNDLE.minify,
+        sourceMap: BUNDLE.sourcemap,
+        sourcesContent: BUNDLE.sourcesContent,
+        banner: BUNDLE.banner,
       },
     });
   }

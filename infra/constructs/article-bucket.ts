@@ -2,7 +2,7 @@
  * The articles bucket and the queue its events go through: S3 (ObjectCreated, ObjectRemoved, article suffixes
  * only) -> SQS -> ingest, with a dead-letter queue for records that keep failing.
  */
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
@@ -19,18 +19,42 @@ import {
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { notificationSuffixes } from '../../shared/article/files.js';
+import { MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_S } from '../../shared/limits.js';
+import { DEFAULTS } from '../settings-defaults.js';
 import type { AppFunction } from './app-function.js';
 
 export interface ArticleBucketProps {
-  removalPolicy: RemovalPolicy;
-  /** Empty the bucket when the stack is deleted (only with a DESTROY removal policy). */
-  autoDeleteObjects: boolean;
-  /** Must be at least 6 times the consuming function's timeout (AWS guidance for SQS event sources). */
-  visibilityTimeout: Duration;
-  /** Deliveries of one message before it moves to the dead-letter queue. */
-  maxReceiveCount: number;
-  /** Days an overwritten or deleted object version stays recoverable. */
-  keepOldVersionsDays: number;
+  /**
+   * What happens to the bucket when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Empty the bucket when the stack is deleted (only with a DESTROY removal policy).
+   *
+   * @default false
+   */
+  readonly autoDeleteObjects?: boolean;
+  /**
+   * The event queue's visibility timeout: at least 6 times the consuming function's timeout (AWS guidance for
+   * SQS event sources).
+   *
+   * @default - 6 times the ingest timeout (shared/limits.ts)
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Deliveries of one message before it moves to the dead-letter queue.
+   *
+   * @default - MAX_RECEIVE_COUNT of shared/limits.ts (the local stack's too)
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long an overwritten or deleted object version stays recoverable (S3 noncurrent version expiration).
+   *
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
 }
 
 /**
@@ -75,32 +99,30 @@ export function grantArticleReads(fn: AppFunction, bucket: IBucket, purpose: str
 }
 
 export class ArticleBucket extends Construct {
-  readonly bucket: Bucket;
-  readonly queue: Queue;
-  readonly deadLetterQueue: Queue;
+  readonly bucket: IBucket;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
 
-  constructor(scope: Construct, id: string, props: ArticleBucketProps) {
+  constructor(scope: Construct, id: string, props: ArticleBucketProps = {}) {
     super(scope, id);
-    if (
-      !Number.isInteger(props.maxReceiveCount) ||
-      props.maxReceiveCount < 1 ||
-      props.maxReceiveCount > 1000
-    ) {
+    const maxReceiveCount = props.maxReceiveCount ?? MAX_RECEIVE_COUNT;
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
       throw new Error(`${this.node.path}: maxReceiveCount must be a whole number between 1 and 1000`);
     }
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
 
+    this.deadLetterQueue = deadLetterQueue;
     this.queue = new Queue(this, 'EventQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: props.visibilityTimeout,
+      visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(QUEUE_VISIBILITY_TIMEOUT_S),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
     });
 
     this.bucket = new Bucket(this, 'Bucket', {
@@ -110,12 +132,13 @@ export class ArticleBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
-      removalPolicy: props.removalPolicy,
-      autoDeleteObjects: props.autoDeleteObjects,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      autoDeleteObjects: props.autoDeleteObjects ?? false,
       lifecycleRules: [
         {
           id: 'expire-old-versions',
-          noncurrentVersionExpiration: Duration.days(props.keepOldVersionsDays),
+          noncurrentVersionExpiration:
+            props.noncurrentVersionExpiration ?? Duration.days(DEFAULTS.keepOldVersionsDays),
           expiredObjectDeleteMarker: true,
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },

@@ -2,25 +2,39 @@
  * The one DynamoDB table, defined from the adapter's TABLE_SCHEMA so the two cannot drift, and the two exact
  * sets of data-plane actions its readers and writers need.
  */
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
+import { DEFAULTS } from '../settings-defaults.js';
 
 export interface ArticleTableProps {
-  removalPolicy: RemovalPolicy;
-  deletionProtection: boolean;
+  /**
+   * What happens to the table when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Table deletion protection.
+   *
+   * @default - on when the removal policy is RETAIN, off otherwise
+   */
+  readonly deletionProtection?: boolean;
   /**
    * Most read request units a second, for the table and for its index each (DynamoDB on-demand maximum
    * throughput): reads beyond it are throttled, so a surge cannot run up the bill.
+   *
+   * @default 1000
    */
-  maxReadRequestUnits: number;
+  readonly maxReadRequestUnits?: number;
 }
 
 /**
- * The DynamoDB calls of the IngestStore methods of shared/store/dynamodb.ts (test/infra/table-actions.test.ts
- * records the calls the adapter really makes and checks these lists against them).
+ * The DynamoDB calls of the IngestStore methods of shared/store/dynamodb.ts
+ * (test/integration/infra/grants-used.test.ts records the calls the adapter really makes and checks these
+ * lists against them).
  */
 export const INGEST_ACTIONS = [
   'dynamodb:GetItem',
@@ -48,56 +62,59 @@ export const RECONCILE_ACTIONS = [
 export const FEEDS_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 
 export class ArticleTable extends Construct {
-  readonly table: Table;
+  readonly table: ITable;
 
-  constructor(scope: Construct, id: string, props: ArticleTableProps) {
+  constructor(scope: Construct, id: string, props: ArticleTableProps = {}) {
     super(scope, id);
     const { partitionKey, sortKey, gsi1, timeToLive } = TABLE_SCHEMA;
-    this.table = new Table(this, 'Table', {
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const maxReadRequestUnits = props.maxReadRequestUnits ?? DEFAULTS.tableMaxReadRequestUnits;
+    const table = new Table(this, 'Table', {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
       sortKey: { name: sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      maxReadRequestUnits: props.maxReadRequestUnits,
+      maxReadRequestUnits,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: timeToLive,
-      removalPolicy: props.removalPolicy,
-      deletionProtection: props.deletionProtection,
+      removalPolicy,
+      deletionProtection: props.deletionProtection ?? removalPolicy === RemovalPolicy.RETAIN,
     });
-    this.table.addGlobalSecondaryIndex({
+    table.addGlobalSecondaryIndex({
       indexName: gsi1.indexName,
       partitionKey: { name: gsi1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: gsi1.sortKey, type: AttributeType.STRING },
-      maxReadRequestUnits: props.maxReadRequestUnits,
+      maxReadRequestUnits,
     });
+    this.table = table;
   }
+}
 
-  /** ARN of the gsi1 index (the only index; named, not a wildcard). */
-  get indexArn(): string {
-    return `${this.table.tableArn}/index/${TABLE_SCHEMA.gsi1.indexName}`;
-  }
+/** ARN of the table's gsi1 index (the only index; named, not a wildcard). */
+export const articleIndexArn = (table: ITable): string =>
+  `${table.tableArn}/index/${TABLE_SCHEMA.gsi1.indexName}`;
 
-  /** Ingest: reads and writes items of the table (no scan, no index, no table management). */
-  grantIngest(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...INGEST_ACTIONS], resources: [this.table.tableArn] }),
-    );
-  }
+/** Ingest: reads and writes items of the table (no scan, no index, no table management). */
+export function grantIngest(table: ITable, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal({ grantee, actions: [...INGEST_ACTIONS], resourceArns: [table.tableArn] });
+}
 
-  /** Reconcile: what ingest may do, plus scanning and querying the table, and querying its index. */
-  grantReconcile(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...RECONCILE_ACTIONS], resources: [this.table.tableArn] }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.indexArn] }),
-    );
-  }
+/** Reconcile: what ingest may do, plus scanning and querying the table, and querying its index. */
+export function grantReconcile(table: ITable, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal({
+    grantee,
+    actions: [...RECONCILE_ACTIONS],
+    resourceArns: [table.tableArn],
+  }).combine(
+    Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [articleIndexArn(table)] }),
+  );
+}
 
-  /** Feeds: reads items of the table and of its index; nothing else. */
-  grantFeeds(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...FEEDS_ACTIONS], resources: [this.table.tableArn, this.indexArn] }),
-    );
-  }
+/** Feeds: reads items of the table and of its index; nothing else. */
+export function grantFeeds(table: ITable, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal({
+    grantee,
+    actions: [...FEEDS_ACTIONS],
+    resourceArns: [table.tableArn, articleIndexArn(table)],
+  });
 }

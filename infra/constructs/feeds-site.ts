@@ -1,8 +1,8 @@
 /**
  * The feeds: a function behind its Function URL, served to readers through CloudFront.
  *
- * Caching: the cache key is the path plus exactly the query parameters the feeds read (`limit`, `cursor`,
- * `format`); any other parameter is dropped, so it can neither split the cache nor reach the function. How
+ * Caching: the cache key is the path plus exactly the query parameters the feeds read (FEED_QUERY_PARAMETERS);
+ * any other parameter is dropped, so it can neither split the cache nor reach the function. How
  * long a response is kept is the function's own Cache-Control (min TTL 0; nothing is cached when it says
  * nothing). Conditional requests (If-None-Match, If-Modified-Since) are answered by CloudFront from its cache
  * with a 304; once a cached feed expires, CloudFront revalidates it with the origin using the ETag and
@@ -13,8 +13,8 @@
  * Access: the Function URL requires IAM auth and CloudFront signs its requests (origin access control), so the
  * function cannot be called around the cache.
  */
-import { Duration, Names, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { Annotations, Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CacheCookieBehavior,
@@ -34,21 +34,61 @@ import {
   OriginRequestHeaderBehavior,
   OriginRequestPolicy,
   OriginRequestQueryStringBehavior,
-  type PriceClass,
+  PriceClass,
   ResponseHeadersPolicy,
   SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { FunctionUrlOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { TAILORING_PARAMETERS } from '../../shared/feeds/params.js';
-import { AppFunction } from './app-function.js';
-import type { ArticleTable } from './article-table.js';
+import { FEEDS_TIMEOUT_S } from '../../shared/limits.js';
+import { DEFAULTS } from '../settings-defaults.js';
+import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
+import { grantFeeds } from './article-table.js';
 
-/** The query parameters the feeds read (issue: `limit`, `cursor`; OPML: `format`, `group`; the tailoring). */
+/**
+ * The query parameters the feeds read, and the only ones in CloudFront's cache key and origin requests (paging:
+ * `limit`, `cursor`; OPML: `format`, `group`; the tailoring, shared/feeds/params.ts). A parameter the feeds
+ * come to read is added here, and only here.
+ */
 export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format', 'group', ...TAILORING_PARAMETERS] as const;
+
+/**
+ * CloudFront's default quota of query strings per cache policy; beyond it the deployment fails with
+ * TooManyQueryStringsInCachePolicy unless the account's quota was raised (a request to AWS Support).
+ */
+export const CACHE_POLICY_QUERY_STRINGS_QUOTA = 10;
+
+/** The synth warning for a cache key of more query parameters than CloudFront's default quota, if any. */
+export function queryStringQuotaWarning(parameters: readonly string[]): string | undefined {
+  if (parameters.length <= CACHE_POLICY_QUERY_STRINGS_QUOTA) return undefined;
+  return (
+    `the cache policy names ${parameters.length} query parameters; CloudFront allows ` +
+    `${CACHE_POLICY_QUERY_STRINGS_QUOTA} unless the account's quota "Query strings per cache policy" was ` +
+    'raised; otherwise the deployment fails with TooManyQueryStringsInCachePolicy'
+  );
+}
+
+/**
+ * The cache policy's comment: the parameters by name while they fit CloudFront's 128 characters, else their
+ * number.
+ */
+export function cachePolicyComment(parameters: readonly string[]): string {
+  const ttl = 'TTL from the function Cache-Control';
+  const named = `feedbucket feeds: path + ${parameters.join(', ')}; ${ttl}`;
+  return named.length <= 128
+    ? named
+    : `feedbucket feeds: path + ${parameters.length} query parameters; ${ttl}`;
+}
+
+/**
+ * An uncached 50-item feed took 37 ms of CPU (first one 81 ms; tools/sizing.ts, README "Sizing"); the margin
+ * covers the SDK's bounded retries and cold starts. The value lives in shared/limits.ts.
+ */
+export const FEEDS_TIMEOUT = Duration.seconds(FEEDS_TIMEOUT_S);
 
 /** The header the feeds read to learn their public host when no base URL is configured. */
 export const FORWARDED_HOST_HEADER = 'x-forwarded-host';
@@ -63,32 +103,105 @@ export function regionalName(scope: Construct, kind: string, maxLength: number):
   return `${base}-${kind}-${Stack.of(scope).region}`;
 }
 
-export interface FeedsSiteProps {
-  entry: string;
-  table: ArticleTable;
-  siteTitle: string;
-  /** The URL the feeds link to; when absent the function derives it from X-Forwarded-Host (set at the edge). */
-  publicBaseUrl?: string;
-  /** WebSub hubs the feeds announce (WEBSUB_HUBS). */
-  hubs: readonly string[];
-  /** Custom domain and its ACM certificate (us-east-1). */
-  domainName?: string;
-  certificateArn?: string;
-  maxAge: number;
-  staleWhileRevalidate: number;
-  defaultLimit: number;
-  maxLimit: number;
-  /** Merged feeds: the most topics, and the most items a page (FEED_MAX_MERGED_TOPICS, FEED_MERGED_MAX_LIMIT). */
-  maxMergedTopics: number;
-  mergedMaxLimit: number;
-  priceClass: PriceClass;
-  memorySize: number;
-  /** Feeds instances reserved, and the most that run at once; undefined: none reserved. */
-  reservedConcurrency?: number;
-  timeout: Duration;
-  logLevel: string;
-  logRetention: RetentionDays;
-  logRemovalPolicy: RemovalPolicy;
+export interface FeedsSiteProps extends AppFunctionOptions {
+  /**
+   * The handler module.
+   *
+   * @default - functions/feeds/handler.ts of this repository
+   */
+  readonly entry?: string;
+  /** The table the feeds read. */
+  readonly table: ITable;
+  /**
+   * Title of the feeds and pages.
+   *
+   * @default 'feedbucket'
+   */
+  readonly siteTitle?: string;
+  /**
+   * The URL the feeds link to.
+   *
+   * @default - derived per request from X-Forwarded-Host, which an edge function sets from the viewer's Host
+   */
+  readonly publicBaseUrl?: string;
+  /**
+   * WebSub hubs the feeds announce (WEBSUB_HUBS).
+   *
+   * @default - none
+   */
+  readonly hubs?: readonly string[];
+  /**
+   * Custom domain of the distribution; needs `certificate`.
+   *
+   * @default - only the distribution's own *.cloudfront.net name
+   */
+  readonly domainName?: string;
+  /**
+   * ACM certificate (us-east-1) for `domainName`.
+   *
+   * @default - CloudFront's default *.cloudfront.net certificate
+   */
+  readonly certificate?: ICertificate;
+  /**
+   * Cache-Control max-age of the feeds (browsers, readers and CloudFront).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly maxAge?: Duration;
+  /**
+   * Cache-Control stale-while-revalidate of the feeds.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly staleWhileRevalidate?: Duration;
+  /**
+   * Items of a feed page without `?limit=`.
+   *
+   * @default 50
+   */
+  readonly defaultLimit?: number;
+  /**
+   * Most items of a feed page.
+   *
+   * @default 200
+   */
+  readonly maxLimit?: number;
+  /**
+   * Most topics a merged feed combines (FEED_MAX_MERGED_TOPICS).
+   *
+   * @default 10
+   */
+  readonly maxMergedTopics?: number;
+  /**
+   * Most items of a merged feed's page (FEED_MERGED_MAX_LIMIT).
+   *
+   * @default - 50, or maxLimit when lower
+   */
+  readonly mergedMaxLimit?: number;
+  /**
+   * Which CloudFront edge locations serve the feeds.
+   *
+   * @default PriceClass.PRICE_CLASS_100
+   */
+  readonly priceClass?: PriceClass;
+  /**
+   * The function's memory.
+   *
+   * @default Size.mebibytes(512)
+   */
+  readonly memorySize?: Size;
+  /**
+   * Feeds instances reserved, and the most that run at once.
+   *
+   * @default - none reserved: the account's unreserved pool, no bound of its own
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * The most one request may take at the function.
+   *
+   * @default FEEDS_TIMEOUT
+   */
+  readonly timeout?: Duration;
 }
 
 /** Copies the viewer's Host into X-Forwarded-Host: the Function URL only ever sees its own host. */
@@ -108,46 +221,51 @@ export class FeedsSite extends Construct {
 
   constructor(scope: Construct, id: string, props: FeedsSiteProps) {
     super(scope, id);
-    if ((props.domainName === undefined) !== (props.certificateArn === undefined)) {
-      throw new Error(`${this.node.path}: domainName and certificateArn go together`);
+    if ((props.domainName === undefined) !== (props.certificate === undefined)) {
+      throw new Error(`${this.node.path}: domainName and certificate go together`);
     }
-    if (props.defaultLimit > props.maxLimit) {
-      throw new Error(
-        `${this.node.path}: defaultLimit ${props.defaultLimit} is above maxLimit ${props.maxLimit}`,
-      );
+    const siteTitle = props.siteTitle ?? DEFAULTS.siteTitle;
+    const maxLimit = props.maxLimit ?? DEFAULTS.feedMaxLimit;
+    const defaultLimit = props.defaultLimit ?? Math.min(DEFAULTS.feedDefaultLimit, maxLimit);
+    if (defaultLimit > maxLimit) {
+      throw new Error(`${this.node.path}: defaultLimit ${defaultLimit} is above maxLimit ${maxLimit}`);
     }
+    const timeout = props.timeout ?? FEEDS_TIMEOUT;
+    const hubs = props.hubs ?? [];
 
     const environment: Record<string, string> = {
-      TABLE_NAME: props.table.table.tableName,
-      SITE_TITLE: props.siteTitle,
-      FEED_MAX_AGE: String(props.maxAge),
-      FEED_STALE_WHILE_REVALIDATE: String(props.staleWhileRevalidate),
-      FEED_DEFAULT_LIMIT: String(props.defaultLimit),
-      FEED_MAX_LIMIT: String(props.maxLimit),
-      FEED_MAX_MERGED_TOPICS: String(props.maxMergedTopics),
-      FEED_MERGED_MAX_LIMIT: String(props.mergedMaxLimit),
+      TABLE_NAME: props.table.tableName,
+      SITE_TITLE: siteTitle,
+      FEED_MAX_AGE: String((props.maxAge ?? Duration.seconds(DEFAULTS.feedMaxAge)).toSeconds()),
+      FEED_STALE_WHILE_REVALIDATE: String(
+        (props.staleWhileRevalidate ?? Duration.seconds(DEFAULTS.feedStaleWhileRevalidate)).toSeconds(),
+      ),
+      FEED_DEFAULT_LIMIT: String(defaultLimit),
+      FEED_MAX_LIMIT: String(maxLimit),
+      FEED_MAX_MERGED_TOPICS: String(props.maxMergedTopics ?? DEFAULTS.feedMaxMergedTopics),
+      FEED_MERGED_MAX_LIMIT: String(props.mergedMaxLimit ?? Math.min(DEFAULTS.feedMergedMaxLimit, maxLimit)),
     };
     if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
-    if (props.hubs.length > 0) environment.WEBSUB_HUBS = props.hubs.join(',');
+    if (hubs.length > 0) environment.WEBSUB_HUBS = hubs.join(',');
 
     this.function = new AppFunction(this, 'Feeds', {
-      entry: props.entry,
+      entry: props.entry ?? HANDLER_ENTRIES.feeds,
       description: 'feedbucket feeds: RSS, Atom, JSON Feed, OPML and HTML pages from the table',
-      memorySize: props.memorySize,
+      memorySize: props.memorySize ?? Size.mebibytes(DEFAULTS.feedsMemoryMb),
       reservedConcurrency: props.reservedConcurrency,
-      timeout: props.timeout,
+      timeout,
       service: 'feeds',
       logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       environment,
     });
-    props.table.grantFeeds(this.function.fn);
+    grantFeeds(props.table, this.function.fn);
 
     this.functionUrl = this.function.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
     this.cachePolicy = new CachePolicy(this, 'CachePolicy', {
-      comment: 'feedbucket feeds: path + limit, cursor, format; TTL from the function Cache-Control',
+      comment: cachePolicyComment(FEED_QUERY_PARAMETERS),
       queryStringBehavior: CacheQueryStringBehavior.allowList(...FEED_QUERY_PARAMETERS),
       headerBehavior: CacheHeaderBehavior.none(),
       cookieBehavior: CacheCookieBehavior.none(),
@@ -157,6 +275,10 @@ export class FeedsSite extends Construct {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
+    const quotaWarning = queryStringQuotaWarning(FEED_QUERY_PARAMETERS);
+    if (quotaWarning) {
+      Annotations.of(this.cachePolicy).addWarningV2('feedbucket:cache-policy-query-strings', quotaWarning);
+    }
 
     // Without a configured base URL the feeds need the public host: an edge function copies it into a header
     // that the origin request policy lets through. (Setting the URL from the distribution's domain name would
@@ -204,18 +326,15 @@ export class FeedsSite extends Construct {
       },
     });
 
-    const certificate = props.certificateArn
-      ? Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)
-      : undefined;
-
+    const certificate = props.certificate;
     this.distribution = new Distribution(this, 'Distribution', {
-      comment: `feedbucket: ${props.siteTitle}`.slice(0, 128),
+      comment: `feedbucket: ${siteTitle}`.slice(0, 128),
       defaultBehavior: {
         origin: FunctionUrlOrigin.withOriginAccessControl(this.functionUrl, {
           originAccessControl: new FunctionUrlOriginAccessControl(this, 'OriginAccessControl', {
             originAccessControlName: regionalName(this, 'oac', 64),
           }),
-          readTimeout: Duration.seconds(Math.min(60, Math.max(5, props.timeout.toSeconds() + 1))),
+          readTimeout: Duration.seconds(Math.min(60, Math.max(5, timeout.toSeconds() + 1))),
         }),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
@@ -230,7 +349,7 @@ export class FeedsSite extends Construct {
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
-      priceClass: props.priceClass,
+      priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       domainNames: props.domainName ? [props.domainName] : undefined,
       certificate,
       // Only with a custom certificate: the default *.cloudfront.net one has a fixed policy.

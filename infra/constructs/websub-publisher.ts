@@ -5,14 +5,12 @@
  * does not complete) are retried by the queue and end in its own dead-letter queue; a hub that fails only
  * costs a warning and the PingsDropped metric. Nothing here can slow or fail an ingest batch.
  */
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AppFunction } from './app-function.js';
+import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
 
 /**
  * The publisher's time limit: up to 5 minutes waiting for the invalidation (it usually completes in seconds),
@@ -26,44 +24,58 @@ export const PUBLISH_BATCHING_WINDOW = Duration.seconds(2);
 /** The least an SQS event source allows; each run invalidates `/*` once (one path, README "Cost"). */
 export const PUBLISH_MAX_CONCURRENCY = 2;
 
-export interface WebSubPublisherProps {
-  entry: string;
-  hubs: readonly string[];
+export interface WebSubPublisherProps extends AppFunctionOptions {
+  /**
+   * The handler module.
+   *
+   * @default - functions/publish/handler.ts of this repository
+   */
+  readonly entry?: string;
+  /** The WebSub hubs to ping (absolute http(s) URLs). */
+  readonly hubs: readonly string[];
   /** The feeds' public base URL (the self URLs the hubs are told of). */
-  publicBaseUrl: string;
-  distribution: IDistribution;
-  /** Sends the change messages. */
-  ingestFunction: LambdaFunction;
-  logLevel: string;
-  logRetention: RetentionDays;
-  logRemovalPolicy: RemovalPolicy;
+  readonly publicBaseUrl: string;
+  /** The distribution whose cached feeds are invalidated before the hubs are pinged. */
+  readonly distribution: IDistribution;
+  /**
+   * The function's memory.
+   *
+   * @default Size.mebibytes(256)
+   */
+  readonly memorySize?: Size;
 }
 
+/**
+ * Sends the feeds an ingest batch changed to the publisher: Ingest.addPublishQueue(publisher.queue) gives the
+ * ingest function the grant and the queue's URL.
+ */
 export class WebSubPublisher extends Construct {
   readonly function: AppFunction;
-  readonly queue: Queue;
-  readonly deadLetterQueue: Queue;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
 
   constructor(scope: Construct, id: string, props: WebSubPublisherProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+    const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.queue = new Queue(this, 'PublishQueue', {
+    this.deadLetterQueue = deadLetterQueue;
+    const queue = new Queue(this, 'PublishQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS guidance for SQS event sources: at least six times the function's timeout.
       visibilityTimeout: Duration.seconds(PUBLISH_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(1),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: PUBLISH_MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: PUBLISH_MAX_RECEIVE_COUNT },
     });
+    this.queue = queue;
 
     this.function = new AppFunction(this, 'Publish', {
-      entry: props.entry,
+      entry: props.entry ?? HANDLER_ENTRIES.publish,
       description: 'feedbucket publish: tells WebSub hubs which feeds changed',
-      memorySize: 256,
+      memorySize: props.memorySize ?? Size.mebibytes(256),
       timeout: PUBLISH_TIMEOUT,
       service: 'publish',
       logLevel: props.logLevel,
@@ -85,8 +97,5 @@ export class WebSubPublisher extends Construct {
         maxConcurrency: PUBLISH_MAX_CONCURRENCY,
       }),
     );
-
-    this.queue.grantSendMessages(props.ingestFunction);
-    props.ingestFunction.addEnvironment('PUBLISH_QUEUE_URL', this.queue.queueUrl);
   }
 }

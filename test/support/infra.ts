@@ -20,20 +20,24 @@ export interface Built {
   settings: Settings;
 }
 
+/** An app as the CLI makes one (the feature flags of cdk.json), without bundling, writing to a temp dir. */
+export function testApp(): App {
+  const outdir = mkdtempSync(join(tmpdir(), 'feedbucket-cdk-'));
+  outdirs.push(outdir);
+  return new App({
+    outdir,
+    analyticsReporting: false,
+    builtinCloudFormationValidation: false,
+    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+  });
+}
+
 /** The stack for these settings (given as CDK context would give them), optionally in one account and region. */
 export function buildStack(
   context: Record<string, unknown> = {},
   env?: { account: string; region: string },
 ): Built {
-  const outdir = mkdtempSync(join(tmpdir(), 'feedbucket-cdk-'));
-  outdirs.push(outdir);
-  const app = new App({
-    outdir,
-    analyticsReporting: false,
-    builtinCloudFormationValidation: false,
-    // The feature flags of cdk.json, as the CLI passes them; no bundling.
-    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] },
-  });
+  const app = testApp();
   const settings = resolveSettings({}, context);
   const stack = new FeedbucketStack(app, settings.stackName, { settings, env });
   return { app, stack, template: Template.fromStack(stack), settings };

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { RECONCILE_ACTIONS } from '../../../infra/constructs/article-table.js';
-import { RECONCILE_SETTLE, RECONCILE_TIMEOUT } from '../../../infra/feedbucket-stack.js';
+import { RECONCILE_SETTLE, RECONCILE_TIMEOUT } from '../../../infra/constructs/reconcile.js';
 import { readReconcileConfig } from '../../../shared/config.js';
 import { TABLE_SCHEMA } from '../../../shared/store/dynamodb.js';
 import {

@@ -162,6 +162,25 @@ describe('resolveSettings', () => {
     ]);
   });
 
+  it('takes JSON values as they are, and names the setting of a value of the wrong type', () => {
+    expect(
+      resolveSettings({ deletionProtection: false, feedsReservedConcurrency: ' none ', priceClass: 200 }, {}),
+    ).toMatchObject({ deletionProtection: false, feedsReservedConcurrency: undefined, priceClass: '200' });
+    expect(
+      problemsOf({
+        siteTitle: 5,
+        feedMaxAge: 1.5,
+        deletionProtection: 'yes',
+        websubHubs: ['https://a.example/', 3],
+      }),
+    ).toEqual([
+      'siteTitle must be a string, got 5 (from feedbucket.config.json)',
+      'feedMaxAge must be a whole number between 0 and 86400, got 1.5 (from feedbucket.config.json)',
+      'deletionProtection must be true or false, got "yes" (from feedbucket.config.json)',
+      'websubHubs must be a list of hub URLs (a JSON array of strings, or one comma-separated string), got ["https://a.example/",3] (from feedbucket.config.json)',
+    ]);
+  });
+
   it('the error message lists each problem on its own line', () => {
     expect(() => resolveSettings({ feedMaxAge: -1, priceClass: 'cheap' }, {})).toThrow(
       /Invalid feedbucket settings:\n {2}- feedMaxAge .*\n {2}- priceClass must be one of 100, 200, All/,
