@@ -158,13 +158,15 @@ export class MemoryStore implements IngestStore, FeedStore, RejectionStore, File
     const f = this.feed(feed);
     const old = f.get(position);
     if (old && old.v > version) return false;
-    const stored = storedEntry(clone(entry), version);
+    // storedEntry copies what it keeps apart from the body; the copy written is never handed out.
+    const written = clone(entry);
+    const stored = storedEntry(written, version);
     f.set(position, {
       v: version,
       e: stored.entry,
       n: stored.bytes,
       b: stored.bodyVersion !== undefined,
-      written: clone(entry),
+      written,
     });
     return old === undefined;
   }

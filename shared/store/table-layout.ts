@@ -130,3 +130,17 @@ export const indexRange = (partition: string) => ({
 
 /** The filter of a scan that keeps file records only. */
 export const FILE_FILTER = { FilterExpression: `${TABLE_SCHEMA.sortKey} = :k`, values: { ':k': FILE } };
+
+/** The kinds of item, by partition key: for tools that read raw items (dumps, sizing). */
+export type ItemKind = 'article' | 'entry' | 'feed' | 'file';
+
+/** What an item is, by its partition key, with the feed of an entry or of feed metadata. */
+export function itemOf(pk: string): { kind: ItemKind; feed?: string } | undefined {
+  const [prefix] = pk.split('#', 1);
+  const rest = pk.slice((prefix?.length ?? 0) + 1);
+  if (prefix === ARTICLE) return { kind: 'article' };
+  if (prefix === 'F') return { kind: 'entry', feed: rest };
+  if (prefix === FEED_META) return { kind: 'feed', feed: rest };
+  if (prefix === FILE || prefix === 'L') return { kind: 'file' };
+  return undefined;
+}

@@ -7,6 +7,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ALL } from '../../shared/article/model.js';
 import { documentClient } from '../../shared/store/document-client.js';
 import { decodeEntry } from '../../shared/store/entry-items.js';
+import { itemOf, topicKey } from '../../shared/store/table-layout.js';
 import type { ArticleRecord, FileRecord } from '../../shared/store/types.js';
 
 type Item = Record<string, unknown>;
@@ -127,19 +128,15 @@ export function checkTopicNames(
 ): string[] {
   const out: string[] = [];
   for (const [slug, want] of expected) {
-    const item = dump.get(`T#${slug} | T`);
+    const key = topicKey(slug);
+    const item = dump.get(`${key.pk} | ${key.sk}`);
     if (!item) out.push(`${slug}: expected "${want.name}", not in the table`);
     else if (item.name !== want.name || item.nameAt !== want.at)
       out.push(`${slug}: "${item.name}" (${item.nameAt}), expected "${want.name}" (${want.at})`);
   }
   for (const item of dump.values()) {
-    const slug = String(item.pk).slice(2);
-    if (
-      String(item.pk).startsWith('T#') &&
-      slug !== ALL &&
-      !expected.has(slug) &&
-      Number(item.count ?? 0) > 0
-    )
+    const { kind, feed: slug = '' } = itemOf(String(item.pk)) ?? {};
+    if (kind === 'feed' && slug !== ALL && !expected.has(slug) && Number(item.count ?? 0) > 0)
       out.push(`${slug}: named "${item.name}", but no file in the bucket names it`);
   }
   return out;
@@ -172,22 +169,21 @@ export function checkOnce(dump: Map<string, Item>): OnceReport {
   const entries = new Map<string, string[]>();
   const counts = new Map<string, number>();
   for (const item of dump.values()) {
-    const pk = String(item.pk);
-    if (pk.startsWith('K#')) {
+    const { kind, feed = '' } = itemOf(String(item.pk)) ?? {};
+    if (kind === 'file') {
       const f = item.file as FileRecord;
       if (f.status === 'ok' || f.status === 'rejected' || f.status === 'deleted') report.files[f.status]++;
       else report.files.other++;
       if (f.status === 'rejected') report.rejections.push({ key: f.key, reason: f.reason });
-    } else if (pk.startsWith('A#')) {
+    } else if (kind === 'article') {
       report.articles++;
       if ((item.article as ArticleRecord).pending) report.pending++;
-    } else if (pk.startsWith('F#')) {
-      const feed = pk.slice(2);
+    } else if (kind === 'entry') {
       const list = entries.get(feed) ?? [];
       list.push((item.e as { articleId: string }).articleId);
       entries.set(feed, list);
-    } else if (pk.startsWith('T#')) {
-      counts.set(pk.slice(2), Number(item.count ?? 0));
+    } else if (kind === 'feed') {
+      counts.set(feed, Number(item.count ?? 0));
     }
   }
   for (const [feed, ids] of entries) {

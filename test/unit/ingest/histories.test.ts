@@ -17,5 +17,6 @@ describe('ingest core: delivery order, any history (in-memory store)', () => {
       }),
       { seed: 20210314, numRuns: 300 },
     );
-  });
+    // 600 ingests of short histories: about 2 s alone, several times that on a shared, busy machine.
+  }, 30_000);
 });
