@@ -43,6 +43,7 @@ import { FunctionUrlOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { TAILORING_PARAMETERS } from '../../shared/feeds/params.js';
 import { FEEDS_TIMEOUT_S } from '../../shared/limits.js';
 import { DEFAULTS } from '../settings-defaults.js';
 import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
@@ -50,9 +51,10 @@ import { grantFeeds } from './article-table.js';
 
 /**
  * The query parameters the feeds read, and the only ones in CloudFront's cache key and origin requests (paging:
- * `limit`, `cursor`; OPML: `format`). A parameter the feeds come to read is added here, and only here.
+ * `limit`, `cursor`; OPML: `format`, `group`; the tailoring, shared/feeds/params.ts). A parameter the feeds
+ * come to read is added here, and only here.
  */
-export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format'] as const;
+export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format', 'group', ...TAILORING_PARAMETERS] as const;
 
 /**
  * CloudFront's default quota of query strings per cache policy; beyond it the deployment fails with

@@ -20,22 +20,28 @@ import { feedRoute } from './kinds/feed.js';
 import { indexPageRoute } from './kinds/index-page.js';
 import type { Answer, FeedsContext, RouteHandler, RouteTable } from './kinds/kind.js';
 import { opmlRoute } from './kinds/opml.js';
+import { providersJsonRoute } from './kinds/providers-json.js';
 import { redirectRoute } from './kinds/redirect.js';
 import { badRequestRoute, notFoundRoute } from './kinds/refusals.js';
 import { topicPageRoute } from './kinds/topic-page.js';
 import { topicsJsonRoute } from './kinds/topics-json.js';
 import { Snapshots } from './metadata.js';
 import type { FeedsApp, FeedsRequest, FeedsResponse } from './request.js';
-import { parseRoute, type Route } from './routes.js';
+import type { Route } from './routes.js';
+import { parseAnyRoute } from './tailored-routes.js';
 
 export type { FeedsApp, FeedsRequest, FeedsResponse } from './request.js';
 
 /** The route table: one handler per kind of route (a new kind is a module in kinds/ and a line here). */
 const routeTable = (ctx: FeedsContext): RouteTable => ({
   feed: feedRoute(ctx),
+  'provider-feed': feedRoute(ctx),
+  'top-feed': feedRoute(ctx),
   page: topicPageRoute(ctx),
+  'provider-page': topicPageRoute(ctx),
   index: indexPageRoute(ctx),
   'topics-json': topicsJsonRoute(ctx),
+  'providers-json': providersJsonRoute(ctx),
   opml: opmlRoute(ctx),
   redirect: redirectRoute,
   'not-found': notFoundRoute,
@@ -117,7 +123,7 @@ export function createFeedsApp(options: FeedsAppOptions): FeedsApp {
     }
     const base = baseUrl(req.headers ?? {});
     if (!base) throw new HttpError(400, 'the Host header is missing or is not a host name');
-    const r = routes.get(localPath(req.path), parseRoute);
+    const r = routes.get(localPath(req.path), parseAnyRoute);
     return (table[r.kind] as RouteHandler)(req, r, base);
   };
 

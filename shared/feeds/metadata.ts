@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ALL, type TopicMeta } from '../article/model.js';
-import type { FeedStore } from '../store/types.js';
+import type { FeedStore, ProviderMeta } from '../store/types.js';
 import { Memo } from './cache.js';
 import type { Validators } from './conditional.js';
 
@@ -17,6 +17,8 @@ export interface Snapshot extends Validators {
 
 export interface Listing extends Snapshot {
   topics: TopicMeta[];
+  /** Every provider with articles, by domain. */
+  providers: ProviderMeta[];
   all?: TopicMeta;
 }
 
@@ -51,18 +53,29 @@ export async function loadFeeds(store: FeedStore, feeds: string[]): Promise<Snap
   };
 }
 
-/** Every topic (sorted by slug) and the all-articles pseudo-topic. */
+/** Every topic (sorted by slug), every provider (by domain) and the all-articles pseudo-topic. */
 export async function loadListing(store: FeedStore): Promise<Listing> {
-  const [topics, all] = await Promise.all([store.listTopics(), store.getTopic(ALL)]);
+  const [topics, providers, all] = await Promise.all([
+    store.listTopics(),
+    store.listProviders(),
+    store.getTopic(ALL),
+  ]);
   topics.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   const digest = createHash('sha1');
   for (const t of topics) digest.update(`${t.slug}:${t.revision}:${t.count}\n`);
+  // A provider's name, count or revision changes what the listings show (providers.json, OPML, index).
+  for (const p of providers) digest.update(`${p.slug}:${p.revision}:${p.count}\n`);
   return {
     metas: new Map(topics.map((t) => [t.slug, t])),
     topics,
+    providers,
     all,
     revisions: `${all?.revision ?? 0}:${digest.digest('base64url')}`,
-    lastChange: maxIso([all?.lastChange ?? '', ...topics.map((t) => t.lastChange)]),
+    lastChange: maxIso([
+      all?.lastChange ?? '',
+      ...topics.map((t) => t.lastChange),
+      ...providers.map((p) => p.lastChange),
+    ]),
   };
 }
 

@@ -8,6 +8,7 @@ import { ALL } from '../article/model.js';
 import { topicSlug } from '../article/slug.js';
 import { MAX_MERGED_TOPICS } from '../config.js';
 import type { FeedFormat, FeedLinks } from './render/document.js';
+import type { TailoredFeedRoute } from './tailored-routes.js';
 
 export type Route =
   | { kind: 'index' }
@@ -18,7 +19,9 @@ export type Route =
   | { kind: 'page'; feeds: string[] }
   | { kind: 'redirect'; path: string }
   | { kind: 'not-found'; reason: string }
-  | { kind: 'bad-request'; reason: string };
+  | { kind: 'bad-request'; reason: string }
+  /** Providers and top stories (tailored-routes.ts). */
+  | TailoredFeedRoute;
 
 const FEED_FILES: Record<string, FeedFormat> = { 'rss.xml': 'rss', 'atom.xml': 'atom', 'feed.json': 'json' };
 export const FEED_FILE: Record<FeedFormat, string> = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' };

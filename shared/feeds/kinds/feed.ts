@@ -1,4 +1,7 @@
-/** The feeds: one topic, several merged, or all articles, in RSS 2.0, Atom 1.0 or JSON Feed 1.1, paged. */
+/**
+ * The feeds: one topic, several merged, all articles, a provider's, or top stories, in RSS 2.0, Atom 1.0 or
+ * JSON Feed 1.1, paged and tailored by the request's parameters.
+ */
 
 import { hubLinkHeader } from '../../websub.js';
 import type { Snapshot } from '../metadata.js';
@@ -6,10 +9,10 @@ import { renderAtom } from '../render/atom.js';
 import type { FeedDocument, FeedFormat } from '../render/document.js';
 import { renderJson } from '../render/json.js';
 import { renderRss } from '../render/rss.js';
-import { queryString } from '../request.js';
-import { feedLinks, feedPath, htmlUrl, isAll, type Route } from '../routes.js';
+import type { Route } from '../routes.js';
+import { feedSpec, specHtmlUrl, specLinks, specTitles } from '../tailored.js';
 import { type FeedsContext, resource } from './kind.js';
-import { readEntries, type TopicJob, topicJob, topicVariant } from './topic-read.js';
+import { pageQuery, readEntries, type TopicJob, topicJob, topicVariant } from './topic-read.js';
 
 const RENDERERS: Record<FeedFormat, (doc: FeedDocument) => string> = {
   rss: renderRss,
@@ -19,27 +22,23 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument) => string> = {
 
 type FeedJob = TopicJob & { type: FeedFormat };
 
-/** The links of the page a feed job renders (limit and cursor kept: each page is its own topic). */
-const selfLinks = (job: FeedJob) =>
-  feedLinks(job.base, job.feeds, queryString({ limit: job.limitParam, cursor: job.cursor }));
+/** The links of the page a feed job renders (limit, tailoring and cursor kept: each page is its own topic). */
+const selfLinks = (job: FeedJob) => specLinks(job.base, job.spec, pageQuery(job, job.cursor));
 
 async function render(ctx: FeedsContext, job: FeedJob, snap: Snapshot): Promise<string> {
   const { config } = ctx;
-  const { base, feeds } = job;
+  const { base, spec } = job;
   const { entries, names, topicsBase, nextQuery } = await readEntries(ctx, job, snap);
-  const all = isAll(feeds);
   return RENDERERS[job.type]({
-    title: all ? config.siteTitle : `${names.join(' + ')} · ${config.siteTitle}`,
-    description: all
-      ? `Every article on ${config.siteTitle}, newest first.`
-      : `Articles about ${names.join(', ')} on ${config.siteTitle}, newest first.`,
+    ...specTitles(spec, names, config.siteTitle),
     siteTitle: config.siteTitle,
     language: ctx.language,
-    htmlUrl: htmlUrl(base, feeds),
-    id: `${base}${feedPath(feeds, 'atom')}`,
+    htmlUrl: specHtmlUrl(base, spec),
+    id: specLinks(base, spec, '').atom,
     self: selfLinks(job),
-    next: nextQuery ? feedLinks(base, feeds, nextQuery) : undefined,
-    hubs: config.hubs,
+    next: nextQuery ? specLinks(base, spec, nextQuery) : undefined,
+    // Top stories are not announced to hubs (publish pings the feeds a change names): readers poll them.
+    hubs: spec.of === 'top' ? undefined : config.hubs,
     topicsBase,
     lastChange: snap.lastChange,
     ttlMinutes: ctx.ttlMinutes,
@@ -48,12 +47,12 @@ async function render(ctx: FeedsContext, job: FeedJob, snap: Snapshot): Promise<
 }
 
 export const feedRoute = (ctx: FeedsContext) =>
-  resource<Extract<Route, { kind: 'feed' }>, FeedJob, Snapshot>(ctx, {
-    prepare: (req, route, base) => topicJob(ctx, req, route.format, route.feeds, base) as FeedJob,
+  resource<Extract<Route, { kind: 'feed' | 'provider-feed' | 'top-feed' }>, FeedJob, Snapshot>(ctx, {
+    prepare: (req, route, base) => topicJob(ctx, req, route.format, feedSpec(route), base) as FeedJob,
     read: (job) => ctx.snapshots.feeds(job.feeds),
     variant: topicVariant,
     rendering: (job, snap) => {
-      const hubs = ctx.config.hubs;
+      const hubs = job.spec.of === 'top' ? undefined : ctx.config.hubs;
       return {
         type: job.type,
         render: () => render(ctx, job, snap),

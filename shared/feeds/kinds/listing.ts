@@ -1,13 +1,17 @@
-/** What the listings of topics share (the index page, topics.json, OPML): the topic list read, and its links. */
+/**
+ * What the listings share (the index page, topics.json, providers.json, OPML): the topic and provider list
+ * read, and their links.
+ */
 import { ALL } from '../../article/model.js';
 import type { BodyType } from '../conditional.js';
 import type { Listing } from '../metadata.js';
 import type { SiteListing } from '../render/listing.js';
 import type { FeedsRequest } from '../request.js';
 import { feedLinks, type Route, topicPath } from '../routes.js';
+import { providerFeedLinks, providerPath, topFeedLinks } from '../tailored-routes.js';
 import { type FeedsContext, type RouteHandler, resource } from './kind.js';
 
-type ListingRoute = Extract<Route, { kind: 'index' | 'topics-json' | 'opml' }>;
+type ListingRoute = Extract<Route, { kind: 'index' | 'topics-json' | 'providers-json' | 'opml' }>;
 
 interface ListingJob {
   base: string;
@@ -32,10 +36,24 @@ function siteListing(ctx: FeedsContext, base: string, l: Listing): SiteListing {
       htmlUrl: `${base}${topicPath([t.slug])}`,
       feeds: feedLinks(base, [t.slug], ''),
     })),
+    providers: l.providers.map((p) => ({
+      domain: p.domain,
+      name: p.name,
+      count: p.count,
+      lastChange: p.lastChange,
+      htmlUrl: `${base}${providerPath(p.domain)}`,
+      feeds: providerFeedLinks(base, p.domain),
+    })),
+    providersJsonUrl: `${base}/providers.json`,
+    providersOpmlUrl: `${base}/feeds.opml?group=providers`,
+    topUrl: topFeedLinks(base, ALL).rss,
   };
 }
 
-/** A listing of every topic, rendered by `render`; `format` reads and checks a parameter when it has one. */
+/**
+ * A listing of every topic and provider, rendered by `render`; `format` reads and checks the parameters when
+ * there are some (their checked value is part of the variant).
+ */
 export function listingRoute<R extends ListingRoute>(
   ctx: FeedsContext,
   kind: R['kind'],

@@ -208,6 +208,7 @@ describe('functions', () => {
       metadataReuseMs: 250,
       staleIfError: 86_400,
       hubs: [],
+      topWindowDays: 7,
     });
     // Without a custom domain the base URL is learned per request (X-Forwarded-Host from the edge).
     const defaultFeedsEnv = (fnProps(byDefault, 'feeds').Environment as { Variables: Json }).Variables;
@@ -295,7 +296,26 @@ describe('CloudFront', () => {
     expect(((key.QueryStringsConfig as Json).QueryStrings as string[]).sort()).toEqual(
       [...FEED_QUERY_PARAMETERS].sort(),
     );
-    expect([...FEED_QUERY_PARAMETERS].sort()).toEqual(['cursor', 'format', 'limit']);
+    expect([...FEED_QUERY_PARAMETERS].sort()).toEqual(
+      [
+        'cursor',
+        'filter',
+        'filter_author',
+        'filter_case_sensitive',
+        'filter_category',
+        'filter_description',
+        'filter_title',
+        'filterout',
+        'filterout_author',
+        'filterout_category',
+        'filterout_description',
+        'filterout_title',
+        'format',
+        'group',
+        'limit',
+        'minQuality',
+      ].sort(),
+    );
   });
 
   it('serves the Function URL through origin access control, HTTPS only, GET and HEAD, compressed', () => {
