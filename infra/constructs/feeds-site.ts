@@ -1,8 +1,9 @@
 /**
  * The feeds: a function behind its Function URL, served to readers through CloudFront.
  *
- * Caching: the cache key is the path plus exactly the query parameters the feeds read (FEED_QUERY_PARAMETERS);
- * any other parameter is dropped, so it can neither split the cache nor reach the function. How
+ * Caching: the cache key is the path plus exactly the query parameters the feeds read (FEED_QUERY_PARAMETERS):
+ * a viewer-request function drops any other parameter (viewer-request.ts), so it can neither split the cache
+ * nor reach the function. How
  * long a response is kept is the function's own Cache-Control (min TTL 0; nothing is cached when it says
  * nothing). Conditional requests (If-None-Match, If-Modified-Since) are answered by CloudFront from its cache
  * with a 304; once a cached feed expires, CloudFront revalidates it with the origin using the ETag and
@@ -13,7 +14,7 @@
  * Access: the Function URL requires IAM auth and CloudFront signs its requests (origin access control), so the
  * function cannot be called around the cache.
  */
-import { Annotations, Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -48,6 +49,7 @@ import { FEEDS_TIMEOUT_S } from '../../shared/limits.js';
 import { DEFAULTS } from '../settings-defaults.js';
 import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
 import { grantFeeds } from './article-table.js';
+import { viewerRequestCode } from './viewer-request.js';
 
 /**
  * The query parameters the feeds read, and the only ones in CloudFront's cache key and origin requests (paging:
@@ -56,33 +58,9 @@ import { grantFeeds } from './article-table.js';
  */
 export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format', 'group', ...TAILORING_PARAMETERS] as const;
 
-/**
- * CloudFront's default quota of query strings per cache policy; beyond it the deployment fails with
- * TooManyQueryStringsInCachePolicy unless the account's quota was raised (a request to AWS Support).
- */
-export const CACHE_POLICY_QUERY_STRINGS_QUOTA = 10;
-
-/** The synth warning for a cache key of more query parameters than CloudFront's default quota, if any. */
-export function queryStringQuotaWarning(parameters: readonly string[]): string | undefined {
-  if (parameters.length <= CACHE_POLICY_QUERY_STRINGS_QUOTA) return undefined;
-  return (
-    `the cache policy names ${parameters.length} query parameters; CloudFront allows ` +
-    `${CACHE_POLICY_QUERY_STRINGS_QUOTA} unless the account's quota "Query strings per cache policy" was ` +
-    'raised; otherwise the deployment fails with TooManyQueryStringsInCachePolicy'
-  );
-}
-
-/**
- * The cache policy's comment: the parameters by name while they fit CloudFront's 128 characters, else their
- * number.
- */
-export function cachePolicyComment(parameters: readonly string[]): string {
-  const ttl = 'TTL from the function Cache-Control';
-  const named = `feedbucket feeds: path + ${parameters.join(', ')}; ${ttl}`;
-  return named.length <= 128
-    ? named
-    : `feedbucket feeds: path + ${parameters.length} query parameters; ${ttl}`;
-}
+/** The cache policy's comment (CloudFront allows 128 characters). */
+export const CACHE_POLICY_COMMENT =
+  'feedbucket feeds: path + the query parameters the viewer-request function keeps; TTL from Cache-Control';
 
 /**
  * An uncached 50-item feed took 37 ms of CPU (first one 81 ms; tools/sizing.ts, README "Sizing"); the margin
@@ -205,12 +183,6 @@ export interface FeedsSiteProps extends AppFunctionOptions {
 }
 
 /** Copies the viewer's Host into X-Forwarded-Host: the Function URL only ever sees its own host. */
-const FORWARD_HOST_CODE = `function handler(event) {
-  var request = event.request;
-  request.headers['${FORWARDED_HOST_HEADER}'] = { value: request.headers.host.value };
-  return request;
-}`;
-
 export class FeedsSite extends Construct {
   readonly function: AppFunction;
   readonly functionUrl: FunctionUrl;
@@ -265,8 +237,10 @@ export class FeedsSite extends Construct {
     this.functionUrl = this.function.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
     this.cachePolicy = new CachePolicy(this, 'CachePolicy', {
-      comment: cachePolicyComment(FEED_QUERY_PARAMETERS),
-      queryStringBehavior: CacheQueryStringBehavior.allowList(...FEED_QUERY_PARAMETERS),
+      comment: CACHE_POLICY_COMMENT,
+      // All that the viewer-request function leaves: exactly FEED_QUERY_PARAMETERS. An allow list here would
+      // hit CloudFront's quota of 10 query strings per cache policy.
+      queryStringBehavior: CacheQueryStringBehavior.all(),
       headerBehavior: CacheHeaderBehavior.none(),
       cookieBehavior: CacheCookieBehavior.none(),
       minTtl: Duration.seconds(0),
@@ -275,11 +249,6 @@ export class FeedsSite extends Construct {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
-    const quotaWarning = queryStringQuotaWarning(FEED_QUERY_PARAMETERS);
-    if (quotaWarning) {
-      Annotations.of(this.cachePolicy).addWarningV2('feedbucket:cache-policy-query-strings', quotaWarning);
-    }
-
     // Without a configured base URL the feeds need the public host: an edge function copies it into a header
     // that the origin request policy lets through. (Setting the URL from the distribution's domain name would
     // be a circular dependency: the distribution depends on the function.)
@@ -292,13 +261,18 @@ export class FeedsSite extends Construct {
           queryStringBehavior: OriginRequestQueryStringBehavior.none(),
         })
       : undefined;
-    const forwardHostFunction = forwardHost
-      ? new EdgeFunction(this, 'ForwardHost', {
-          comment: 'feedbucket: viewer Host -> X-Forwarded-Host',
-          code: FunctionCode.fromInline(FORWARD_HOST_CODE),
-          runtime: FunctionRuntime.JS_2_0,
-        })
-      : undefined;
+    const viewerRequest = new EdgeFunction(this, 'ViewerRequest', {
+      comment: forwardHost
+        ? 'feedbucket: only the feeds query parameters; viewer Host -> X-Forwarded-Host'
+        : 'feedbucket: only the feeds query parameters',
+      code: FunctionCode.fromInline(
+        viewerRequestCode({
+          keepQuery: FEED_QUERY_PARAMETERS,
+          forwardHostHeader: forwardHost ? FORWARDED_HOST_HEADER : undefined,
+        }),
+      ),
+      runtime: FunctionRuntime.JS_2_0,
+    });
 
     const responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
       responseHeadersPolicyName: regionalName(this, 'headers', 128),
@@ -343,9 +317,7 @@ export class FeedsSite extends Construct {
         cachePolicy: this.cachePolicy,
         originRequestPolicy,
         responseHeadersPolicy,
-        functionAssociations: forwardHostFunction
-          ? [{ function: forwardHostFunction, eventType: FunctionEventType.VIEWER_REQUEST }]
-          : undefined,
+        functionAssociations: [{ function: viewerRequest, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
