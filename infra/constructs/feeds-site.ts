@@ -157,6 +157,12 @@ export interface FeedsSiteProps extends AppFunctionOptions {
    */
   readonly mergedMaxLimit?: number;
   /**
+   * How far back from a feed's newest article its top stories reach (FEED_TOP_WINDOW_DAYS, whole days).
+   *
+   * @default Duration.days(7)
+   */
+  readonly topWindow?: Duration;
+  /**
    * Which CloudFront edge locations serve the feeds.
    *
    * @default PriceClass.PRICE_CLASS_100
@@ -216,6 +222,7 @@ export class FeedsSite extends Construct {
       FEED_MAX_LIMIT: String(maxLimit),
       FEED_MAX_MERGED_TOPICS: String(props.maxMergedTopics ?? DEFAULTS.feedMaxMergedTopics),
       FEED_MERGED_MAX_LIMIT: String(props.mergedMaxLimit ?? Math.min(DEFAULTS.feedMergedMaxLimit, maxLimit)),
+      FEED_TOP_WINDOW_DAYS: String((props.topWindow ?? Duration.days(DEFAULTS.feedTopWindowDays)).toDays()),
     };
     if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
     if (hubs.length > 0) environment.WEBSUB_HUBS = hubs.join(',');

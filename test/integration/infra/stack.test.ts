@@ -30,6 +30,7 @@ const CUSTOM = {
   logRetentionDays: '90',
   feedMaxMergedTopics: '4',
   feedMergedMaxLimit: '30',
+  feedTopWindowDays: '3',
 };
 
 const byDefault = buildStack();
@@ -209,7 +210,7 @@ describe('functions', () => {
       metadataReuseMs: 250,
       staleIfError: 86_400,
       hubs: [],
-      topWindowDays: 7,
+      topWindowDays: 3,
     });
     // Without a custom domain the base URL is learned per request (X-Forwarded-Host from the edge).
     const defaultFeedsEnv = (fnProps(byDefault, 'feeds').Environment as { Variables: Json }).Variables;
