@@ -106,6 +106,7 @@ export class FeedbucketStack extends Stack {
       maxLimit: settings.feedMaxLimit,
       maxMergedTopics: settings.feedMaxMergedTopics,
       mergedMaxLimit: settings.feedMergedMaxLimit,
+      topWindow: Duration.days(settings.feedTopWindowDays),
       priceClass: PRICE_CLASS[settings.priceClass],
       memorySize: Size.mebibytes(settings.feedsMemoryMb),
       reservedConcurrency: settings.feedsReservedConcurrency,

@@ -33,6 +33,8 @@ export interface Settings {
   /** Merged feeds (one Query per topic a page): the most topics one combines, and its most items a page. */
   feedMaxMergedTopics: number;
   feedMergedMaxLimit: number;
+  /** Top stories rank the articles of this many days up to a feed's newest one. */
+  feedTopWindowDays: number;
   /** Objects above this size are rejected before they are downloaded. */
   maxObjectBytes: number;
   logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
@@ -72,6 +74,7 @@ export const DEFAULTS = {
   feedMaxLimit: 200,
   feedMaxMergedTopics: MERGED_DEFAULTS.maxMergedTopics,
   feedMergedMaxLimit: MERGED_DEFAULTS.mergedMaxLimit,
+  feedTopWindowDays: 7,
   maxObjectBytes: 1024 * 1024,
   logRetentionDays: 30,
   logLevel: 'INFO',

@@ -158,6 +158,7 @@ export function settingsShape(maxLimit: number) {
     feedDefaultLimit: wholeNumber(1, pageMax).default(DEFAULTS.feedDefaultLimit),
     feedMaxMergedTopics: wholeNumber(1, MAX_MERGED_TOPICS).default(DEFAULTS.feedMaxMergedTopics),
     feedMergedMaxLimit: wholeNumber(1, pageMax).default(Math.min(DEFAULTS.feedMergedMaxLimit, pageMax)),
+    feedTopWindowDays: wholeNumber(1, 365).default(DEFAULTS.feedTopWindowDays),
     maxObjectBytes: wholeNumber(1, 64 * 1024 * 1024).default(DEFAULTS.maxObjectBytes),
     logRetentionDays: oneOf(LOG_RETENTION_DAYS).default(DEFAULTS.logRetentionDays),
     logLevel: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel),

@@ -3,19 +3,10 @@
  * format 2.0, as Function URLs send it), and the handler's result becomes the HTTP response.
  * As with Function URLs: the path keeps its percent-encoding, the query string is passed raw, repeated headers
  * and query parameters are joined with commas, cookies move to `cookies`, and a body that is not text or JSON
- * arrives base64-encoded. `functionUrlServer` is the HTTP server around it: what Node's HTTP layer refuses
- * before any listener runs (malformed requests, CONNECT, a missing Host) is answered here with a reason too.
+ * arrives base64-encoded. `functionUrlServer` (http-server.ts) is the HTTP server around it.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  maxHeaderSize,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -34,7 +25,7 @@ const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 export const MAX_RESPONSE_PAYLOAD_BYTES = 6_291_556;
 
 /** Below this many UTF-16 units a body cannot reach the limit, whatever JSON escaping does (6 bytes a unit). */
-const SURELY_SMALL_BODY = Math.floor(MAX_RESPONSE_PAYLOAD_BYTES / 6) - 64 * 1024;
+export const SURELY_SMALL_BODY = Math.floor(MAX_RESPONSE_PAYLOAD_BYTES / 6) - 64 * 1024;
 
 /** The size of a handler's result as Lambda counts it: the UTF-8 bytes of its JSON. */
 export function responsePayloadBytes(result: APIGatewayProxyResultV2): number {
@@ -46,7 +37,7 @@ export function responsePayloadBytes(result: APIGatewayProxyResultV2): number {
 /** A result Lambda would refuse to return: the function fails, and its Function URL answers 502. */
 export class ResponseTooLargeError extends Error {}
 
-function checkResponseSize(result: APIGatewayProxyResultV2): void {
+export function checkResponseSize(result: APIGatewayProxyResultV2): void {
   const body = typeof result === 'object' && result !== null ? (result as { body?: unknown }).body : result;
   if (typeof body === 'string' && body.length < SURELY_SMALL_BODY) return;
   const bytes = responsePayloadBytes(result);
@@ -77,27 +68,11 @@ const clfTime = (d: Date) => {
   return lastClf;
 };
 
-/**
- * Decoded base64 bodies by their string: the feeds function answers a warm feed with the very same string
- * each time, so decoding it once per distinct body is enough (Map lookups of one string object are cheap).
- */
-const decoded = new Map<string, Buffer>();
-const DECODED_MAX = 64;
-function fromBase64(body: string): Buffer {
-  let buffer = decoded.get(body);
-  if (buffer === undefined) {
-    buffer = Buffer.from(body, 'base64');
-    if (decoded.size >= DECODED_MAX) decoded.clear();
-    decoded.set(body, buffer);
-  }
-  return buffer;
-}
-
 export class RequestTooLargeError extends Error {}
 
 const EMPTY = Buffer.alloc(0);
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   // Most requests (GET, HEAD) announce no body: skip the stream's async iteration for them.
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
     return EMPTY;
@@ -112,16 +87,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Builds the Function URL event for a request (reads its body). */
-export async function toFunctionUrlEvent(
-  req: IncomingMessage,
-  now = new Date(),
-): Promise<APIGatewayProxyEventV2> {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const rawPath = q === -1 ? url : url.slice(0, q);
-  const rawQueryString = q === -1 ? '' : url.slice(q + 1);
-
+/**
+ * A request's headers as a Function URL passes them: names lower-cased, repeats joined with commas, cookies
+ * apart, and the X-Forwarded-* headers it adds.
+ */
+export function functionUrlHeaders(req: IncomingMessage): {
+  headers: Record<string, string>;
+  cookies?: string[];
+} {
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -137,6 +110,23 @@ export async function toFunctionUrlEvent(
   headers['x-forwarded-proto'] ??= 'http';
   if (port !== undefined) headers['x-forwarded-port'] ??= String(port);
   headers['x-forwarded-for'] ??= req.socket.remoteAddress ?? '127.0.0.1';
+  return { headers, cookies };
+}
+
+/** The domain name of the request context: the Host header, else the local address. */
+export const domainNameOf = (req: IncomingMessage, headers: Record<string, string>): string =>
+  headers.host ?? `127.0.0.1:${req.socket.localPort ?? ''}`;
+
+/** Builds the Function URL event for a request (reads its body). */
+export async function toFunctionUrlEvent(
+  req: IncomingMessage,
+  now = new Date(),
+): Promise<APIGatewayProxyEventV2> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const rawQueryString = q === -1 ? '' : url.slice(q + 1);
+  const { headers, cookies } = functionUrlHeaders(req);
 
   let queryStringParameters: Record<string, string> | undefined;
   if (rawQueryString) {
@@ -148,7 +138,7 @@ export async function toFunctionUrlEvent(
 
   const body = await readBody(req);
   const text = isTextType(headers['content-type']);
-  const host = headers.host ?? `127.0.0.1:${port ?? ''}`;
+  const host = domainNameOf(req, headers);
   const method = (req.method ?? 'GET').toUpperCase();
 
   return {
@@ -199,20 +189,66 @@ export function writeResult(
         };
   const body = structured.body
     ? structured.isBase64Encoded
-      ? fromBase64(structured.body)
+      ? Buffer.from(structured.body, 'base64')
       : Buffer.from(structured.body, 'utf8')
     : EMPTY;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(structured.headers ?? {}))
     headers[name.toLowerCase()] = String(value);
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
-  const status = structured.statusCode ?? 200;
+  writeResponse(req, res, structured.statusCode ?? 200, headers, body);
+}
+
+/**
+ * Writes a response (header names lower-case) as a Function URL does: a body's length is its Content-Length
+ * (a HEAD answer keeps the one it was given), and a HEAD request or a bodyless status gets no body.
+ */
+export function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string | string[]>>,
+  body: Buffer | string,
+): void {
   const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
-  if (!bodyless && (body.length > 0 || headers['content-length'] === undefined)) {
-    headers['content-length'] = String(body.length);
-  }
-  res.writeHead(status, headers);
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const declared = headers['content-length'];
+  const out =
+    !bodyless && (length > 0 || declared === undefined) && declared !== String(length)
+      ? { ...headers, 'content-length': String(length) }
+      : headers;
+  res.writeHead(status, out);
   res.end(req.method === 'HEAD' || bodyless ? undefined : body);
+}
+
+/**
+ * The answer to a failed invocation: a result over the payload limit is a 502 as a Function URL gives it, a
+ * request body over 6 MB a 413, anything else a short 500 (reported through `onError`), never a trace.
+ */
+export function answerFailure(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  onError: (error: unknown, req: IncomingMessage) => void,
+): void {
+  const tooLarge = error instanceof RequestTooLargeError;
+  if (!tooLarge) onError(error, req);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof ResponseTooLargeError) {
+    // What a Function URL answers when the function fails (an error, not a response of its own).
+    res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end(req.method === 'HEAD' ? undefined : 'Internal Server Error');
+    return;
+  }
+  const message = tooLarge ? 'Request body too large (6 MB at most).\n' : 'Internal error.\n';
+  res.writeHead(tooLarge ? 413 : 500, {
+    'content-type': 'text/plain; charset=utf-8',
+    connection: 'close',
+  });
+  res.end(req.method === 'HEAD' ? undefined : message);
 }
 
 /** A request listener that answers every request through `handler`; failures become a short 500, never a trace. */
@@ -228,160 +264,10 @@ export function functionUrlListener(
         checkResponseSize(result);
         writeResult(req, res, result);
       } catch (error) {
-        const tooLarge = error instanceof RequestTooLargeError;
-        if (!tooLarge) onError(error, req);
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (error instanceof ResponseTooLargeError) {
-          // What a Function URL answers when the function fails (an error, not a response of its own).
-          res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-          res.end(req.method === 'HEAD' ? undefined : 'Internal Server Error');
-          return;
-        }
-        const message = tooLarge ? 'Request body too large (6 MB at most).\n' : 'Internal error.\n';
-        res.writeHead(tooLarge ? 413 : 500, {
-          'content-type': 'text/plain; charset=utf-8',
-          connection: 'close',
-        });
-        res.end(req.method === 'HEAD' ? undefined : message);
+        answerFailure(req, res, error, onError);
       }
     })();
   };
 }
 
-/** The fixed headers of an answer written straight to a socket (no ServerResponse exists for it). */
-const RAW_HEADERS =
-  'Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close';
-const REASON_PHRASES: Record<number, string> = {
-  400: 'Bad Request',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  431: 'Request Header Fields Too Large',
-};
-
-const NO_HOST = 'Host header missing: HTTP/1.1 requests must name the host.\n';
-
-/** A whole HTTP/1.1 response with a plain-text reason, as bytes for a socket. */
-function rawAnswer(status: number, reason: string, extraHeaders = ''): string {
-  const body = `${reason}\n`;
-  return (
-    `HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? 'Error'}\r\n${extraHeaders}${RAW_HEADERS}\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
-  );
-}
-
-/**
- * The answer to a request Node's HTTP parser refused (a 'clientError'), by llhttp's error code: what was
- * wrong, in a few words. The reasons are fixed text: nothing of the request is echoed back.
- */
-export function clientErrorAnswer(
-  error: Error & { code?: string; reason?: string; rawPacket?: Buffer },
-  headerLimit = maxHeaderSize,
-): { status: number; reason: string } {
-  switch (error.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return {
-        status: 431,
-        reason: `Request line and headers too large: ${Math.round(headerLimit / 1024)} KB in all at most.`,
-      };
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-    case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return { status: 408, reason: 'The request did not arrive in time; the connection is closed.' };
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return { status: 413, reason: 'Chunk extensions of the request body are too large.' };
-    case 'HPE_PAUSED_H2_UPGRADE':
-    case 'HPE_INVALID_VERSION':
-      // 505 would name it best, but a refusal of the client's request is a 4xx here, never a 5xx.
-      return { status: 400, reason: 'Only HTTP/1.1 (or 1.0) is spoken on this port, not HTTP/2.' };
-    case 'HPE_INVALID_METHOD':
-      // A TLS ClientHello starts with the handshake record type 0x16.
-      return error.rawPacket?.[0] === 0x16
-        ? { status: 400, reason: 'This port speaks plain HTTP, not TLS: use an http:// address.' }
-        : { status: 400, reason: 'Unknown or malformed method: feeds are read with GET or HEAD.' };
-    case 'HPE_INVALID_URL':
-      return {
-        status: 400,
-        reason:
-          'Malformed request target: spaces, controls and non-ASCII characters must be percent-encoded.',
-      };
-    case 'HPE_INVALID_HEADER_TOKEN':
-      return {
-        status: 400,
-        reason: 'Malformed header: a name without its colon, or a character headers may not hold.',
-      };
-    case 'HPE_LF_EXPECTED':
-    case 'HPE_CR_EXPECTED':
-    case 'HPE_STRICT':
-      return {
-        status: 400,
-        reason: 'Malformed request: lines end with CRLF, and no header holds a bare CR or LF.',
-      };
-    case 'HPE_INVALID_TRANSFER_ENCODING':
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return {
-        status: 400,
-        reason:
-          'Refused: Transfer-Encoding with Content-Length, or a Transfer-Encoding other than chunked last.',
-      };
-    case 'HPE_INVALID_CONTENT_LENGTH':
-      return { status: 400, reason: 'Invalid Content-Length: one non-negative number of bytes.' };
-    case 'HPE_INVALID_CHUNK_SIZE':
-      return { status: 400, reason: 'Malformed chunked body: a chunk size is not a hexadecimal number.' };
-    default:
-      return {
-        status: 400,
-        // llhttp's reasons are fixed phrases ("Invalid constant string"), never request content.
-        reason: `Malformed HTTP request${error.reason ? ` (${error.reason.toLowerCase()})` : ''}.`,
-      };
-  }
-}
-
-/**
- * The local stack's HTTP server: `listener` for requests, as `http.createServer` with keep-alive, plus answers
- * with a reason for what Node's HTTP layer would refuse bare (a 400 or 431 without a word) or not answer at
- * all (CONNECT). None of this adds work to a well-formed request but one check for its Host header.
- */
-export function functionUrlServer(listener: RequestListener): Server {
-  // Node's own Host check answers a bare 400 before any listener runs: it is made here, with a reason.
-  const server = createServer({ keepAlive: true, requireHostHeader: false }, (req, res) => {
-    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
-      res.writeHead(400, {
-        'content-type': 'text/plain; charset=utf-8',
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-        connection: 'close',
-        'content-length': Buffer.byteLength(NO_HOST),
-      });
-      res.end(req.method === 'HEAD' ? undefined : NO_HOST);
-      return;
-    }
-    listener(req, res);
-  });
-  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
-    // As Node does: answer only when the socket can take it and no response to an earlier request on it has
-    // started (bytes of an answer in the middle of another would corrupt it); then close.
-    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    const { status, reason } = clientErrorAnswer(error);
-    socket.end(rawAnswer(status, reason));
-    socket.destroySoon();
-  });
-  // Without a 'connect' listener Node closes the socket of a CONNECT request without a word.
-  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    socket.end(
-      rawAnswer(
-        405,
-        'CONNECT is not supported: this server serves feeds, it is not a proxy.',
-        'Allow: GET, HEAD\r\n',
-      ),
-    );
-    socket.destroySoon();
-  });
-  return server;
-}
+export { clientErrorAnswer, functionUrlServer } from './http-server.js';

@@ -1,6 +1,6 @@
 /**
  * The local stack's HTTP front on 127.0.0.1: its own routes (/_errors, the rejections; /_dead-letters, the
- * dead-letter list and its redrive), everything else to the feeds function as Function URL events. It listens
+ * dead-letter list and its redrive), everything else to the feeds function, as its Function URL would pass it. It listens
  * before the handlers are made, so that a port in use is reported at once; until the feeds handler is set,
  * requests get a 503.
  */
@@ -8,6 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoStore } from '../shared/store/dynamodb.js';
 import type { StatusConsole } from './console.js';
+import { feedsListener } from './feeds-listener.js';
 import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
 
 export const HOST = '127.0.0.1';
@@ -29,22 +30,18 @@ export async function startHttpFront(options: {
   out: StatusConsole;
 }): Promise<HttpFront> {
   const { store, deadLetters, out } = options;
-  let feeds: FunctionUrlHandler = async () => ({ statusCode: 503, body: 'Starting.\n' });
-  const feedsListener = functionUrlListener(
-    (event) => feeds(event),
-    (error, req) =>
-      out.log(
-        `error     ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-  );
+  const onFeedsError = (error: unknown, req: IncomingMessage) =>
+    out.log(`error     ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+  let serveFeeds = functionUrlListener(async () => ({ statusCode: 503, body: 'Starting.\n' }), onFeedsError);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname === '/_errors' && (req.method === 'GET' || req.method === 'HEAD')) {
       void serveErrors(store, req, res);
       return;
     }
-    if (deadLetters(req, res)) return;
-    feedsListener(req, res);
+    // The dead-letter routes parse a URL: asked only for their own paths (every feed request passes here).
+    if (pathname?.includes('/_dead-letters') && deadLetters(req, res)) return;
+    serveFeeds(req, res);
   };
   // Malformed requests, CONNECT and a missing Host get a reason too (Node's HTTP layer gives none).
   const http = functionUrlServer(listener);
@@ -59,8 +56,9 @@ export async function startHttpFront(options: {
   return {
     port,
     base: `http://${HOST}:${port}`,
+    // The real handler's app, called without the event round trip (feeds-listener.ts).
     serveFeeds: (handler) => {
-      feeds = handler;
+      serveFeeds = feedsListener(handler, onFeedsError);
     },
     close: () => closeHttp(http),
   };

@@ -160,6 +160,8 @@ export interface FeedsConfig {
   metadataReuseMs?: number;
   /** WebSub hubs announced in every feed (WEBSUB_HUBS); none by default. */
   hubs?: string[];
+  /** Top stories rank the articles of this many days up to a feed's newest (FEED_TOP_WINDOW_DAYS, 7). */
+  topWindowDays?: number;
 }
 
 const maxLimitSchema = z.object({ FEED_MAX_LIMIT: integer('FEED_MAX_LIMIT', 200, 1, 1000) });
@@ -191,6 +193,7 @@ const feedsSchema = (maxLimit: number) =>
     ),
     FEED_METADATA_REUSE_MS: integer('FEED_METADATA_REUSE_MS', 250, 0, 10_000),
     WEBSUB_HUBS: hubs,
+    FEED_TOP_WINDOW_DAYS: integer('FEED_TOP_WINDOW_DAYS', 7, 1, 365),
   });
 
 export function readFeedsConfig(env: Env = process.env): FeedsConfig {
@@ -209,6 +212,7 @@ export function readFeedsConfig(env: Env = process.env): FeedsConfig {
     mergedMaxLimit: v.FEED_MERGED_MAX_LIMIT,
     metadataReuseMs: v.FEED_METADATA_REUSE_MS,
     hubs: v.WEBSUB_HUBS,
+    topWindowDays: v.FEED_TOP_WINDOW_DAYS,
   };
 }
 

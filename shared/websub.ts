@@ -3,6 +3,7 @@
  * URLs a changed feed is known by (its self URLs, one per format), and the discovery Link header.
  */
 import { ALL } from './article/model.js';
+import { providerOfFeed } from './article/provider-feed.js';
 
 /** The feeds a batch of ingested events changed: topic slugs and/or ALL. */
 export type ChangedFeeds = ReadonlySet<string>;
@@ -43,10 +44,13 @@ const FILES = ['rss.xml', 'atom.xml', 'feed.json'] as const;
 
 /**
  * The self URLs of a feed's first page in every format: `<base>/rss.xml` … for ALL, `<base>/topics/<slug>/rss.xml` …
- * for a topic (the same URLs the feeds function writes as rel="self").
+ * for a topic, `<base>/providers/<domain>/rss.xml` … for a provider's feed (`_p:<domain>`): the same URLs the
+ * feeds function writes as rel="self".
  */
 export function feedSelfUrls(base: string, feed: string): string[] {
-  const dir = feed === ALL ? '' : `/topics/${encodeURIComponent(feed)}`;
+  const domain = providerOfFeed(feed);
+  const dir =
+    feed === ALL ? '' : domain !== undefined ? `/providers/${domain}` : `/topics/${encodeURIComponent(feed)}`;
   return FILES.map((f) => `${base}${dir}/${f}`);
 }
 

@@ -4,9 +4,10 @@
  * base64 of a cached body is made once and reused (its Buffer belongs to the render cache).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { FeedsApp, FeedsResponse } from '../../shared/feeds/app.js';
+import type { FeedsApp, FeedsRequest, FeedsResponse } from '../../shared/feeds/app.js';
 import { FEEDS_DEADLINE_MARGIN_MS, FEEDS_TIMEOUT_S, RETRY_AFTER_S } from '../../shared/limits.js';
 
+/** Base64 of a body by its Buffer, for as long as the Buffer lives (the render cache holds it). */
 const base64Of = new WeakMap<Buffer, string>();
 
 function base64(body: Buffer): string {
@@ -29,8 +30,8 @@ const TOO_SLOW =
   'The feed store did not answer in time; try again in a few seconds (a cache keeps serving the last good copy meanwhile).\n';
 
 /** The answer when the store has not answered shortly before the function's timeout: a 503 no cache keeps. */
-export const tooSlow = (): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: 503,
+export const tooSlowResponse = (): FeedsResponse => ({
+  status: 503,
   headers: {
     'content-type': 'text/plain; charset=utf-8',
     'cache-control': 'no-store',
@@ -38,38 +39,70 @@ export const tooSlow = (): APIGatewayProxyStructuredResultV2 => ({
     'x-content-type-options': 'nosniff',
   },
   body: TOO_SLOW,
-  isBase64Encoded: false,
 });
 
+export const tooSlow = (): APIGatewayProxyStructuredResultV2 => toResult(tooSlowResponse());
+
+/** The app's answer to one invocation: synchronous when the app's is (a warm hit), else a promise. */
+export type FeedsEntry = (req: FeedsRequest, remainingMs?: number) => FeedsResponse | Promise<FeedsResponse>;
+
 /**
- * Adapts payload 2.0 events to the app (a request body is irrelevant to feeds and ignored). The app gets the
- * invocation's time less a margin (the context's remaining time; `timeoutMs` when there is no context): past
- * it, the answer is a 503 with Retry-After instead of Lambda's timeout (a 502 without a reason). What the app
- * was still doing finishes in the background and is dropped.
+ * The app within the invocation's time less a margin (`remainingMs`, else `timeoutMs`): past it, the answer
+ * is a 503 with Retry-After instead of Lambda's timeout (a 502 without a reason). What the app was still doing
+ * finishes in the background and is dropped. An answer the app gives synchronously needs no timer.
  */
+export function withDeadline(app: FeedsApp, timeoutMs: number): FeedsEntry {
+  const serve = app.serve ?? app;
+  return (req, remainingMs = timeoutMs) => {
+    const answer = serve(req);
+    if (!(answer instanceof Promise)) return answer;
+    return new Promise<FeedsResponse>((resolve, reject) => {
+      const timer = setTimeout(
+        () => resolve(tooSlowResponse()),
+        Math.max(0, remainingMs - FEEDS_DEADLINE_MARGIN_MS),
+      );
+      answer.then(
+        (res) => {
+          clearTimeout(timer);
+          resolve(res);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  };
+}
+
+/** The request of a payload 2.0 event (a request body is irrelevant to feeds and ignored). */
+export function requestOf(event: APIGatewayProxyEventV2): FeedsRequest {
+  const headers = event.headers ?? {};
+  const domain = event.requestContext?.domainName;
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    path: event.rawPath || '/',
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    // Without a Host header, the request context's domain makes the links.
+    headers: headers.host || !domain ? headers : { ...headers, host: domain },
+  };
+}
+
+/** The entry behind each handler lambdaHandler made: the local server calls it without building events. */
+const entries = new WeakMap<object, FeedsEntry>();
+
+/** The app (with the handler's deadline) behind a handler made by lambdaHandler; undefined for others. */
+export const feedsEntryOf = (handler: unknown): FeedsEntry | undefined =>
+  typeof handler === 'function' ? entries.get(handler) : undefined;
+
+/** Adapts payload 2.0 events to the app, within the invocation's time (see withDeadline). */
 export function lambdaHandler(app: FeedsApp, options: { timeoutMs?: number } = {}) {
-  const timeoutMs = options.timeoutMs ?? FEEDS_TIMEOUT_S * 1000;
-  return async (
+  const entry = withDeadline(app, options.timeoutMs ?? FEEDS_TIMEOUT_S * 1000);
+  const handler = async (
     event: APIGatewayProxyEventV2,
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
-  ): Promise<APIGatewayProxyStructuredResultV2> => {
-    const headers = event.headers ?? {};
-    const domain = event.requestContext?.domainName;
-    const answer = app({
-      method: event.requestContext?.http?.method ?? 'GET',
-      path: event.rawPath || '/',
-      query: new URLSearchParams(event.rawQueryString ?? ''),
-      headers: headers.host || !domain ? headers : { ...headers, host: domain },
-    }).then(toResult);
-    const left = (context?.getRemainingTimeInMillis?.() ?? timeoutMs) - FEEDS_DEADLINE_MARGIN_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<APIGatewayProxyStructuredResultV2>((resolve) => {
-      timer = setTimeout(() => resolve(tooSlow()), Math.max(0, left));
-    });
-    try {
-      return await Promise.race([answer, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  ): Promise<APIGatewayProxyStructuredResultV2> =>
+    toResult(await entry(requestOf(event), context?.getRemainingTimeInMillis?.()));
+  entries.set(handler, entry);
+  return handler;
 }

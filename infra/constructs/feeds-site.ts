@@ -1,8 +1,9 @@
 /**
  * The feeds: a function behind its Function URL, served to readers through CloudFront.
  *
- * Caching: the cache key is the path plus exactly the query parameters the feeds read (FEED_QUERY_PARAMETERS);
- * any other parameter is dropped, so it can neither split the cache nor reach the function. How
+ * Caching: the cache key is the path plus exactly the query parameters the feeds read (FEED_QUERY_PARAMETERS):
+ * a viewer-request function drops any other parameter (viewer-request.ts), so it can neither split the cache
+ * nor reach the function. How
  * long a response is kept is the function's own Cache-Control (min TTL 0; nothing is cached when it says
  * nothing). Conditional requests (If-None-Match, If-Modified-Since) are answered by CloudFront from its cache
  * with a 304; once a cached feed expires, CloudFront revalidates it with the origin using the ETag and
@@ -13,7 +14,7 @@
  * Access: the Function URL requires IAM auth and CloudFront signs its requests (origin access control), so the
  * function cannot be called around the cache.
  */
-import { Annotations, Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Size, Stack, Validations } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -43,44 +44,23 @@ import { FunctionUrlOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { TAILORING_PARAMETERS } from '../../shared/feeds/params.js';
 import { FEEDS_TIMEOUT_S } from '../../shared/limits.js';
 import { DEFAULTS } from '../settings-defaults.js';
 import { AppFunction, type AppFunctionOptions, HANDLER_ENTRIES } from './app-function.js';
 import { grantFeeds } from './article-table.js';
+import { viewerRequestCode } from './viewer-request.js';
 
 /**
  * The query parameters the feeds read, and the only ones in CloudFront's cache key and origin requests (paging:
- * `limit`, `cursor`; OPML: `format`). A parameter the feeds come to read is added here, and only here.
+ * `limit`, `cursor`; OPML: `format`, `group`; the tailoring, shared/feeds/params.ts). A parameter the feeds
+ * come to read is added here, and only here.
  */
-export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format'] as const;
+export const FEED_QUERY_PARAMETERS = ['limit', 'cursor', 'format', 'group', ...TAILORING_PARAMETERS] as const;
 
-/**
- * CloudFront's default quota of query strings per cache policy; beyond it the deployment fails with
- * TooManyQueryStringsInCachePolicy unless the account's quota was raised (a request to AWS Support).
- */
-export const CACHE_POLICY_QUERY_STRINGS_QUOTA = 10;
-
-/** The synth warning for a cache key of more query parameters than CloudFront's default quota, if any. */
-export function queryStringQuotaWarning(parameters: readonly string[]): string | undefined {
-  if (parameters.length <= CACHE_POLICY_QUERY_STRINGS_QUOTA) return undefined;
-  return (
-    `the cache policy names ${parameters.length} query parameters; CloudFront allows ` +
-    `${CACHE_POLICY_QUERY_STRINGS_QUOTA} unless the account's quota "Query strings per cache policy" was ` +
-    'raised; otherwise the deployment fails with TooManyQueryStringsInCachePolicy'
-  );
-}
-
-/**
- * The cache policy's comment: the parameters by name while they fit CloudFront's 128 characters, else their
- * number.
- */
-export function cachePolicyComment(parameters: readonly string[]): string {
-  const ttl = 'TTL from the function Cache-Control';
-  const named = `feedbucket feeds: path + ${parameters.join(', ')}; ${ttl}`;
-  return named.length <= 128
-    ? named
-    : `feedbucket feeds: path + ${parameters.length} query parameters; ${ttl}`;
-}
+/** The cache policy's comment (CloudFront allows 128 characters). */
+export const CACHE_POLICY_COMMENT =
+  'feedbucket feeds: path + the query parameters the viewer-request function keeps; TTL from Cache-Control';
 
 /**
  * An uncached 50-item feed took 37 ms of CPU (first one 81 ms; tools/sizing.ts, README "Sizing"); the margin
@@ -177,6 +157,12 @@ export interface FeedsSiteProps extends AppFunctionOptions {
    */
   readonly mergedMaxLimit?: number;
   /**
+   * How far back from a feed's newest article its top stories reach (FEED_TOP_WINDOW_DAYS, whole days).
+   *
+   * @default Duration.days(7)
+   */
+  readonly topWindow?: Duration;
+  /**
    * Which CloudFront edge locations serve the feeds.
    *
    * @default PriceClass.PRICE_CLASS_100
@@ -203,12 +189,6 @@ export interface FeedsSiteProps extends AppFunctionOptions {
 }
 
 /** Copies the viewer's Host into X-Forwarded-Host: the Function URL only ever sees its own host. */
-const FORWARD_HOST_CODE = `function handler(event) {
-  var request = event.request;
-  request.headers['${FORWARDED_HOST_HEADER}'] = { value: request.headers.host.value };
-  return request;
-}`;
-
 export class FeedsSite extends Construct {
   readonly function: AppFunction;
   readonly functionUrl: FunctionUrl;
@@ -242,6 +222,7 @@ export class FeedsSite extends Construct {
       FEED_MAX_LIMIT: String(maxLimit),
       FEED_MAX_MERGED_TOPICS: String(props.maxMergedTopics ?? DEFAULTS.feedMaxMergedTopics),
       FEED_MERGED_MAX_LIMIT: String(props.mergedMaxLimit ?? Math.min(DEFAULTS.feedMergedMaxLimit, maxLimit)),
+      FEED_TOP_WINDOW_DAYS: String((props.topWindow ?? Duration.days(DEFAULTS.feedTopWindowDays)).toDays()),
     };
     if (props.publicBaseUrl) environment.PUBLIC_BASE_URL = props.publicBaseUrl;
     if (hubs.length > 0) environment.WEBSUB_HUBS = hubs.join(',');
@@ -263,8 +244,10 @@ export class FeedsSite extends Construct {
     this.functionUrl = this.function.fn.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
 
     this.cachePolicy = new CachePolicy(this, 'CachePolicy', {
-      comment: cachePolicyComment(FEED_QUERY_PARAMETERS),
-      queryStringBehavior: CacheQueryStringBehavior.allowList(...FEED_QUERY_PARAMETERS),
+      comment: CACHE_POLICY_COMMENT,
+      // All that the viewer-request function leaves: exactly FEED_QUERY_PARAMETERS. An allow list here would
+      // hit CloudFront's quota of 10 query strings per cache policy.
+      queryStringBehavior: CacheQueryStringBehavior.all(),
       headerBehavior: CacheHeaderBehavior.none(),
       cookieBehavior: CacheCookieBehavior.none(),
       minTtl: Duration.seconds(0),
@@ -273,11 +256,6 @@ export class FeedsSite extends Construct {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
-    const quotaWarning = queryStringQuotaWarning(FEED_QUERY_PARAMETERS);
-    if (quotaWarning) {
-      Annotations.of(this.cachePolicy).addWarningV2('feedbucket:cache-policy-query-strings', quotaWarning);
-    }
-
     // Without a configured base URL the feeds need the public host: an edge function copies it into a header
     // that the origin request policy lets through. (Setting the URL from the distribution's domain name would
     // be a circular dependency: the distribution depends on the function.)
@@ -290,13 +268,18 @@ export class FeedsSite extends Construct {
           queryStringBehavior: OriginRequestQueryStringBehavior.none(),
         })
       : undefined;
-    const forwardHostFunction = forwardHost
-      ? new EdgeFunction(this, 'ForwardHost', {
-          comment: 'feedbucket: viewer Host -> X-Forwarded-Host',
-          code: FunctionCode.fromInline(FORWARD_HOST_CODE),
-          runtime: FunctionRuntime.JS_2_0,
-        })
-      : undefined;
+    const viewerRequest = new EdgeFunction(this, 'ViewerRequest', {
+      comment: forwardHost
+        ? 'feedbucket: only the feeds query parameters; viewer Host -> X-Forwarded-Host'
+        : 'feedbucket: only the feeds query parameters',
+      code: FunctionCode.fromInline(
+        viewerRequestCode({
+          keepQuery: FEED_QUERY_PARAMETERS,
+          forwardHostHeader: forwardHost ? FORWARDED_HOST_HEADER : undefined,
+        }),
+      ),
+      runtime: FunctionRuntime.JS_2_0,
+    });
 
     const responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
       responseHeadersPolicyName: regionalName(this, 'headers', 128),
@@ -341,9 +324,7 @@ export class FeedsSite extends Construct {
         cachePolicy: this.cachePolicy,
         originRequestPolicy,
         responseHeadersPolicy,
-        functionAssociations: forwardHostFunction
-          ? [{ function: forwardHostFunction, eventType: FunctionEventType.VIEWER_REQUEST }]
-          : undefined,
+        functionAssociations: [{ function: viewerRequest, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       enableIpv6: true,

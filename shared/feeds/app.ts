@@ -1,54 +1,52 @@
 /**
- * The feeds HTTP app as a plain function: request in, response out. It knows nothing of Lambda (lambda.ts
- * adapts events) and reads only through FeedStore.
+ * The feeds HTTP app as a plain function: request in, response out. It knows nothing of Lambda (the adapters
+ * in functions/feeds/lambda.ts and local/function-url.ts map their requests) and reads only through FeedStore.
  *
- * A feed request costs one metadata read (GetItem, or BatchGetItem for merged topics), which gives the
- * ETag and Last-Modified: a conditional request is answered 304 from it alone, and a warm cache answers
- * from memory with the bytes already rendered and compressed. Only a miss queries entries and renders.
- * The hot path (metadata fresh, body cached) runs synchronously and allocates little.
+ * This file is the composition: the route table (one module per route kind in kinds/, each owning how it
+ * reads and renders), the shared context, and the steps every request takes (method, base URL, route,
+ * failure). A feed request costs one metadata read, which gives the validators: a conditional request is
+ * answered 304 from it alone, and a warm cache answers from memory with the bytes already rendered and
+ * compressed (conditional.ts). The hot path (metadata fresh, body cached) runs synchronously.
  */
-import { createHash } from 'node:crypto';
-import { ALL, type TopicMeta } from '../article/model.js';
 import { type FeedsConfig, MERGED_DEFAULTS } from '../config.js';
-import { isThrottling } from '../errors.js';
-import { RETRY_AFTER_S } from '../limits.js';
 import type { Log } from '../logger.js';
 import type { FeedStore } from '../store/types.js';
-import { hubLinkHeader } from '../websub.js';
-import { buildRendered, RenderCache, representation } from './cache.js';
-import { CursorError, cursorCodec } from './cursor.js';
-import { etagFor, httpDate, negotiateEncoding, noneMatch, notModifiedSince, requestBaseUrl } from './http.js';
-import { readPage } from './pages.js';
-import { renderAtom } from './render/atom.js';
-import type { FeedDocument, FeedFormat, FeedLinks } from './render/document.js';
-import { safeEntry } from './render/entry.js';
-import { renderJson } from './render/json.js';
-import { renderOpml, renderTopicsJson, type SiteListing } from './render/listing.js';
-import { PAGE_CSP, renderIndexPage, renderTopicPage } from './render/pages.js';
-import { renderRss } from './render/rss.js';
-import { feedPath, parseRoute, type Route, topicPath } from './routes.js';
+import { Memo, RenderCache } from './cache.js';
+import { Conditional, cacheControlOf } from './conditional.js';
+import { cursorCodec } from './cursor.js';
+import { failure, HttpError } from './failure.js';
+import { requestBaseUrl } from './http.js';
+import { feedRoute } from './kinds/feed.js';
+import { indexPageRoute } from './kinds/index-page.js';
+import type { Answer, FeedsContext, RouteHandler, RouteTable } from './kinds/kind.js';
+import { opmlRoute } from './kinds/opml.js';
+import { providersJsonRoute } from './kinds/providers-json.js';
+import { redirectRoute } from './kinds/redirect.js';
+import { badRequestRoute, notFoundRoute } from './kinds/refusals.js';
+import { topicPageRoute } from './kinds/topic-page.js';
+import { topicsJsonRoute } from './kinds/topics-json.js';
+import { Snapshots } from './metadata.js';
+import type { FeedsApp, FeedsRequest, FeedsResponse } from './request.js';
+import type { Route } from './routes.js';
+import { parseAnyRoute } from './tailored-routes.js';
 
-/** Bump when rendered output changes for the same data: it is part of every ETag. */
-const RENDER_VERSION = '2';
+export type { FeedsApp, FeedsRequest, FeedsResponse } from './request.js';
 
-export interface FeedsRequest {
-  method: string;
-  /** The path as received (percent-encoded), without the query. */
-  path: string;
-  query?: URLSearchParams | Record<string, string | undefined>;
-  /** Lower-case header names. */
-  headers?: Record<string, string | undefined>;
-}
-
-export interface FeedsResponse {
-  status: number;
-  /** Shared with the render cache: treat as read-only. */
-  headers: Readonly<Record<string, string>>;
-  /** Text, or content-coded bytes (a Buffer: the Lambda adapter sends those base64-encoded). */
-  body: string | Buffer;
-}
-
-export type FeedsApp = (req: FeedsRequest) => Promise<FeedsResponse>;
+/** The route table: one handler per kind of route (a new kind is a module in kinds/ and a line here). */
+const routeTable = (ctx: FeedsContext): RouteTable => ({
+  feed: feedRoute(ctx),
+  'provider-feed': feedRoute(ctx),
+  'top-feed': feedRoute(ctx),
+  page: topicPageRoute(ctx),
+  'provider-page': topicPageRoute(ctx),
+  index: indexPageRoute(ctx),
+  'topics-json': topicsJsonRoute(ctx),
+  'providers-json': providersJsonRoute(ctx),
+  opml: opmlRoute(ctx),
+  redirect: redirectRoute,
+  'not-found': notFoundRoute,
+  'bad-request': badRequestRoute,
+});
 
 export interface FeedsAppOptions {
   store: FeedStore;
@@ -71,572 +69,75 @@ export interface FeedsAppOptions {
   now?: () => number;
 }
 
-type BodyType = FeedFormat | 'html' | 'opml' | 'topics';
-
-const CONTENT_TYPES: Record<BodyType, string> = {
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  opml: 'text/x-opml; charset=utf-8',
-  topics: 'application/json; charset=utf-8',
-};
-
-const RENDERERS: Record<FeedFormat, (doc: FeedDocument) => string> = {
-  rss: renderRss,
-  atom: renderAtom,
-  json: renderJson,
-};
-
-const FORMATS = new Set<string>(['rss', 'atom', 'json']);
-
-/** An answer other than 200, with a reason a person can act on. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
+function contextOf(options: FeedsAppOptions): FeedsContext {
+  const { config } = options;
+  const lang = options.language;
+  return {
+    store: options.store,
+    config,
+    snapshots: new Snapshots(
+      options.store,
+      options.metaTtlMs ?? config.metadataReuseMs ?? 250,
+      options.now ?? Date.now,
+    ),
+    conditional: new Conditional(
+      new RenderCache(options.cacheBytes ?? 64 * 1024 * 1024),
+      cacheControlOf(config),
+    ),
+    cursors: cursorCodec(options.cursorKey ?? 'feedbucket cursors'),
+    language: lang && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang) ? lang : undefined,
+    ttlMinutes: config.maxAge >= 60 ? Math.round(config.maxAge / 60) : undefined,
+    maxMergedTopics: config.maxMergedTopics ?? MERGED_DEFAULTS.maxMergedTopics,
+    mergedMaxLimit: Math.min(config.mergedMaxLimit ?? MERGED_DEFAULTS.mergedMaxLimit, config.maxLimit),
+  };
 }
 
-/** Metadata of the feeds a request reads, and what caching needs from it. */
-interface Snapshot {
-  metas: Map<string, TopicMeta>;
-  /** The revisions the response depends on, as one string. */
-  revisions: string;
-  /** The newest change (ISO): Last-Modified. */
-  lastChange: string;
-}
+export function createFeedsApp(options: FeedsAppOptions): FeedsApp {
+  const ctx = contextOf(options);
+  const table = routeTable(ctx);
+  const { publicBaseUrl } = ctx.config;
+  const basePath = publicBaseUrl ? new URL(publicBaseUrl).pathname.replace(/\/+$/, '') : '';
+  // Pure functions of request strings, memoized: a path's route, and the base URL of a set of host headers.
+  const routes = new Memo<Route>(4096);
+  const bases = new Memo<string>(256);
 
-interface Listing extends Snapshot {
-  topics: TopicMeta[];
-  all?: TopicMeta;
-}
+  /** The path under the configured base URL's path, if it has one. */
+  const localPath = (raw: string): string => {
+    const path = raw || '/';
+    if (!basePath || (path !== basePath && !path.startsWith(`${basePath}/`))) return path;
+    return path.slice(basePath.length) || '/';
+  };
 
-/** What a cache miss renders: a feed or topic page… */
-interface FeedJob {
-  kind: 'feed' | 'page';
-  route: Extract<Route, { kind: 'feed' | 'page' }>;
-  base: string;
-  limit: number;
-  limitParam?: string;
-  cursor?: string;
-  /** The position the cursor carries. */
-  before?: string;
-}
+  /** The public base URL: configured, else from the request's headers ('' when they name no valid host). */
+  const baseUrl = (headers: Record<string, string | undefined>): string => {
+    if (publicBaseUrl) return publicBaseUrl;
+    const key = `${headers['x-forwarded-proto'] ?? ''}|${headers['x-forwarded-host'] ?? ''}|${headers.host ?? ''}`;
+    return bases.get(key, () => requestBaseUrl(headers) ?? '');
+  };
 
-/** …or a listing of topics. */
-interface ListingJob {
-  kind: 'index' | 'topics-json' | 'opml';
-  base: string;
-  format: string;
-}
-
-/** The latest of ISO times (they sort as text); the epoch for none. */
-function maxIso(values: string[]): string {
-  let max = new Date(0).toISOString();
-  for (const v of values) if (v > max) max = v;
-  return max;
-}
-
-function param(query: FeedsRequest['query'], name: string): string | undefined {
-  if (query instanceof URLSearchParams) return query.get(name) ?? undefined;
-  return query?.[name];
-}
-
-function queryString(params: Record<string, string | undefined>): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(params))
-    if (v !== undefined) parts.push(`${k}=${encodeURIComponent(v)}`);
-  return parts.length ? `?${parts.join('&')}` : '';
-}
-
-const feedLinks = (base: string, feeds: string[], query: string): FeedLinks => ({
-  rss: `${base}${feedPath(feeds, 'rss')}${query}`,
-  atom: `${base}${feedPath(feeds, 'atom')}${query}`,
-  json: `${base}${feedPath(feeds, 'json')}${query}`,
-});
-const isAll = (feeds: string[]) => feeds.length === 1 && feeds[0] === ALL;
-const htmlUrl = (base: string, feeds: string[]) => (isAll(feeds) ? `${base}/` : `${base}${topicPath(feeds)}`);
-
-/** A small memo for pure functions of request strings (routes, base URLs): bounded, cleared when full. */
-class Memo<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string, make: (key: string) => V): V {
-    let v = this.map.get(key);
-    if (v === undefined) {
-      v = make(key);
-      if (this.map.size >= this.max) this.map.clear();
-      this.map.set(key, v);
-    }
-    return v;
-  }
-}
-
-interface Fresh<T> {
-  at: number;
-  promise: Promise<T>;
-  /** Set once the promise has resolved: lets a request reuse it without waiting a tick. */
-  value?: T;
-}
-
-class FeedsService {
-  private readonly store: FeedStore;
-  private readonly config: Omit<FeedsConfig, 'tableName'>;
-  private readonly log: Log;
-  private readonly metaTtl: number;
-  private readonly now: () => number;
-  private readonly cache: RenderCache;
-  private readonly cursors: ReturnType<typeof cursorCodec>;
-  private readonly language?: string;
-  private readonly cacheControl: string;
-  private readonly basePath: string;
-  private readonly ttlMinutes?: number;
-  private readonly maxMergedTopics: number;
-  private readonly mergedMaxLimit: number;
-  private readonly fresh = new Map<string, Fresh<Snapshot>>();
-  private readonly routes = new Memo<Route>(4096);
-  private readonly bases = new Memo<string | undefined>(256);
-
-  constructor(options: FeedsAppOptions) {
-    this.store = options.store;
-    this.config = options.config;
-    this.log = options.log;
-    this.metaTtl = options.metaTtlMs ?? options.config.metadataReuseMs ?? 250;
-    this.now = options.now ?? Date.now;
-    this.cache = new RenderCache(options.cacheBytes ?? 64 * 1024 * 1024);
-    this.cursors = cursorCodec(options.cursorKey ?? 'feedbucket cursors');
-    const lang = options.language;
-    this.language = lang && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang) ? lang : undefined;
-    const { maxAge, staleWhileRevalidate, staleIfError, publicBaseUrl } = this.config;
-    // stale-if-error: CloudFront keeps serving the last good copy while the origin fails (errors are no-store).
-    this.cacheControl = `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}${staleIfError ? `, stale-if-error=${staleIfError}` : ''}`;
-    this.basePath = publicBaseUrl ? new URL(publicBaseUrl).pathname.replace(/\/+$/, '') : '';
-    this.ttlMinutes = maxAge >= 60 ? Math.round(maxAge / 60) : undefined;
-    this.maxMergedTopics = this.config.maxMergedTopics ?? MERGED_DEFAULTS.maxMergedTopics;
-    this.mergedMaxLimit = Math.min(
-      this.config.mergedMaxLimit ?? MERGED_DEFAULTS.mergedMaxLimit,
-      this.config.maxLimit,
-    );
-  }
-
-  handle(req: FeedsRequest): Promise<FeedsResponse> {
-    try {
-      const out = this.route(req);
-      return out instanceof Promise ? out.catch((e: unknown) => this.failure(req, e)) : Promise.resolve(out);
-    } catch (e) {
-      return Promise.resolve(this.failure(req, e));
-    }
-  }
-
-  // ---- routing ----
-
-  private route(req: FeedsRequest): FeedsResponse | Promise<FeedsResponse> {
+  const route = (req: FeedsRequest): Answer => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, `${req.method} is not supported here: feeds are read with GET or HEAD`, {
         allow: 'GET, HEAD',
       });
     }
-    const base = this.baseUrl(req.headers ?? {});
+    const base = baseUrl(req.headers ?? {});
     if (!base) throw new HttpError(400, 'the Host header is missing or is not a host name');
-    const route = this.routes.get(this.localPath(req.path), parseRoute);
-    switch (route.kind) {
-      case 'feed':
-      case 'page':
-        return this.feed(req, base, route);
-      case 'index':
-      case 'topics-json':
-      case 'opml':
-        return this.listed(req, base, route.kind);
-      case 'redirect': {
-        const q = new URLSearchParams(
-          req.query instanceof URLSearchParams
-            ? req.query
-            : Object.entries(req.query ?? {}).filter((kv): kv is [string, string] => kv[1] !== undefined),
-        ).toString();
-        const location = `${base}${route.path}${q ? `?${q}` : ''}`;
-        return this.plain(301, `Moved to ${location}`, {
-          location,
-          'cache-control': 'public, max-age=86400',
-        });
-      }
-      case 'bad-request':
-        throw new HttpError(400, `Bad request: ${route.reason}.`);
-      case 'not-found':
-        throw new HttpError(
-          404,
-          `Not found: ${route.reason}. Every topic, with its feeds, is listed at ${base}/topics.json`,
-          { 'cache-control': 'public, max-age=60' },
-        );
-    }
-  }
-
-  /** The path under the configured base URL's path, if it has one. */
-  private localPath(raw: string): string {
-    const path = raw || '/';
-    const bp = this.basePath;
-    if (!bp || (path !== bp && !path.startsWith(`${bp}/`))) return path;
-    return path.slice(bp.length) || '/';
-  }
-
-  private baseUrl(headers: Record<string, string | undefined>): string | undefined {
-    if (this.config.publicBaseUrl) return this.config.publicBaseUrl;
-    const key = `${headers['x-forwarded-proto'] ?? ''}|${headers['x-forwarded-host'] ?? ''}|${headers.host ?? ''}`;
-    return this.bases.get(key, () => requestBaseUrl(headers));
-  }
-
-  // ---- metadata ----
-
-  /** A fresh snapshot for `key`: the value itself when one resolved within metaTtl, else a promise. */
-  private snapshot<T extends Snapshot, A>(key: string, load: (arg: A) => Promise<T>, arg: A): T | Promise<T> {
-    const t = this.now();
-    const hit = this.fresh.get(key) as Fresh<T> | undefined;
-    if (hit && t - hit.at < this.metaTtl) return hit.value ?? hit.promise;
-    const promise = load(arg);
-    if (this.metaTtl > 0) {
-      if (this.fresh.size > 10_000) this.fresh.clear();
-      const entry: Fresh<T> = { at: t, promise };
-      this.fresh.set(key, entry as Fresh<Snapshot>);
-      promise.then(
-        (v) => {
-          entry.value = v;
-        },
-        () => {
-          if (this.fresh.get(key) === (entry as Fresh<Snapshot>)) this.fresh.delete(key);
-        },
-      );
-    }
-    return promise;
-  }
-
-  private readonly loadFeeds = async (feeds: string[]): Promise<Snapshot> => {
-    const [only] = feeds;
-    let metas: Map<string, TopicMeta>;
-    if (feeds.length === 1 && only !== undefined) {
-      const meta = await this.store.getTopic(only);
-      metas = new Map(meta ? [[meta.slug, meta]] : []);
-    } else {
-      metas = await this.store.getTopics(feeds);
-    }
-    return {
-      metas,
-      revisions: feeds.map((f) => `${f}:${metas.get(f)?.revision ?? 0}`).join(','),
-      lastChange: maxIso(feeds.map((f) => metas.get(f)?.lastChange ?? '')),
-    };
+    const r = routes.get(localPath(req.path), parseAnyRoute);
+    return (table[r.kind] as RouteHandler)(req, r, base);
   };
 
-  private readonly loadListing = async (): Promise<Listing> => {
-    const [topics, all] = await Promise.all([this.store.listTopics(), this.store.getTopic(ALL)]);
-    topics.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
-    const digest = createHash('sha1');
-    for (const t of topics) digest.update(`${t.slug}:${t.revision}:${t.count}\n`);
-    return {
-      metas: new Map(topics.map((t) => [t.slug, t])),
-      topics,
-      all,
-      revisions: `${all?.revision ?? 0}:${digest.digest('base64url')}`,
-      lastChange: maxIso([all?.lastChange ?? '', ...topics.map((t) => t.lastChange)]),
-    };
+  const serve = (req: FeedsRequest): Answer => {
+    try {
+      const out = route(req);
+      return out instanceof Promise ? out.catch((e: unknown) => failure(options.log, req, e)) : out;
+    } catch (e) {
+      return failure(options.log, req, e);
+    }
   };
-
-  // ---- feeds and topic pages ----
-
-  /** The page size asked; merged feeds (one Query per topic) have their own, lower ceiling. */
-  private parseLimit(raw: string | undefined, merged: boolean): number {
-    const max = merged ? this.mergedMaxLimit : this.config.maxLimit;
-    if (raw === undefined) return Math.min(this.config.defaultLimit, max);
-    const n = /^\d{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(n >= 1 && n <= max)) {
-      throw new HttpError(
-        400,
-        `limit must be a whole number from 1 to ${max}${merged ? ' for merged topics' : ''}, got "${raw.slice(0, 40)}"`,
-      );
-    }
-    return n;
-  }
-
-  private feed(
-    req: FeedsRequest,
-    base: string,
-    route: Extract<Route, { kind: 'feed' | 'page' }>,
-  ): FeedsResponse | Promise<FeedsResponse> {
-    const { feeds } = route;
-    if (feeds.length > this.maxMergedTopics) {
-      throw new HttpError(400, `at most ${this.maxMergedTopics} topics can be merged in one feed`);
-    }
-    const limitParam = param(req.query, 'limit');
-    const limit = this.parseLimit(limitParam, feeds.length > 1);
-    const cursor = param(req.query, 'cursor');
-    const feedKey = feeds.join(',');
-    let before: string | undefined;
-    if (cursor !== undefined) {
-      try {
-        before = this.cursors.decode(feedKey, cursor);
-      } catch (e) {
-        if (e instanceof CursorError) throw new HttpError(400, e.message);
-        throw e;
-      }
-    }
-    const job: FeedJob = { kind: route.kind, route, base, limit, limitParam, cursor, before };
-    const snap = this.snapshot(feedKey, this.loadFeeds, feeds);
-    return snap instanceof Promise
-      ? snap.then((s) => this.feedWith(req, job, s))
-      : this.feedWith(req, job, snap);
-  }
-
-  private feedWith(req: FeedsRequest, job: FeedJob, snap: Snapshot): FeedsResponse | Promise<FeedsResponse> {
-    const { route, base } = job;
-    const unknown = route.feeds.filter((f) => f !== ALL && !snap.metas.has(f));
-    if (unknown.length > 0) {
-      const names = unknown.map((u) => `"${u}"`).join(', ');
-      throw new HttpError(
-        404,
-        `No topic ${names} here. Every topic, with its feeds, is listed at ${base}/topics.json`,
-        {
-          'cache-control': 'public, max-age=60',
-        },
-      );
-    }
-    const type = route.kind === 'feed' ? route.format : 'html';
-    const variant = `${type}|${route.feeds.join(',')}|${job.limitParam ?? ''}|${job.cursor ?? ''}|${base}`;
-    return this.answer(req, variant, snap, type, job);
-  }
-
-  private listed(
-    req: FeedsRequest,
-    base: string,
-    kind: 'index' | 'topics-json' | 'opml',
-  ): FeedsResponse | Promise<FeedsResponse> {
-    const format = kind === 'opml' ? (param(req.query, 'format') ?? 'rss') : '';
-    if (kind === 'opml' && !FORMATS.has(format)) {
-      throw new HttpError(400, `format must be rss, atom or json, got "${format.slice(0, 40)}"`);
-    }
-    const type: BodyType = kind === 'index' ? 'html' : kind === 'opml' ? 'opml' : 'topics';
-    const variant = `${kind}|${format}|${base}`;
-    const job: ListingJob = { kind, base, format };
-    const listing = this.snapshot('\nlisting', this.loadListing, undefined);
-    return listing instanceof Promise
-      ? listing.then((l) => this.answer(req, variant, l, type, job))
-      : this.answer(req, variant, listing, type, job);
-  }
-
-  // ---- answers ----
-
-  private tagOf(variant: string, revisions: string): string {
-    return createHash('sha1')
-      .update(`${RENDER_VERSION}\n${variant}\n${revisions}`)
-      .digest('base64url')
-      .slice(0, 27);
-  }
-
-  /**
-   * The common path of every cacheable answer: 304 when the client has it, else the cached or freshly
-   * rendered representation in the best encoding the client accepts.
-   */
-  private answer(
-    req: FeedsRequest,
-    variant: string,
-    snap: Snapshot,
-    type: BodyType,
-    job: FeedJob | ListingJob,
-  ): FeedsResponse | Promise<FeedsResponse> {
-    const headers = req.headers ?? {};
-    const encoding = negotiateEncoding(headers['accept-encoding']);
-    const inm = headers['if-none-match'];
-    const ims = headers['if-modified-since'];
-    const cached = this.cache.get(variant, snap.revisions);
-    if (cached) {
-      const rep = representation(cached, encoding);
-      const fresh =
-        inm !== undefined
-          ? inm === rep.headers.etag || noneMatch(inm, cached.tag)
-          : ims !== undefined && notModifiedSince(ims, snap.lastChange);
-      if (fresh) {
-        rep.notModified ??= this.notModifiedHeaders(rep.headers.etag as string, snap);
-        return { status: 304, headers: rep.notModified, body: '' };
-      }
-      return { status: 200, headers: rep.headers, body: req.method === 'HEAD' ? '' : (rep.text ?? rep.body) };
-    }
-    const tag = this.tagOf(variant, snap.revisions);
-    if (
-      inm !== undefined ? noneMatch(inm, tag) : ims !== undefined && notModifiedSince(ims, snap.lastChange)
-    ) {
-      return { status: 304, headers: this.notModifiedHeaders(etagFor(tag, encoding), snap), body: '' };
-    }
-    return this.cache
-      .getOrRender(variant, snap.revisions, async () =>
-        buildRendered(
-          await this.render(job, snap),
-          tag,
-          snap.revisions,
-          this.okHeaders(type, snap.lastChange, this.hubLink(job)),
-        ),
-      )
-      .then((rendered) => {
-        const rep = representation(rendered, encoding);
-        return {
-          status: 200,
-          headers: rep.headers,
-          body: req.method === 'HEAD' ? '' : (rep.text ?? rep.body),
-        };
-      });
-  }
-
-  /** A 304 carries what the 200 would have for caches: validators, Cache-Control, Vary. */
-  private notModifiedHeaders(etag: string, snap: Snapshot): Record<string, string> {
-    return {
-      etag,
-      'cache-control': this.cacheControl,
-      'last-modified': httpDate(snap.lastChange),
-      vary: 'Accept-Encoding',
-    };
-  }
-
-  /** WebSub discovery of a feed: its hubs and its self URL, as a Link header (none without hubs). */
-  private hubLink(job: FeedJob | ListingJob): string | undefined {
-    const hubs = this.config.hubs;
-    if (!hubs?.length || !('route' in job) || job.route.kind !== 'feed') return undefined;
-    return hubLinkHeader(hubs, this.selfLinks(job)[job.route.format]);
-  }
-
-  /** The links of the page a feed job renders (limit and cursor kept: each page is its own topic). */
-  private selfLinks(job: FeedJob): FeedLinks {
-    return feedLinks(job.base, job.route.feeds, queryString({ limit: job.limitParam, cursor: job.cursor }));
-  }
-
-  private okHeaders(type: BodyType, lastChange: string, link?: string): Record<string, string> {
-    const headers: Record<string, string> = {
-      'content-type': CONTENT_TYPES[type],
-      'cache-control': this.cacheControl,
-      'last-modified': httpDate(lastChange),
-      vary: 'Accept-Encoding',
-      'x-content-type-options': 'nosniff',
-    };
-    if (type === 'html') {
-      headers['content-security-policy'] = PAGE_CSP;
-      headers['referrer-policy'] = 'strict-origin-when-cross-origin';
-    } else {
-      headers['access-control-allow-origin'] = '*';
-    }
-    if (link) headers.link = link;
-    return headers;
-  }
-
-  // ---- rendering (cache misses only) ----
-
-  private async render(job: FeedJob | ListingJob, snap: Snapshot): Promise<string> {
-    const { config } = this;
-    const { base } = job;
-    if (!('route' in job)) {
-      const site = this.siteListing(base, snap as Listing);
-      if (job.kind === 'index') return renderIndexPage(site);
-      if (job.kind === 'opml') return renderOpml(site, job.format as FeedFormat);
-      return renderTopicsJson(site);
-    }
-    const { route, limit, limitParam, before } = job;
-    const { feeds } = route;
-    const feedKey = feeds.join(',');
-    const page = await readPage(this.store, feeds, limit, before);
-    const names = feeds.map((f) => (f === ALL ? config.siteTitle : (snap.metas.get(f)?.name ?? f)));
-    const topicsBase = `${base}/topics/`;
-    const entries = page.entries.map((e) => safeEntry(e, { topicsBase, home: `${base}/` }));
-    const nextQuery = page.next
-      ? queryString({ limit: limitParam, cursor: this.cursors.encode(feedKey, page.next) })
-      : undefined;
-
-    if (route.kind === 'page') {
-      return renderTopicPage({
-        siteTitle: config.siteTitle,
-        homeUrl: `${base}/`,
-        title: names.join(' + '),
-        count: feeds.reduce((n, f) => n + (snap.metas.get(f)?.count ?? 0), 0),
-        feeds: feedLinks(base, feeds, ''),
-        topicsBase,
-        nextUrl: nextQuery ? `${htmlUrl(base, feeds)}${nextQuery}` : undefined,
-        later: before !== undefined,
-        entries,
-      });
-    }
-    const all = isAll(feeds);
-    return RENDERERS[route.format]({
-      title: all ? config.siteTitle : `${names.join(' + ')} · ${config.siteTitle}`,
-      description: all
-        ? `Every article on ${config.siteTitle}, newest first.`
-        : `Articles about ${names.join(', ')} on ${config.siteTitle}, newest first.`,
-      siteTitle: config.siteTitle,
-      language: this.language,
-      htmlUrl: htmlUrl(base, feeds),
-      id: `${base}${feedPath(feeds, 'atom')}`,
-      self: this.selfLinks(job),
-      next: nextQuery ? feedLinks(base, feeds, nextQuery) : undefined,
-      hubs: config.hubs,
-      topicsBase,
-      lastChange: snap.lastChange,
-      ttlMinutes: this.ttlMinutes,
-      entries,
-    });
-  }
-
-  private siteListing(base: string, l: Listing): SiteListing {
-    return {
-      siteTitle: this.config.siteTitle,
-      homeUrl: `${base}/`,
-      topicsJsonUrl: `${base}/topics.json`,
-      opmlUrl: `${base}/feeds.opml`,
-      all: feedLinks(base, [ALL], ''),
-      allCount: l.all?.count ?? 0,
-      lastChange: l.lastChange,
-      topics: l.topics.map((t) => ({
-        slug: t.slug,
-        name: t.name,
-        count: t.count,
-        lastChange: t.lastChange,
-        htmlUrl: `${base}${topicPath([t.slug])}`,
-        feeds: feedLinks(base, [t.slug], ''),
-      })),
-    };
-  }
-
-  // ---- errors ----
-
-  private plain(status: number, message: string, headers: Record<string, string> = {}): FeedsResponse {
-    const body = `${message}\n`;
-    return {
-      status,
-      headers: {
-        'content-type': 'text/plain; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'content-length': String(Buffer.byteLength(body)),
-        ...headers,
-      },
-      body,
-    };
-  }
-
-  /** Every failure becomes an answer and a log line with the request path; never a stack trace. */
-  private failure(req: FeedsRequest, e: unknown): FeedsResponse {
-    const path = req.path;
-    if (e instanceof HttpError) {
-      this.log.warn('request refused', { path, status: e.status, reason: e.message });
-      const res = this.plain(e.status, e.message, e.headers);
-      return req.method === 'HEAD' ? { ...res, body: '' } : res;
-    }
-    if (isThrottling(e)) {
-      this.log.error('store throttled the request', { path, error: e });
-      return this.plain(503, 'The feed store is busy; try again in a few seconds.', {
-        'retry-after': String(RETRY_AFTER_S),
-      });
-    }
-    this.log.error('request failed', { path, error: e });
-    return this.plain(500, 'Internal error: the feed could not be served. Try again later.');
-  }
-}
-
-export function createFeedsApp(options: FeedsAppOptions): FeedsApp {
-  const service = new FeedsService(options);
-  return (req) => service.handle(req);
+  const app = (req: FeedsRequest): Promise<FeedsResponse> => {
+    const out = serve(req);
+    return out instanceof Promise ? out : Promise.resolve(out);
+  };
+  return Object.assign(app, { serve });
 }

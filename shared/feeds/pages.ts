@@ -16,9 +16,19 @@ import { type FeedStore, MAX_BODIES_PER_READ } from '../store/types.js';
  */
 export const PAGE_MAX_BYTES = 1024 * 1024;
 
-interface Candidate {
+/** An entry read from a feed, with the facts the page rule needs. */
+export interface Candidate {
   entry: FeedEntry;
   facts: EntryFacts;
+}
+
+/** Entries of one or several feeds merged newest first, as one Query each returns them. */
+export interface Merged {
+  candidates: Candidate[];
+  /** Whether entries may follow the last candidate (its position is where the next read starts). */
+  more: boolean;
+  /** Entries the Queries returned (what a read budget counts). */
+  read: number;
 }
 
 /**
@@ -38,10 +48,30 @@ export async function readPage(
   before?: string,
   maxBytes = PAGE_MAX_BYTES,
 ): Promise<FeedPage> {
+  const { candidates, more } = await queryMerged(store, feeds, limit, before);
+  const page = new PageTaker(limit, maxBytes);
+  let last: string | undefined;
+  for (const c of candidates) {
+    if (!page.take(c)) break;
+    last = c.facts.position;
+  }
+  const rest = more || last !== candidates[candidates.length - 1]?.facts.position;
+  return { entries: await withBodies(store, page.taken), next: rest ? last : undefined };
+}
+
+/** One Query per feed (at most `limit` entries each), merged down to the newest cut (see readPage). */
+export async function queryMerged(
+  store: FeedStore,
+  feeds: string[],
+  limit: number,
+  before?: string,
+): Promise<Merged> {
   const pages = await Promise.all(feeds.map((f) => store.queryEntries(f, limit, before)));
   let cut: string | undefined;
+  let read = 0;
   const byPosition = new Map<string, Candidate>();
   for (const page of pages) {
+    read += page.entries.length;
     if (page.next !== undefined && (cut === undefined || page.next > cut)) cut = page.next;
     page.entries.forEach((entry, i) => {
       const facts = page.facts[i] as EntryFacts;
@@ -49,35 +79,58 @@ export async function readPage(
       if (!seen || seen.entry.updated < entry.updated) byPosition.set(facts.position, { entry, facts });
     });
   }
-  const positions = [...byPosition.keys()]
+  const candidates = [...byPosition.keys()]
     .filter((p) => cut === undefined || p >= cut)
     .sort()
-    .reverse();
+    .reverse()
+    .map((p) => byPosition.get(p) as Candidate);
+  return { candidates, more: cut !== undefined, read };
+}
 
-  const taken: Candidate[] = [];
-  const ids = new Set<string>();
-  let bytes = 0;
-  let bodies = 0;
-  let last: string | undefined;
-  for (const p of positions) {
-    const c = byPosition.get(p) as Candidate;
+/**
+ * The page rule, one candidate at a time: `take` says whether the candidate has its place on the page (the
+ * page is then past it) or the page is full (it starts the next page).
+ */
+export class PageTaker {
+  readonly taken: Candidate[] = [];
+  private readonly ids = new Set<string>();
+  private bytes = 0;
+  private bodies = 0;
+  private count = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxBytes = PAGE_MAX_BYTES,
+  ) {}
+
+  take(c: Candidate): boolean {
     const body = c.facts.bodyVersion !== undefined ? 1 : 0;
     if (
-      taken.length > 0 &&
-      (taken.length >= limit || bytes + c.facts.bytes > maxBytes || bodies + body > MAX_BODIES_PER_READ)
+      this.count > 0 &&
+      (this.taken.length >= this.limit ||
+        this.bytes + c.facts.bytes > this.maxBytes ||
+        this.bodies + body > MAX_BODIES_PER_READ)
     ) {
-      break;
+      return false;
     }
-    last = p;
-    bytes += c.facts.bytes;
-    bodies += body;
+    this.count++;
+    this.bytes += c.facts.bytes;
+    this.bodies += body;
     // While an article moves (its date changed), it may briefly sit at two positions: show it once.
-    if (ids.has(c.entry.articleId)) continue;
-    ids.add(c.entry.articleId);
-    taken.push(c);
+    if (!this.ids.has(c.entry.articleId)) {
+      this.ids.add(c.entry.articleId);
+      this.taken.push(c);
+    }
+    return true;
   }
-  const more = cut !== undefined || last !== positions[positions.length - 1];
 
+  get full(): boolean {
+    return this.taken.length >= this.limit;
+  }
+}
+
+/** The entries taken, with their bodies read in one request (an article gone since is left out). */
+export async function withBodies(store: FeedStore, taken: Candidate[]): Promise<FeedEntry[]> {
   const wanted = taken
     .filter((c) => c.facts.bodyVersion !== undefined)
     .map((c) => ({ articleId: c.entry.articleId, version: c.facts.bodyVersion as number }));
@@ -92,5 +145,5 @@ export async function readPage(
     // An article removed since its entry was read is left out (its entry goes with the same change).
     if (body !== undefined) entries.push(body === '' ? entry : { ...entry, contentHtml: body });
   }
-  return { entries, next: more ? last : undefined };
+  return entries;
 }

@@ -7,7 +7,8 @@
 import { ALL } from '../article/model.js';
 import { topicSlug } from '../article/slug.js';
 import { MAX_MERGED_TOPICS } from '../config.js';
-import type { FeedFormat } from './render/document.js';
+import type { FeedFormat, FeedLinks } from './render/document.js';
+import type { TailoredFeedRoute } from './tailored-routes.js';
 
 export type Route =
   | { kind: 'index' }
@@ -18,7 +19,9 @@ export type Route =
   | { kind: 'page'; feeds: string[] }
   | { kind: 'redirect'; path: string }
   | { kind: 'not-found'; reason: string }
-  | { kind: 'bad-request'; reason: string };
+  | { kind: 'bad-request'; reason: string }
+  /** Providers and top stories (tailored-routes.ts). */
+  | TailoredFeedRoute;
 
 const FEED_FILES: Record<string, FeedFormat> = { 'rss.xml': 'rss', 'atom.xml': 'atom', 'feed.json': 'json' };
 export const FEED_FILE: Record<FeedFormat, string> = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' };
@@ -31,6 +34,20 @@ export const feedPath = (feeds: string[], format: FeedFormat): string =>
   feeds.length === 1 && feeds[0] === ALL
     ? `/${FEED_FILE[format]}`
     : `${topicPath(feeds)}/${FEED_FILE[format]}`;
+
+/** A feed's URLs in each format, with `query` (`?…` or '') appended. */
+export const feedLinks = (base: string, feeds: string[], query: string): FeedLinks => ({
+  rss: `${base}${feedPath(feeds, 'rss')}${query}`,
+  atom: `${base}${feedPath(feeds, 'atom')}${query}`,
+  json: `${base}${feedPath(feeds, 'json')}${query}`,
+});
+
+/** Whether `feeds` is the all-articles feed. */
+export const isAll = (feeds: string[]): boolean => feeds.length === 1 && feeds[0] === ALL;
+
+/** The HTML page of a feed: the index for all articles, else the topic page. */
+export const htmlUrl = (base: string, feeds: string[]): string =>
+  isAll(feeds) ? `${base}/` : `${base}${topicPath(feeds)}`;
 
 function decode(segment: string): string | undefined {
   try {

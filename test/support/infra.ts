@@ -1,4 +1,5 @@
 /** Builds the stack for assertions: no bundling, no built-in template validation (fast), output in a temp dir. */
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FeedbucketStack } from '../../infra/feedbucket-stack.js';
 import { resolveSettings, type Settings } from '../../infra/settings.js';
+import { runViewerRequest, type ViewerRequest } from './viewer-request.js';
 
 const outdirs: string[] = [];
 const CDK_JSON_CONTEXT = JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8'))
@@ -95,4 +97,10 @@ export function runProcess(
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The stack's one CloudFront Function, as code to run on an event (it is plain JavaScript, no Node.js API). */
+export function viewerRequestOf(template: Template): (event: { request: ViewerRequest }) => ViewerRequest {
+  const [, fn] = onlyResource(template, 'AWS::CloudFront::Function');
+  return runViewerRequest(props(fn).FunctionCode as string);
 }

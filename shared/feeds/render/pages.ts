@@ -83,10 +83,17 @@ export function renderIndexPage(site: SiteListing): string {
       `<span class="formats"><a href="${attr(t.feeds.rss)}">RSS</a><a href="${attr(t.feeds.atom)}">Atom</a>` +
       `<a href="${attr(t.feeds.json)}">JSON</a></span></li>`,
   );
+  const sources = (site.providers ?? []).map(
+    (p) =>
+      `<li><a class="name" href="${attr(p.htmlUrl)}">${html(p.name)}</a>` +
+      `<span class="muted">${html(p.domain)} · ${plural(p.count, 'article')}</span>` +
+      `<span class="formats"><a href="${attr(p.feeds.rss)}">RSS</a><a href="${attr(p.feeds.atom)}">Atom</a>` +
+      `<a href="${attr(p.feeds.json)}">JSON</a></span></li>`,
+  );
   const body = `<h1>${html(site.siteTitle)}</h1>
 <p class="muted">${plural(site.allCount, 'article')} in ${plural(site.topics.length, 'topic')}. Every article:</p>
-${subscribeLinks(site.all, `<li><a href="${attr(site.opmlUrl)}">OPML of every topic</a></li><li><a href="${attr(site.topicsJsonUrl)}">topics.json</a></li>`)}
-${rows.length ? `<ul class="topics">\n${rows.join('\n')}\n</ul>` : '<p>No topics yet: articles appear here once they are uploaded.</p>'}`;
+${subscribeLinks(site.all, `${site.topUrl ? `<li><a href="${attr(site.topUrl)}">Top stories</a></li>` : ''}<li><a href="${attr(site.opmlUrl)}">OPML of every topic</a></li><li><a href="${attr(site.topicsJsonUrl)}">topics.json</a></li>`)}
+${rows.length ? `<ul class="topics">\n${rows.join('\n')}\n</ul>` : '<p>No topics yet: articles appear here once they are uploaded.</p>'}${sources.length ? `\n<h2>Sources</h2>\n<ul class="subscribe"><li><a href="${attr(site.providersOpmlUrl ?? '')}">OPML of every source</a></li><li><a href="${attr(site.providersJsonUrl ?? '')}">providers.json</a></li></ul>\n<ul class="topics">\n${sources.join('\n')}\n</ul>` : ''}`;
   return layout({
     title: site.siteTitle,
     siteTitle: site.siteTitle,
@@ -110,6 +117,10 @@ export interface TopicPage {
   /** Whether this is a later page (reached through a cursor). */
   later: boolean;
   entries: SafeEntry[];
+  /** The top-stories feeds of the topic, when it has them. */
+  top?: FeedLinks;
+  /** What the page lists, for its empty state ('topic' by default). */
+  of?: 'topic' | 'provider';
 }
 
 function articleHtml(e: SafeEntry, topicsBase: string): string {
@@ -134,10 +145,15 @@ ${e.summaryText ? `<p>${html(e.summaryText)}</p>` : ''}
 
 export function renderTopicPage(page: TopicPage): string {
   const list = page.entries.map((e) => articleHtml(e, page.topicsBase)).join('\n');
-  const empty = page.later ? 'No older articles.' : 'No articles in this topic right now.';
+  const empty = page.later
+    ? 'No older articles.'
+    : `No articles ${page.of === 'provider' ? 'from this source' : 'in this topic'} right now.`;
+  const top = page.top
+    ? `<li><a href="${attr(page.top.rss)}">Top stories (RSS)</a></li><li><a href="${attr(page.top.atom)}">Top (Atom)</a></li><li><a href="${attr(page.top.json)}">Top (JSON Feed)</a></li>`
+    : '';
   const body = `<h1>${html(page.title)}</h1>
 <p class="muted">${plural(page.count, 'article')}. Subscribe:</p>
-${subscribeLinks(page.feeds, '')}
+${subscribeLinks(page.feeds, top)}
 ${list || `<p>${empty}</p>`}
 ${page.nextUrl ? `<nav><a rel="next" href="${attr(page.nextUrl)}">Older articles →</a></nav>` : ''}`;
   return layout({

@@ -1,6 +1,7 @@
 /**
- * How values must be prepared for the `feed` package, which writes XML through xml-js (6.0.0 faults, see
- * NOTES.md). Every string handed to `feed` goes through one of these, chosen by where xml-js puts it:
+ * How values must be prepared for the `feed` package, which writes XML through xml-js (faults of `feed` 6.0.0
+ * with xml-js 1.6.11, below). Every string handed to `feed` goes through one of these, chosen by where
+ * xml-js puts it:
  *
  * - element text: xml-js turns `&amp;` back into `&` before escaping, so a literal "&amp;" would lose its
  *   "amp;"; pre-escaping every `&` makes that round trip exact.

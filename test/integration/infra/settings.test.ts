@@ -110,6 +110,9 @@ describe('resolveSettings', () => {
       'feedMaxMergedTopics must be between 1 and 20, got 21 (from feedbucket.config.json)',
       'feedMergedMaxLimit must be between 1 and 20, got 30 (from feedbucket.config.json)',
     ]);
+    expect(problemsOf({ feedTopWindowDays: 0 })).toEqual([
+      'feedTopWindowDays must be between 1 and 365, got 0 (from feedbucket.config.json)',
+    ]);
   });
 
   it('refuses stack names CloudFormation would refuse, and URLs that are not URLs', () => {

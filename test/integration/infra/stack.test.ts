@@ -15,6 +15,7 @@ import {
   props,
   resourcesOf,
   roleStatements,
+  viewerRequestOf,
 } from '../../support/infra.js';
 
 type Json = Record<string, unknown>;
@@ -29,6 +30,7 @@ const CUSTOM = {
   logRetentionDays: '90',
   feedMaxMergedTopics: '4',
   feedMergedMaxLimit: '30',
+  feedTopWindowDays: '3',
 };
 
 const byDefault = buildStack();
@@ -208,6 +210,7 @@ describe('functions', () => {
       metadataReuseMs: 250,
       staleIfError: 86_400,
       hubs: [],
+      topWindowDays: 3,
     });
     // Without a custom domain the base URL is learned per request (X-Forwarded-Host from the edge).
     const defaultFeedsEnv = (fnProps(byDefault, 'feeds').Environment as { Variables: Json }).Variables;
@@ -290,12 +293,41 @@ describe('CloudFront', () => {
       EnableAcceptEncodingBrotli: true,
       CookiesConfig: { CookieBehavior: 'none' },
       HeadersConfig: { HeaderBehavior: 'none' },
-      QueryStringsConfig: { QueryStringBehavior: 'whitelist' },
+      QueryStringsConfig: { QueryStringBehavior: 'all' },
     });
-    expect(((key.QueryStringsConfig as Json).QueryStrings as string[]).sort()).toEqual(
-      [...FEED_QUERY_PARAMETERS].sort(),
+    // "all" of what the viewer-request function leaves: exactly the feed parameters, whatever the viewer sent.
+    const request = viewerRequestOf(byDefault.template)({
+      request: {
+        headers: { host: { value: 'd111111abcdef8.cloudfront.net' } },
+        querystring: {
+          ...Object.fromEntries(FEED_QUERY_PARAMETERS.map((name) => [name, { value: '1' }])),
+          utm_source: { value: 'newsletter' },
+          LIMIT: { value: '5' },
+          __proto__x: { value: '' },
+        },
+      },
+    });
+    expect(Object.keys(request.querystring).sort()).toEqual([...FEED_QUERY_PARAMETERS].sort());
+    expect([...FEED_QUERY_PARAMETERS].sort()).toEqual(
+      [
+        'cursor',
+        'filter',
+        'filter_author',
+        'filter_case_sensitive',
+        'filter_category',
+        'filter_description',
+        'filter_title',
+        'filterout',
+        'filterout_author',
+        'filterout_category',
+        'filterout_description',
+        'filterout_title',
+        'format',
+        'group',
+        'limit',
+        'minQuality',
+      ].sort(),
     );
-    expect([...FEED_QUERY_PARAMETERS].sort()).toEqual(['cursor', 'format', 'limit']);
   });
 
   it('serves the Function URL through origin access control, HTTPS only, GET and HEAD, compressed', () => {
@@ -329,19 +361,27 @@ describe('CloudFront', () => {
   });
 
   it('passes the viewer host to the feeds when no base URL is configured, and not otherwise', () => {
-    const [fnId_] = onlyResource(byDefault.template, 'AWS::CloudFront::Function');
-    const [, dist] = onlyResource(byDefault.template, 'AWS::CloudFront::Distribution');
-    const behavior = (props(dist).DistributionConfig as Json).DefaultCacheBehavior as Json;
-    expect(behavior.FunctionAssociations).toEqual([
-      { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId_, 'FunctionARN'] } },
-    ]);
+    for (const { template } of [byDefault, custom]) {
+      const [fnId_] = onlyResource(template, 'AWS::CloudFront::Function');
+      const [, dist] = onlyResource(template, 'AWS::CloudFront::Distribution');
+      const behavior = (props(dist).DistributionConfig as Json).DefaultCacheBehavior as Json;
+      expect(behavior.FunctionAssociations).toEqual([
+        { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId_, 'FunctionARN'] } },
+      ]);
+    }
+    const viewer = () => ({
+      request: { headers: { host: { value: 'feeds.example.com' } }, querystring: {} },
+    });
+    expect(viewerRequestOf(byDefault.template)(viewer()).headers['x-forwarded-host']).toEqual({
+      value: 'feeds.example.com',
+    });
+    expect(viewerRequestOf(custom.template)(viewer()).headers['x-forwarded-host']).toBeUndefined();
     byDefault.template.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
       OriginRequestPolicyConfig: Match.objectLike({
         HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['x-forwarded-host'] },
         CookiesConfig: { CookieBehavior: 'none' },
       }),
     });
-    custom.template.resourceCountIs('AWS::CloudFront::Function', 0);
     custom.template.resourceCountIs('AWS::CloudFront::OriginRequestPolicy', 0);
   });
 

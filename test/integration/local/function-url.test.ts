@@ -1,4 +1,4 @@
-import { request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   responsePayloadBytes,
 } from '../../../local/function-url.js';
 import { type RawResponse, rawRequest } from '../../../tools/reliability/hostile/raw-http.js';
+import { httpRequest } from '../../support/http-request.js';
 
 let server: Server;
 let base: string;
@@ -36,34 +37,8 @@ afterAll(() => {
 const port = () => (server.address() as AddressInfo).port;
 
 /** A raw request (fetch would normalize the path and headers). */
-function send(
-  method: string,
-  path: string,
-  headers: [string, string][] = [],
-  body?: Buffer,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(base);
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path,
-        headers: [['Host', url.host], ...headers].flat() as never,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const send = (method: string, path: string, headers: [string, string][] = [], body?: Buffer) =>
+  httpRequest(port(), method, path, [['Host', new URL(base).host], ...headers], body);
 
 describe('Function URL adapter', () => {
   it('builds a payload 2.0 event: raw path and query, joined repeats, lowercased headers, cookies apart', async () => {

@@ -121,5 +121,10 @@ describe('hub settings', () => {
   it('names the self URLs of a feed in every format', () => {
     expect(feedSelfUrls(BASE, '_all')).toEqual([`${BASE}/rss.xml`, `${BASE}/atom.xml`, `${BASE}/feed.json`]);
     expect(feedSelfUrls(BASE, '北朝鮮')[0]).toBe(`${BASE}/topics/%E5%8C%97%E6%9C%9D%E9%AE%AE/rss.xml`);
+    expect(feedSelfUrls(BASE, '_p:cnn.com')).toEqual([
+      `${BASE}/providers/cnn.com/rss.xml`,
+      `${BASE}/providers/cnn.com/atom.xml`,
+      `${BASE}/providers/cnn.com/feed.json`,
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import type { S3EventRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createIngestHandler } from '../../../functions/ingest/create.js';
 import { ALL } from '../../../shared/article/model.js';
+import { providerFeed } from '../../../shared/article/provider-feed.js';
 import type { StoredObject } from '../../../shared/ingest/objects.js';
 import { MemoryStore } from '../../../shared/store/memory.js';
 import type { ChangeMessage } from '../../../shared/websub.js';
@@ -93,7 +94,8 @@ describe('the ingest function made by its factory', () => {
     }
     expect((await store.getTopic('batch'))?.count).toBe(40);
     // One change message for the whole batch; the figures counted and published once.
-    expect(changes).toEqual([{ feeds: [ALL, 'batch'] }]);
+    // Every article of articleFile comes from example.com: its provider feed changed too.
+    expect(changes).toEqual([{ feeds: [ALL, providerFeed('example.com'), 'batch'] }]);
     expect(metrics).toEqual({ FilesIngested: 40 });
     expect(published()).toBe(1);
   });
@@ -107,7 +109,7 @@ describe('the ingest function made by its factory', () => {
     const ids = event.Records.map((r) => r.messageId);
     const failed = (await handler(event)).batchItemFailures.map((f) => f.itemIdentifier);
     expect(failed.sort()).toEqual(ids.slice(1).sort());
-    expect(changes).toEqual([{ feeds: [ALL, 'partial'] }]);
+    expect(changes).toEqual([{ feeds: [ALL, providerFeed('example.com'), 'partial'] }]);
     expect(metrics).toMatchObject({ FilesIngested: 1, TransientFailures: 1 });
     expect(
       log
