@@ -2,15 +2,15 @@
  * Read units of provider, top-stories and filtered feed pages (render-cache misses), measured like the
  * bench's row 7: the real ingest core writes a generated corpus through the DynamoDB adapter into dynalite,
  * then the real feeds app (metadata reuse off) answers each URL once; units come from ReturnConsumedCapacity
- * (lib/capacity.ts). Run: `npx tsx tools/bench/tailored-reads.ts [articles]` (default 1000).
+ * (tools/lib/capacity.ts). Run: `npx tsx tools/bench/tailored-reads.ts [articles]` (default 1000).
  */
 import { startDynamo } from '../../local/servers.js';
 import { createFeedsApp } from '../../shared/feeds/app.js';
 import { Ingester } from '../../shared/ingest/ingester.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
-import { DEFAULT_SEED, generateCorpus } from './corpus.js';
-import { meterClient } from './lib/capacity.js';
-import { benchFeedsApp, QUIET_LOG } from './lib/feeds-app.js';
+import { toolsFeedsApp as benchFeedsApp, QUIET as QUIET_LOG } from '../lib/app.js';
+import { meterClient } from '../lib/capacity.js';
+import { DEFAULT_SEED, generateCorpus } from '../lib/corpus.js';
 
 const TABLE = 'feedbucket';
 
