@@ -1,7 +1,7 @@
 /**
  * Security posture over the whole template, every resource included (CDK's own helper roles too), in the
  * default and a customised deployment. The per-role least-privilege grants, the private bucket, OAC and the
- * cdk-nag findings are asserted in test/infra/stack.test.ts and test/infra/nag.test.ts; these add what would
+ * cdk-nag findings are asserted in test/integration/infra/stack.test.ts and test/integration/infra/nag.test.ts; these add what would
  * make data public however the roles are written.
  */
 import { afterAll, describe, expect, it } from 'vitest';
