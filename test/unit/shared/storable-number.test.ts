@@ -1,5 +1,5 @@
 /**
- * The numbers an article may carry (shared/storable-number.ts) at DynamoDB's exact edges, and the schema
+ * The numbers an article may carry (shared/article/storable-number.ts) at DynamoDB's exact edges, and the schema
  * dropping the others with a warning naming the field.
  */
 import { describe, expect, it } from 'vitest';
