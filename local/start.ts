@@ -86,6 +86,8 @@ function banner(stack: LocalStack): string {
     `  Topics (web page)   ${urls.feeds}`,
     `  All articles        ${urls.feeds}rss.xml   ${urls.feeds}atom.xml   ${urls.feeds}feed.json`,
     `  One topic           ${urls.feeds}topics/<topic>/rss.xml  (atom.xml, feed.json)`,
+    `  One source          ${urls.feeds}providers/<domain>/rss.xml  (list: ${urls.feeds}providers.json)`,
+    `  Top stories         ${urls.feeds}top/rss.xml  (and topics/<topic>/top/rss.xml)`,
     `  OPML (import this)  ${urls.opml}`,
     `  Rejected files      ${urls.errors}`,
     `  Dead letters        ${urls.deadLetters}  (events that failed every retry; POST …/redrive retries them)`,
