@@ -88,14 +88,14 @@ export function requestOf(event: APIGatewayProxyEventV2): FeedsRequest {
   };
 }
 
-/** The entry behind each handler lambdaHandler made: the local server calls it without building events. */
-const entries = new WeakMap<object, FeedsEntry>();
-
 /** The app (with the handler's deadline) behind a handler made by lambdaHandler; undefined for others. */
 export const feedsEntryOf = (handler: unknown): FeedsEntry | undefined =>
-  typeof handler === 'function' ? entries.get(handler) : undefined;
+  typeof handler === 'function' ? (handler as { entry?: FeedsEntry }).entry : undefined;
 
-/** Adapts payload 2.0 events to the app, within the invocation's time (see withDeadline). */
+/**
+ * Adapts payload 2.0 events to the app, within the invocation's time (see withDeadline). The handler carries
+ * its entry, so that the local server calls the app without building events (feedsEntryOf).
+ */
 export function lambdaHandler(app: FeedsApp, options: { timeoutMs?: number } = {}) {
   const entry = withDeadline(app, options.timeoutMs ?? FEEDS_TIMEOUT_S * 1000);
   const handler = async (
@@ -103,6 +103,5 @@ export function lambdaHandler(app: FeedsApp, options: { timeoutMs?: number } = {
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<APIGatewayProxyStructuredResultV2> =>
     toResult(await entry(requestOf(event), context?.getRemainingTimeInMillis?.()));
-  entries.set(handler, entry);
-  return handler;
+  return Object.assign(handler, { entry });
 }
