@@ -2,7 +2,7 @@
  * The deployment settings: what each one means (the Settings type) and its default. The README's settings
  * table documents the same names; the constructs take their own defaults from here too.
  */
-import { MERGED_DEFAULTS } from '../shared/config.js';
+import { DEFAULT_TOP_WINDOW_DAYS, MERGED_DEFAULTS } from '../shared/config.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -74,7 +74,7 @@ export const DEFAULTS = {
   feedMaxLimit: 200,
   feedMaxMergedTopics: MERGED_DEFAULTS.maxMergedTopics,
   feedMergedMaxLimit: MERGED_DEFAULTS.mergedMaxLimit,
-  feedTopWindowDays: 7,
+  feedTopWindowDays: DEFAULT_TOP_WINDOW_DAYS,
   maxObjectBytes: 1024 * 1024,
   logRetentionDays: 30,
   logLevel: 'INFO',

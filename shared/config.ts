@@ -136,6 +136,9 @@ export const MAX_MERGED_TOPICS = 20;
 /** Defaults of FEED_MAX_MERGED_TOPICS and FEED_MERGED_MAX_LIMIT: a merged page reads at most 10 × 51 entries. */
 export const MERGED_DEFAULTS = { maxMergedTopics: 10, mergedMaxLimit: 50 } as const;
 
+/** Top stories rank this many days up to a feed's newest article by default (FEED_TOP_WINDOW_DAYS). */
+export const DEFAULT_TOP_WINDOW_DAYS = 7;
+
 export interface FeedsConfig {
   tableName: string;
   siteTitle: string;
@@ -193,7 +196,7 @@ const feedsSchema = (maxLimit: number) =>
     ),
     FEED_METADATA_REUSE_MS: integer('FEED_METADATA_REUSE_MS', 250, 0, 10_000),
     WEBSUB_HUBS: hubs,
-    FEED_TOP_WINDOW_DAYS: integer('FEED_TOP_WINDOW_DAYS', 7, 1, 365),
+    FEED_TOP_WINDOW_DAYS: integer('FEED_TOP_WINDOW_DAYS', DEFAULT_TOP_WINDOW_DAYS, 1, 365),
   });
 
 export function readFeedsConfig(env: Env = process.env): FeedsConfig {

@@ -7,14 +7,13 @@
  * the last entry shown, and the next page holds what ranks after it.
  */
 import type { FeedEntry, FeedPage } from '../article/model.js';
+import { DEFAULT_TOP_WINDOW_DAYS } from '../config.js';
 import type { FeedStore } from '../store/types.js';
 import type { EntryTest } from './filters.js';
 import { type Candidate, PAGE_MAX_BYTES, PageTaker, withBodies } from './pages.js';
 
 /** The most entries a top feed reads of its window. */
 export const TOP_READ_BUDGET = 1000;
-/** The window's length by default (FEED_TOP_WINDOW_DAYS). */
-export const DEFAULT_TOP_WINDOW_DAYS = 7;
 const DAY_MS = 86_400_000;
 
 export interface TopWindow {
