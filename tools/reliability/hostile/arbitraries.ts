@@ -164,15 +164,12 @@ export const hostileQuery: fc.Arbitrary<URLSearchParams> = fc
       fc.oneof(fc.constantFrom(...PARAMS), hostileString),
       fc.oneof(fc.string({ maxLength: 12 }), hostileString, fc.integer().map(String)),
     ),
-    {
-      maxLength: 4,
-    },
+    { maxLength: 4 },
   )
   .map((pairs) => new URLSearchParams(pairs));
 
-const HEADER_NAMES = (
-  'if-none-match if-modified-since accept-encoding host x-forwarded-host x-forwarded-proto ' + 'range'
-).split(' ');
+const HEADER_NAMES =
+  'if-none-match if-modified-since accept-encoding host x-forwarded-host x-forwarded-proto range'.split(' ');
 /** Request headers our app reads, with hostile values. */
 export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc
   .array(
@@ -183,9 +180,7 @@ export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc
         fc.constantFrom('*', 'W/"x"', 'gzip;q=0', 'br', 'Thu, 01 Jan 1970 00:00:00 GMT'),
       ),
     ),
-    {
-      maxLength: 4,
-    },
+    { maxLength: 4 },
   )
   .map((pairs) => Object.fromEntries(pairs));
 

@@ -80,20 +80,3 @@ function unchunk(s: string): string {
     i = eol + 2 + size + 2;
   }
 }
-
-/** A request as bytes: request line, Host (unless `host: null`), the headers given, then the body. */
-export function requestBytes(r: {
-  method?: string;
-  target: string;
-  host?: string | null;
-  headers?: [string, string][];
-  body?: string;
-  version?: string;
-}): string {
-  const lines = [`${r.method ?? 'GET'} ${r.target} ${r.version ?? 'HTTP/1.1'}`];
-  if (r.host !== null) lines.push(`Host: ${r.host ?? 'feeds.example.org'}`);
-  for (const [k, v] of r.headers ?? []) lines.push(`${k}: ${v}`);
-  lines.push('Connection: close');
-  if (r.body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(r.body)}`);
-  return `${lines.join('\r\n')}\r\n\r\n${r.body ?? ''}`;
-}
