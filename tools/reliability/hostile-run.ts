@@ -120,25 +120,19 @@ async function runHostile(root: string, runs: number) {
 export async function hostileCheck(root: string, o: Options): Promise<Outcome> {
   const h = await runHostile(root, Number(o.runs));
   const { catalogue: c, properties: p, requests: r, browser: b } = h;
-  const notes: string[] = [];
-  if (c.unexpected.length)
-    notes.push(`Catalogue files that did not end as expected: ${c.unexpected.join('; ')}.`);
-  if (p.threw)
-    notes.push(
+  const notes = [
+    c.unexpected.length && `Catalogue files that did not end as expected: ${c.unexpected.join('; ')}.`,
+    p.threw &&
       `${p.threw} generated inputs made the ingest core throw instead of rejecting the file (the handler would retry them forever); causes: ${p.throws.map((t) => t.cause).join('; ')}. The inputs are in tools/reliability/results/latest.json.`,
-    );
-  if (p.problems.length) notes.push(`Feed or page problems: ${p.problems.join('; ')}.`);
-  if (r.unexpected.length) notes.push(`Unexpected answers: ${r.unexpected.join('; ')}.`);
-  if (r.status5xx || r.dropped)
-    notes.push(`Requests answered with a 5xx: ${r.status5xx}; without an answer: ${r.dropped}.`);
-  if (c.outsideDataDir.length)
-    notes.push(
+    p.problems.length && `Feed or page problems: ${p.problems.join('; ')}.`,
+    r.unexpected.length && `Unexpected answers: ${r.unexpected.join('; ')}.`,
+    (r.status5xx || r.dropped) &&
+      `Requests answered with a 5xx: ${r.status5xx}; without an answer: ${r.dropped}.`,
+    c.outsideDataDir.length &&
       `s3rver wrote objects outside the stack's data directory for a key with ".." segments (paths relative to the data directory): ${c.outsideDataDir.join(', ')}.`,
-    );
-  if (b.failures.length)
-    notes.push(
+    b.failures.length &&
       `Pages where something ran or was present: ${b.failures.map((f) => `${f.url} (${f.mode}): ${JSON.stringify(f)}`).join('; ')}.`,
-    );
+  ].filter((note): note is string => typeof note === 'string');
   const files = c.unexpected.length === 0 && p.threw === 0 && p.problems.length === 0;
   const requests = r.status5xx === 0 && r.dropped === 0 && r.unexpected.length === 0;
   const lines = [

@@ -71,14 +71,8 @@ export class HostileWorld {
   async crawl(thorough = true): Promise<{ path: string; res: FeedsResponse }[]> {
     const topics = (await this.store.listTopics()).map((t) => t.slug).sort();
     const formats = ['rss.xml', 'atom.xml', 'feed.json'];
-    const paths = [
-      '/',
-      '/topics.json',
-      '/feeds.opml',
-      '/feeds.opml?format=atom',
-      ...formats.map((f) => `/${f}`),
-    ];
-    paths.push('/feed.json?limit=3');
+    const paths = ['/', '/topics.json', '/feeds.opml', '/feeds.opml?format=atom'];
+    paths.push(...formats.map((f) => `/${f}`), '/feed.json?limit=3');
     topics.forEach((slug, i) => {
       const page = topicPath([slug]);
       paths.push(page, ...(thorough ? formats : [formats[i % 3]]).map((f) => `${page}/${f}`));

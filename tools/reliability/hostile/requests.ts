@@ -17,13 +17,6 @@ export interface HostileRequest {
   protocol?: boolean;
 }
 
-export interface RequestContext {
-  /** A topic that exists. */
-  topic: string;
-  /** A real cursor of the all-articles JSON feed (from its next link). */
-  cursor: string;
-}
-
 const HOST = 'Host: feeds.example.org';
 
 /** A request as bytes: the request line, these header lines, `Connection: close`, then the body if any. */
@@ -36,7 +29,8 @@ const get = (target: string) => request('GET', target);
 const header = (name: string, value: string) => request('GET', '/rss.xml', [HOST, `${name}: ${value}`]);
 const method = (method: string, target = '/rss.xml', body?: string) => request(method, target, [HOST], body);
 
-export function hostileRequests(ctx: RequestContext): HostileRequest[] {
+/** `topic`: a topic that exists; `cursor`: a real cursor of the all-articles JSON feed (from its next link). */
+export function hostileRequests(ctx: { topic: string; cursor: string }): HostileRequest[] {
   const t = `/topics/${ctx.topic}`;
   const flip = (s: string) => `${s.slice(0, 3)}${s[3] === 'A' ? 'B' : 'A'}${s.slice(4)}`;
   const list: HostileRequest[] = [];
