@@ -9,6 +9,8 @@
  * - `n`: the UTF-8 bytes of the whole entry as JSON, body included: what a page's byte budget counts.
  * - `b`: true when the entry has a body, which the article item keeps (one BatchGetItem reads a page's).
  * - `v`: the article version the entry was written from (conditional writes, and a body read's freshness).
+ * - `c`: a token of the write that created the item, kept by later writes: whether a write the SDK sent again
+ *   created it (see the adapter's putEntry). Not part of entryFields; ENTRY_TOKEN is its size's stand-in.
  *
  * Items written before carry the whole entry, body included, as a map in `e`, and no `n`: still read.
  * node:zlib does the compression; only the dictionary is ours.
@@ -38,6 +40,9 @@ const DICTIONARIES: Record<number, Buffer> = {
   ),
 };
 const VERSION = 1;
+
+/** What a creation token (`c`) looks like, for measuring an entry item before it is written. */
+export const ENTRY_TOKEN = '00000000-0000-4000-8000-000000000000';
 
 /** The plain item (before marshalling) that keeps `entry` at `position` in `feed`. */
 export function entryFields(feed: string, position: string, entry: FeedEntry, version: number) {

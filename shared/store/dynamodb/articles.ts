@@ -5,7 +5,7 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { entryFeeds } from '../../article/entry-feeds.js';
 import { ConflictError } from '../../errors.js';
-import { entryFields } from '../entry-items.js';
+import { ENTRY_TOKEN, entryFields } from '../entry-items.js';
 import { itemBytes, unstorable, utf8Bytes } from '../limits.js';
 import { articleIdOf, articleKey, fileKey, ITEM_ABSENT, isFileSortKey } from '../table-layout.js';
 import type { ArticleRecord, BodyRequest, FileRecord } from '../types.js';
@@ -28,7 +28,8 @@ const articleItem = (record: ArticleRecord): Item =>
 export function largestItemBytes(record: ArticleRecord): number {
   const longest = entryFeeds(record.entry).reduce((a, b) => (utf8Bytes(b) > utf8Bytes(a) ? b : a));
   try {
-    const entry = toItem(entryFields(longest, positionOf(record.entry), record.entry, record.version));
+    const fields = entryFields(longest, positionOf(record.entry), record.entry, record.version);
+    const entry = toItem({ ...fields, c: ENTRY_TOKEN });
     return Math.max(itemBytes(articleItem(record)), itemBytes(entry));
   } catch (e) {
     // A value the marshaller refuses: the write would fail the same way.

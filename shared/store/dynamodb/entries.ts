@@ -4,7 +4,8 @@
  * a new article's entries stay small to write and a 1 MB Query page holds many entries however long the
  * articles are.
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteItemCommand, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { EntryFacts, EntryPage, FeedEntry } from '../../article/model.js';
 import { entryFields, readEntryItem } from '../entry-items.js';
 import { unstorable } from '../limits.js';
@@ -17,22 +18,52 @@ const NOT_NEWER = `${ITEM_ABSENT} OR v <= :v`;
 export class EntryItems {
   constructor(private readonly table: Table) {}
 
+  /**
+   * Whether this call created the entry (its feed counts one more). The SDK sends an attempt again when the
+   * last one timed out or its answer was lost, though DynamoDB may have applied it: the old item that retry
+   * returns is then the one this call wrote. So an item keeps the token of the call that created it (`c`,
+   * never changed by later writes), and the call created the entry when there was none or the token is its own.
+   */
   async putEntry(feed: string, position: string, entry: FeedEntry, version: number): Promise<boolean> {
+    const { pk: _pk, sk: _sk, b, ...fields } = entryFields(feed, position, entry, version);
+    const token = randomUUID();
     try {
       const { Attributes } = await this.table.client.send(
-        new PutItemCommand({
+        new UpdateItemCommand({
           TableName: this.table.name,
-          Item: toItem(entryFields(feed, position, entry, version)),
+          Key: toItem(entryKey(feed, position)),
+          // `e`: the whole entry as items written before kept it; `b` only while the entry has a body.
+          UpdateExpression: `SET v = :v, z = :z, n = :n, c = if_not_exists(c, :c)${b ? ', b = :b' : ''} REMOVE e${b ? '' : ', b'}`,
           ConditionExpression: NOT_NEWER,
-          ExpressionAttributeValues: toItem({ ':v': version }),
+          ExpressionAttributeValues: toItem({
+            ':v': fields.v,
+            ':z': fields.z,
+            ':n': fields.n,
+            ':c': token,
+            ...(b ? { ':b': b } : {}),
+          }),
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return !hasAttributes(Attributes);
+      return !hasAttributes(Attributes) || Attributes?.c?.S === token;
     } catch (e) {
-      if (isConditionFailed(e)) return false;
+      // Refused: a newer version is there; yet an attempt of this call may have created the entry before it.
+      if (isConditionFailed(e)) return (await this.creator(feed, position)) === token;
       throw unstorable(e) ?? e;
     }
+  }
+
+  /** The token of the call that created an entry (see putEntry). */
+  private async creator(feed: string, position: string): Promise<string | undefined> {
+    const { Item } = await this.table.client.send(
+      new GetItemCommand({
+        TableName: this.table.name,
+        Key: toItem(entryKey(feed, position)),
+        ConsistentRead: true,
+        ProjectionExpression: 'c',
+      }),
+    );
+    return Item?.c?.S;
   }
 
   async deleteEntry(feed: string, position: string, version: number): Promise<boolean> {

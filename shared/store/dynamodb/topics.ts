@@ -1,8 +1,9 @@
 /**
- * Feed metadata items (topics, providers, ALL): count, revision and last change, kept by atomic updates, and
- * the claim of the feed's name (the store keeps the first claim written and replaces it only on request, over
+ * Feed metadata items (topics, providers, ALL): count, revision and last change, kept by atomic updates (a
+ * count change applied once however often the SDK sends it, see touchTopic), and the claim of the feed's name (the store keeps the first claim written and replaces it only on request, over
  * the claim compared with: which claim wins is the domain's rule, see name-claim.ts). Listed from the index.
  */
+import { randomUUID } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ALL, type TopicMeta } from '../../article/model.js';
 import type { NameClaim } from '../../article/name-claim.js';
@@ -40,39 +41,70 @@ const claimOf = (item: Item | undefined): NameClaim | undefined =>
 export class TopicItems {
   constructor(private readonly table: Table) {}
 
+  /**
+   * The SDK sends an attempt again when the last one timed out or its answer was lost, though DynamoDB may have
+   * applied it: a count change carries a token, kept in the item (`w`) until the change is known applied, and an
+   * attempt finding its token there is refused (the change is in). Counted once however many attempts it took.
+   */
   async touchTopic(change: TopicChange): Promise<NameClaim | undefined> {
     const index = feedIndexKey(change.slug);
+    const token = change.countDelta === 0 ? undefined : randomUUID();
     const update = new UpdateItemCommand({
       TableName: this.table.name,
       Key: toItem(topicKey(change.slug)),
       UpdateExpression: `SET #name = if_not_exists(#name, :name), nameAt = if_not_exists(nameAt, :nameAt), slug = :slug, lastChange = :at${
         index ? ', gsi1pk = :g, gsi1sk = :gs' : ''
-      } ADD #count :d, revision :one`,
+      } ADD #count :d, revision :one${token ? ', w :w' : ''}`,
+      ConditionExpression: token ? 'NOT contains(w, :t)' : undefined,
       ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-      ExpressionAttributeValues: toItem({
-        ':name': change.name,
-        ':nameAt': change.nameGivenAt ?? NO_NAME_CLAIM,
-        ':slug': change.slug,
-        ':at': change.at,
-        ':d': change.countDelta,
-        ':one': 1,
-        ...(index ? { ':g': index.gsi1pk, ':gs': index.gsi1sk } : {}),
-      }),
+      ExpressionAttributeValues: {
+        ...toItem({
+          ':name': change.name,
+          ':nameAt': change.nameGivenAt ?? NO_NAME_CLAIM,
+          ':slug': change.slug,
+          ':at': change.at,
+          ':d': change.countDelta,
+          ':one': 1,
+          ...(index ? { ':g': index.gsi1pk, ':gs': index.gsi1sk } : {}),
+          ...(token ? { ':t': token } : {}),
+        }),
+        ...(token ? { ':w': { SS: [token] } } : {}),
+      },
       ReturnValues: 'ALL_NEW',
     });
     // A count change follows an entry write that a redelivered event cannot redo (it finds the entry there and
     // counts nothing), so a refusal by throttling, of which DynamoDB applies nothing, is tried again here beyond
-    // the SDK's attempts. Other failures go to the caller: an ADD that timed out may have been applied.
+    // the SDK's attempts. Other failures go to the caller.
     for (let round = 0; ; round++) {
+      let claim: NameClaim | undefined;
       try {
-        const { Attributes } = await this.table.client.send(update);
-        return claimOf(Attributes);
+        claim = claimOf((await this.table.client.send(update)).Attributes);
       } catch (e) {
-        const wait = COUNT_THROTTLE_ROUNDS_MS[round];
-        if (change.countDelta === 0 || wait === undefined || !isThrottling(e)) throw e;
-        await new Promise((r) => setTimeout(r, wait));
+        if (!token || !isConditionFailed(e)) {
+          const wait = COUNT_THROTTLE_ROUNDS_MS[round];
+          if (!token || wait === undefined || !isThrottling(e)) throw e;
+          await new Promise((r) => setTimeout(r, wait));
+          continue;
+        }
+        // Refused for its token: an earlier attempt of this change was applied, and its answer lost.
+        claim = await this.getNameClaim(change.slug);
       }
+      if (token) await this.forget(change.slug, token);
+      return claim;
     }
+  }
+
+  /** Removes a count change's token once the change is known applied (see touchTopic). */
+  private async forget(slug: string, token: string): Promise<void> {
+    await this.table.client.send(
+      new UpdateItemCommand({
+        TableName: this.table.name,
+        Key: toItem(topicKey(slug)),
+        UpdateExpression: 'DELETE w :w',
+        ConditionExpression: ITEM_PRESENT,
+        ExpressionAttributeValues: { ':w': { SS: [token] } },
+      }),
+    );
   }
 
   async replaceName(slug: string, claim: NameClaim, kept: NameClaim): Promise<boolean> {
