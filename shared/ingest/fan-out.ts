@@ -99,5 +99,27 @@ export async function fanOut(
   } catch (e) {
     // A newer version was written meanwhile; its own fan-out finishes the work.
     if (!(e instanceof ConflictError)) throw e;
+    await dropLeftBehind(store, record, touch);
   }
+}
+
+/**
+ * After a newer version of the article was written: its fan-out may have finished before this one wrote its
+ * entries, and then nobody removes them. Removes (and uncounts) those of this version's entries that the article
+ * no longer holds; an entry a newer version wrote is never removed (the removal is conditional on the version).
+ */
+async function dropLeftBehind(
+  store: IngestStore,
+  record: ArticleRecord,
+  touch: (feed: string, countDelta: number) => Promise<void>,
+): Promise<void> {
+  const current = await store.getArticle(record.articleId);
+  const held = current ? feedPositions(current) : [];
+  await Promise.all(
+    feedPositions(record)
+      .filter((p) => !held.some((h) => samePosition(h, p)))
+      .map(async ({ feed, position }) => {
+        if (await store.deleteEntry(feed, position, record.version)) await touch(feed, -1);
+      }),
+  );
 }
