@@ -5,10 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL, type FeedEntry } from '../../../shared/article/model.js';
-import { Ingester, type ObjectEvent } from '../../../shared/ingest/ingester.js';
 import { MemoryStore } from '../../../shared/store/memory.js';
-import { type ArticleFields, articleFile } from '../../support/articles.js';
-import { MemoryObjects, RecordingLog } from '../../support/fakes.js';
+import { ingestedWorld } from '../../support/ingested-world.js';
 
 /** A store whose entry writes of article version 1 wait until `release` is called. */
 class SlowFirstVersion extends MemoryStore {
@@ -30,38 +28,13 @@ class SlowFirstVersion extends MemoryStore {
 describe('an older upload whose fan-out ends after a newer one’s', () => {
   it('leaves no entry in the feeds the article left, and counts right', async () => {
     const store = new SlowFirstVersion();
-    const objects = new MemoryObjects();
-    const ingester = new Ingester({ store, objects, log: new RecordingLog(), maxObjectBytes: 1 << 20 });
-    const upload = (key: string, fields: ArticleFields, n: number): ObjectEvent => {
-      const object = objects.put(key, articleFile(fields));
-      const eventTime = `2026-01-01T00:00:0${n}.000Z`;
-      object.lastModified = eventTime;
-      const sequencer = `10${n}`;
-      return {
-        kind: 'created',
-        bucket: 'b',
-        key,
-        size: object.body.length,
-        eTag: object.eTag,
-        sequencer,
-        eventTime,
-      };
-    };
+    const { put } = ingestedWorld(store);
     const link = 'https://news.example.com/one-link';
-    const older = upload(
-      'a.md',
-      { webUrl: link, publishedDateTime: '2021-03-18T00:00:00Z', topics: ['Old'] },
-      1,
-    );
-    const newer = upload(
-      'b.md',
-      { webUrl: link, publishedDateTime: '2021-03-23T00:00:00Z', topics: ['New'] },
-      2,
-    );
-
-    const slow = ingester.apply(older);
+    const slow = put('a.md', { webUrl: link, publishedDateTime: '2021-03-18T00:00:00Z', topics: ['Old'] });
     while (store.held === 0) await new Promise((r) => setImmediate(r));
-    expect(await ingester.apply(newer)).toBe('ingested');
+    expect(
+      await put('b.md', { webUrl: link, publishedDateTime: '2021-03-23T00:00:00Z', topics: ['New'] }),
+    ).toBe('ingested');
     store.release();
     await slow;
 
