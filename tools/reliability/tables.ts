@@ -18,6 +18,9 @@ type Item = Record<string, unknown>;
  */
 export const WALL_CLOCK_FIELDS = ['lastChange'] as const;
 
+/** Random tokens of writes (a feed entry's creator `c`, a topic's count changes in flight `w`): not data. */
+export const WRITE_TOKENS = ['c', 'w'] as const;
+
 /**
  * Fields that count writes rather than hold data: an item's optimistic-concurrency version (`v`, `version`)
  * and a topic's revision (part of its ETag). A replay that finds work done writes less than an in-order
@@ -26,7 +29,7 @@ export const WALL_CLOCK_FIELDS = ['lastChange'] as const;
 export const WRITE_COUNTERS = new Set(['v', 'version', 'revision']);
 export const isCounterPath = (path: string): boolean => WRITE_COUNTERS.has(path.split('.').pop() ?? '');
 
-/** Every item of a table, keys sorted, wall-clock fields removed, ordered by pk and sk. */
+/** Every item of a table, keys sorted, wall-clock fields and write tokens removed, ordered by pk and sk. */
 export async function dumpTable(client: DynamoDBClient, table: string): Promise<Map<string, Item>> {
   const doc = documentClient(client);
   const items = new Map<string, Item>();
@@ -37,7 +40,7 @@ export async function dumpTable(client: DynamoDBClient, table: string): Promise<
     );
     for (const item of page.Items ?? []) {
       const copy: Item = { ...item };
-      for (const f of WALL_CLOCK_FIELDS) delete copy[f];
+      for (const f of [...WALL_CLOCK_FIELDS, ...WRITE_TOKENS]) delete copy[f];
       // A feed entry's compressed form, shown as the entry it keeps (comparable, and readable in a diff).
       if (copy.z instanceof Uint8Array) {
         copy.e = decodeEntry(copy.z, String(item.sk));
