@@ -9,15 +9,17 @@
  *   npm run bench -- --quick           small corpora and short runs, to try the harness (writes no results)
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED } from '../lib/corpus.js';
+import { REPO_ROOT } from '../lib/procs.js';
 import { now } from '../lib/stats.js';
 import { type BenchContext, failed, markdownTable, type RowReport } from './lib/report.js';
 import { bundlesRow } from './rows/bundles.js';
 import { capacityRow } from './rows/capacity.js';
+import { handlersRow } from './rows/handlers.js';
 import { ingestRows } from './rows/ingest.js';
 import { parseRow } from './rows/parse.js';
 import { scaleRow } from './rows/scale.js';
@@ -40,6 +42,7 @@ const ROWS: RowDef[] = [
   { row: 6, title: 'bundle size and module init', run: bundlesRow },
   { row: 7, title: 'DynamoDB capacity units', run: capacityRow },
   { row: 8, title: 'drop to feed', run: async (ctx) => need((await ingestRows(ctx)).drop) },
+  { row: 9, title: 'bundled handlers on Lambda events', run: handlersRow },
 ];
 
 const need = (report: RowReport | undefined): RowReport => {
@@ -85,7 +88,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const rows = ROWS.filter((r) => !only || only.includes(r.row));
-  const tmp = mkdtempSync(join(tmpdir(), 'feedbucket-bench-'));
+  // Under the repository (git-ignored), so that a bundle's external packages resolve from node_modules (row 6).
+  const tmp = mkdtempSync(join(REPO_ROOT, 'cdk.out.bench-'));
   const started = now();
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const [busy = 0] = loadAtStart;
