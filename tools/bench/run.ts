@@ -9,12 +9,11 @@
  *   npm run bench -- --quick           small corpora and short runs, to try the harness (writes no results)
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED } from '../lib/corpus.js';
-import { REPO_ROOT } from '../lib/procs.js';
 import { now } from '../lib/stats.js';
 import { type BenchContext, failed, markdownTable, type RowReport } from './lib/report.js';
 import { bundlesRow } from './rows/bundles.js';
@@ -65,8 +64,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const rows = ROWS.filter((r) => !only || only.includes(r.row));
-  // Under the repository (git-ignored), so that a bundle's external packages resolve from node_modules (row 6).
-  const tmp = mkdtempSync(join(REPO_ROOT, 'cdk.out.bench-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'feedbucket-bench-'));
   const started = now();
   const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
   const [busy = 0] = loadAtStart;

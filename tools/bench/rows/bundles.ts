@@ -4,10 +4,12 @@
  * clients that function needs, created at module load as the handler creates them.
  * Init time = a fresh `node` process timing `await import(bundle)`; runs alternate between the bundles. A third
  * bundle leaves `@aws-sdk/*` external (loaded from node_modules as from the Lambda runtime's copy): what bundling
- * the SDK saves (the bench's folder is under the repository, so it resolves the SDK from node_modules).
+ * the SDK saves.
  */
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bundle, bundle, initTime } from '../../lib/bundles.js';
+import { REPO_ROOT } from '../../lib/procs.js';
 import { median } from '../../lib/stats.js';
 import { type BenchContext, compare, type Figure, measure, type RowReport } from '../lib/report.js';
 
@@ -47,6 +49,8 @@ const INIT_TARGET = { on: 'ratio', op: '<=', limit: 1.3 } as const;
 export async function bundlesRow(ctx: BenchContext): Promise<RowReport> {
   const figures: Figure[] = [];
   const data: Record<string, unknown> = {};
+  // The external SDK resolves from the repository's node_modules, linked beside the bundles.
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(ctx.tmp, 'node_modules'));
   for (const [i, name] of (['ingest', 'feeds'] as const).entries()) {
     const sdk = SDK_ONLY[name];
     const ours = await bundle({ entry: `functions/${name}/handler.ts` }, join(ctx.tmp, `${name}.mjs`));
