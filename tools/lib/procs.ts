@@ -26,8 +26,6 @@ export interface Child<T> {
   info: T;
   /** The value of the next line the child prints with this key. */
   next<V>(key: string): Promise<V>;
-  /** The last lines the child wrote on stderr (for error messages). */
-  stderr(): string;
   exited: Promise<number | null>;
   /** Closes its stdin and sends SIGTERM (children stop on either, see `onStop`); SIGKILL after `ms`. */
   stop(ms?: number): Promise<void>;
@@ -106,16 +104,7 @@ export function startChild<T>(
           }, options.timeoutMs);
     const ready = (info: unknown) => {
       clearTimeout(timer);
-      const child = {
-        pid: proc.pid as number,
-        process: proc,
-        info: info as T,
-        next,
-        stderr: () => err,
-        exited,
-        stop,
-      };
-      resolve(child);
+      resolve({ pid: proc.pid as number, process: proc, info: info as T, next, exited, stop });
     };
     const { probe } = options;
     if (probe) {
