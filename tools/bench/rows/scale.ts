@@ -11,7 +11,7 @@ import type { FeedsApp } from '../../../shared/feeds/app.js';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { toolsFeedsApp } from '../../lib/app.js';
 import { beside, type Child, rssMb, startTs } from '../../lib/procs.js';
-import { median, now, quantile, repeat } from '../../lib/stats.js';
+import { mapLimit, median, now, quantile, repeat } from '../../lib/stats.js';
 import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
 import type { DynamoChildInfo } from '../servers/dynamo.js';
 
@@ -92,15 +92,8 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
     ]);
     const slug = b.watchedFeed;
 
-    const points: {
-      articles: number;
-      p50: number;
-      p90: number;
-      queryP50: number;
-      queryP90: number;
-      seedSeconds: number;
-    }[] = [];
-    for (const size of sizes) {
+    // One size after the other, the big table growing.
+    const points = await mapLimit(sizes, 1, async (size) => {
       const seedSeconds = await grow(b, size);
       await timeFeed(b, 5); // warm-up
       // Three short rounds, each summarized by its own quantiles, then the median of the rounds: a burst of
@@ -119,11 +112,11 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
         queryP90: of((r) => r.query, 0.9),
         seedSeconds: Number(seedSeconds.toFixed(1)),
       };
-      points.push(point);
       ctx.progress(
         `row 5: ${size.toLocaleString('en-US')} articles (seeded in ${seedSeconds.toFixed(0)} s): feed p50 ${point.p50.toFixed(1)} ms`,
       );
-    }
+      return point;
+    });
 
     // Alternating rounds on the two tables; each round gives one p50 per table, the figure is their median.
     const feedSmall: number[] = [];
