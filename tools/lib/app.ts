@@ -1,6 +1,7 @@
 /** The real feeds app and ingest core in the tools' own process, quiet and with fixed settings. */
 import { createFeedsApp, type FeedsApp, type FeedsAppOptions } from '../../shared/feeds/app.js';
 import { Ingester, type IngesterOptions } from '../../shared/ingest/ingester.js';
+import type { StoredObject } from '../../shared/ingest/objects.js';
 import type { Log } from '../../shared/logger.js';
 import type { FeedStore } from '../../shared/store/types.js';
 
@@ -20,6 +21,16 @@ export const toolsFeedsApp = (
   options: Partial<Pick<FeedsAppOptions, 'metaTtlMs' | 'cacheBytes' | 'config'>> = {},
 ): FeedsApp => createFeedsApp({ store, config: FEEDS_CONFIG, log: QUIET, ...options });
 
-/** The ingest core over `store`, reading objects through `objects`. */
-export const toolsIngester = (store: IngesterOptions['store'], objects: IngesterOptions['objects']) =>
-  new Ingester({ store, objects, log: QUIET, maxObjectBytes: 1024 * 1024 });
+/** The ingest core over `store`, reading objects from a map (key → object) unless given an S3 port. */
+export const toolsIngester = (
+  store: IngesterOptions['store'],
+  objects: Map<string, StoredObject> | IngesterOptions['objects'],
+  extra: Partial<IngesterOptions> = {},
+) =>
+  new Ingester({
+    store,
+    objects: objects instanceof Map ? { get: async (_bucket, key) => objects.get(key) } : objects,
+    log: QUIET,
+    maxObjectBytes: 1024 * 1024,
+    ...extra,
+  });
