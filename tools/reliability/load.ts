@@ -102,7 +102,8 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
     };
     sample();
     const sampler = setInterval(sample, 1000);
-    const r = await fire(durationS, kinds).finally(() => clearInterval(sampler));
+    // autocannon's promise is a thenable with no finally.
+    const r = await Promise.resolve(fire(durationS, kinds)).finally(() => clearInterval(sampler));
     const heapAfter = await heapAfterGc();
     // One sample a second from the start: the first ten, and the last ten of the run.
     const run = samples.slice(0, durationS + 1).map((x) => Math.round(x * 10) / 10);
@@ -215,7 +216,7 @@ async function warmUp(
       (run as typeof run & { stop(): void }).stop(); // autocannon's promise can stop its run
     }
   }, 1000);
-  const result = await run.finally(() => clearInterval(timer));
+  const result = await Promise.resolve(run).finally(() => clearInterval(timer));
   const end = Math.round((rssMb(pid) ?? Number.NaN) * 10) / 10;
   return { seconds: Math.round((Date.now() - started) / 1000), settled, rssMb: [start, end], result };
 }
