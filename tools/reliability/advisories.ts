@@ -29,19 +29,16 @@ interface AdvisoryReview {
   noAdvisoryFound: { packages: Record<string, string> };
 }
 
-/** An npm command in the repository, whatever its exit code (npm ls exits 1 for unmet optional peers). */
+/** An npm command in the repository, whatever its exit code (npm audit exits 1 when it finds advisories). */
 const npm = (args: string[]) =>
   spawnSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 
 /** Every production package (npm's `.prod` selector, the project itself left out) with its installed versions. */
 function installedProduction(): Map<string, string[]> {
   const found = new Map<string, Set<string>>();
-  const nodes = JSON.parse(npm(['query', '.prod']).stdout) as {
-    name: string;
-    version: string;
-    location: string;
-  }[];
-  for (const n of nodes) if (n.location) found.set(n.name, (found.get(n.name) ?? new Set()).add(n.version));
+  const nodes = JSON.parse(npm(['query', '.prod']).stdout) as Record<string, string>[];
+  for (const { name, version, location } of nodes)
+    if (name && version && location) found.set(name, (found.get(name) ?? new Set()).add(version));
   return new Map([...found].map(([name, versions]) => [name, [...versions].sort(compare)]));
 }
 
@@ -85,11 +82,9 @@ export function checkReview(review: AdvisoryReview, installed: Map<string, strin
   return { reviewed: review.reviewed, packages: installed.size, advisories, notReachable, problems };
 }
 
+/** What `npm audit --json` prints (the parts read here). */
 interface AuditReport {
-  vulnerabilities?: Record<
-    string,
-    { name: string; severity: string; via: (string | { title?: string; source?: number })[] }
-  >;
+  vulnerabilities?: Record<string, { name: string; severity: string; via: (string | { title?: string })[] }>;
   metadata?: { vulnerabilities?: Record<string, number> };
   error?: { summary?: string };
   message?: string;
@@ -117,12 +112,10 @@ export async function auditCheck(): Promise<Outcome> {
     refused = `no report (${out.stderr.trim().split('\n').pop() ?? `exit ${out.status}`})`;
   }
   const bySeverity = report.metadata?.vulnerabilities ?? {};
+  const via = (x: string | { title?: string }) => (typeof x === 'string' ? `via ${x}` : (x.title ?? ''));
   const highOrCritical = Object.values(report.vulnerabilities ?? {})
     .filter((v) => v.severity === 'high' || v.severity === 'critical')
-    .map(
-      (v) =>
-        `${v.name}: ${v.via.map((x) => (typeof x === 'string' ? `via ${x}` : (x.title ?? ''))).join(', ')}`,
-    );
+    .map((v) => `${v.name}: ${v.via.map(via).join(', ')}`);
   const total = Object.entries(bySeverity).reduce((n, [k, c]) => (k === 'total' ? n : n + c), 0);
   const severities = Object.entries(bySeverity).filter(([k, n]) => n > 0 && k !== 'total');
   // Where the registry's check did not run, it is not a pass: the review by hand fails when it does not hold.

@@ -33,6 +33,7 @@ export interface BrowserResult {
   failures: PageCheck[];
 }
 
+type Mode = 'as served' | 'CSP bypassed';
 type InPage = { pwned?: string; scripts: number; handlers: string[]; scriptUrls: string[] };
 /** Run in the page (as text: this project compiles without the DOM types). */
 const IN_PAGE = `(() => {
@@ -53,12 +54,7 @@ const IN_PAGE = `(() => {
  * Opens a page, in the mode of `context`, and reports what it did: dialogs, `window.__pwned` after load,
  * requests for a `__pwned` URL, page errors, CSP violations, and what its DOM holds.
  */
-async function openPage(
-  context: BrowserContext,
-  base: string,
-  path: string,
-  mode: 'as served' | 'CSP bypassed',
-) {
+async function openPage(context: BrowserContext, base: string, path: string, mode: Mode) {
   const page = await context.newPage();
   const [dialogs, beacons, pageErrors]: [string[], string[], string[]] = [[], [], []];
   let cspViolations = 0;
@@ -95,7 +91,7 @@ export async function checkPages(baseUrl: string, paths: string[]): Promise<Brow
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   const checks: PageCheck[] = [];
   try {
-    for (const mode of ['as served', 'CSP bypassed'] as const) {
+    for (const mode of ['as served', 'CSP bypassed'] satisfies Mode[]) {
       const context = await browser.newContext({
         bypassCSP: mode === 'CSP bypassed',
         javaScriptEnabled: true,

@@ -34,8 +34,7 @@ export async function outage(o: { root: string; files: number; outageS: number }
   const started = Date.now();
   const done = () => pipeline.queue.stats().done;
 
-  // The outage: when half the files are ingested, kill dynalite, wait, start it again on the same port.
-  const down = (async () => {
+  const restart = (async () => {
     while (done() < o.files / 2) await sleep(20);
     const at = { ms: Date.now() - started, ingested: done() };
     dynalite.process.kill('SIGKILL');
@@ -48,7 +47,7 @@ export async function outage(o: { root: string; files: number; outageS: number }
   })();
   await mapLimit(files, 8, (f) => pipeline.put(f.key, f.text));
   const uploadedMs = Date.now() - started;
-  const { restarted, ...out } = await down;
+  const { restarted, ...out } = await restart;
   await pipeline.queue.idle();
   const drainedAfterRestartMs = Date.now() - restarted;
   const totalMs = Date.now() - started;
@@ -78,7 +77,12 @@ export async function faultsCheck(root: string, o: Options): Promise<Outcome> {
   return { verdict: verdictOf(ok), notes, lines, result: f };
 }
 
-type Mode = 'throttle' | 'time-limit';
+/** Per mode: the share of data requests throttled, the time limit, and the part of --limits-files ingested. */
+const MODES = {
+  throttle: { title: 'DynamoDB throttling during ingest', share: 0.2, limitS: INGEST_TIMEOUT_S, part: 1 },
+  'time-limit': { title: 'Handler time limit overrun during ingest', share: 0.3, limitS: 2, part: 0.5 },
+};
+type Mode = keyof typeof MODES;
 
 export async function limits(o: { root: string; mode: Mode; files: number; share: number; limitS: number }) {
   const timeoutMs = o.limitS * 1000;
@@ -141,14 +145,9 @@ export async function limits(o: { root: string; mode: Mode; files: number; share
 export const limitsCheck =
   (mode: Mode) =>
   async (root: string, o: Options): Promise<Outcome> => {
-    const files = Number(o['limits-files']);
-    const m = await inChild('faults', limits, {
-      root,
-      mode,
-      ...(mode === 'throttle'
-        ? { files, share: 0.2, limitS: INGEST_TIMEOUT_S }
-        : { files: Math.ceil(files / 2), share: 0.3, limitS: 2 }),
-    });
+    const { title, share, limitS, part } = MODES[mode];
+    const files = Math.ceil(Number(o['limits-files']) * part);
+    const m = await inChild('faults', limits, { root, mode, files, share, limitS });
     const { ok, notes, line } = ingestedOnce(m, m.files);
     // Throttling alone must cost no dead letter; the time-limit run must really overrun its limit.
     const exercised =
@@ -159,8 +158,6 @@ export const limitsCheck =
           ? `${m.deadLettered} messages were dead-lettered under throttling alone.`
           : 'No invocation overran the time limit: the check did not test it.',
       );
-    const title =
-      mode === 'throttle' ? 'DynamoDB throttling during ingest' : 'Handler time limit overrun during ingest';
     const lines = [
       `- **${title}**: ${fmt(m.files)} files ingested through the queue and the handler's local Lambda environments ` +
         `(time limit ${sec(m.timeoutMs)}) while the local DynamoDB throttled ${Math.round(m.throttleShare * 100)} % of data requests ` +

@@ -11,7 +11,6 @@ import { mapLimit, median } from '../lib/stats.js';
 import { fmt, type Options, type Outcome, verdictOf } from './check.js';
 import { FILES, type Planned, type Primed, requestMix, topicFeed } from './load-mix.js';
 
-/** Per kind of request: how many were sent, how many did not get the status expected, and what they got. */
 type Kinds = Record<
   string,
   { sent: number; unexpected: number; expect: number; got: Record<number, number> }
@@ -138,13 +137,9 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
     // One sample a second from the start: the first ten, and the last ten of the run.
     const run = samples.slice(0, durationS + 1).map(tenth);
     const [first, last] = [median(run.slice(0, 10)), median(run.slice(-10))].map(tenth) as [number, number];
+    const requestsPerSecond = Math.round(r.requests.average);
     const result = {
-      ...{
-        connections,
-        durationS,
-        requests: r.requests.total,
-        requestsPerSecond: Math.round(r.requests.average),
-      },
+      ...{ connections, durationS, requests: r.requests.total, requestsPerSecond },
       ...{ latencyP50Ms: r.latency.p50, latencyP99Ms: r.latency.p99, status5xx: r['5xx'], errors: r.errors },
       timeouts: r.timeouts,
       statuses: Object.fromEntries(

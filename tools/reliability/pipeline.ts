@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event, S3EventRecord, SQSEvent } from 'aws-lambda';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { decodeInvocation } from '../../functions/ingest/events.js';
 import { EventQueue, type EventQueueOptions } from '../../local/event-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from '../../local/s3-notifications.js';
@@ -55,17 +55,13 @@ export async function startPipeline(options: {
   env.S3_ENDPOINT = s3.endpoint;
   // Like the functions' client, it retries (8 attempts) and then gives up.
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const dynamo = new DynamoDBClient({
-    endpoint: options.dynamoEndpoint,
-    region: LOCAL_REGION,
-    credentials,
-    maxAttempts: 8,
-  });
+  const endpoint = options.dynamoEndpoint;
+  const dynamo = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 8 });
   await ensureTable(dynamo, TABLE); // as the local stack does: its dynalite makes tables ACTIVE at once
   const { handler } = await import('../../functions/ingest/handler.js');
 
   const queue = new EventQueue({
-    handler: (event: SQSEvent) => handler(event),
+    handler: (e) => handler(e),
     concurrency: 4,
     batchSize: 10,
     ...options.queue,
@@ -110,11 +106,10 @@ export async function cleanIngest(pipeline: Pipeline, table: string): Promise<vo
 }
 
 /**
- * The display name each topic (and provider feed) should have, worked out from the bucket alone (not through
- * the ingest core): among the files there now, the spelling of the earliest upload (LastModified) that names the topic, the
- * smallest spelling on a tie. A reference for both the storm's and the clean ingest's tables, valid when
- * every event was applied after the bucket's last change (as in the storm), so no overwritten content was
- * ever read.
+ * The display name each topic (and provider feed) should have, from the bucket alone (not through the ingest
+ * core): among the files there now, the spelling of the earliest upload (LastModified) that names it, the
+ * smallest spelling on a tie. Valid when every event was applied after the bucket's last change (as in the
+ * storm), so no overwritten content was ever read.
  */
 export async function topicNamesFromBucket(pipeline: Pipeline): Promise<Names> {
   const objects = new S3Objects(pipeline.s3.client);

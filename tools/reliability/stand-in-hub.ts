@@ -26,7 +26,7 @@ export async function startStandInHub(
   const fetchFeeds = behaviour === 'accept' && (options.fetchFeeds ?? true);
   const pings: Ping[] = [];
   const hanging = new Set<ServerResponse>();
-  const fetches = new Set<Promise<void>>();
+  const fetches: Promise<void>[] = [];
   let requests = 0;
   const server = createServer(async (req, res) => {
     requests++;
@@ -55,9 +55,7 @@ export async function startStandInHub(
             ping.fetched = { status: 0, body: String(e.cause ?? e.message), link: null };
           },
         );
-        fetches.add(fetching);
-        await fetching;
-        fetches.delete(fetching);
+        fetches.push(fetching);
       }
     }
   });
@@ -76,7 +74,7 @@ export async function startStandInHub(
         5,
       ),
     close: async () => {
-      await Promise.all([...fetches]);
+      await Promise.all(fetches);
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -27,11 +27,10 @@ export async function scenario(o: { root: string; events: number; seed: number }
   const corpus = [...generateCorpus({ count: creates + 100 })];
   const live: { key: string; text: string }[] = [];
   const pick = () => live[Math.floor(rng() * live.length)] as { key: string; text: string };
-  const kinds = { create: 0, edit: 0, relink: 0, second: 0, remove: 0 };
-  for (const f of corpus.slice(0, creates)) {
-    await pipeline.put(f.key, f.text);
-    live.push({ key: f.key, text: f.text });
-    kinds.create++;
+  const kinds = { create: creates, edit: 0, relink: 0, second: 0, remove: 0 };
+  for (const { key, text } of corpus.slice(0, creates)) {
+    await pipeline.put(key, text);
+    live.push({ key, text });
   }
   let spare = creates;
   while (pipeline.records.length < o.events) {
@@ -102,13 +101,10 @@ export async function stormCheck(root: string, o: Options): Promise<Outcome> {
     notes.push(
       `Topic names not the spelling of the earliest upload in the bucket: ${t.topicNamesWrong.storm} in the storm's table, ${t.topicNamesWrong.clean} in the clean one; first: ${t.firstWrongNames.slice(0, 6).join(' · ')}.`,
     );
-  if (t.differencesFromClean > 0) {
-    const paths = Object.entries(t.differingPaths).map(([p, n]) => `${p} ${n}`);
-    notes.push(
-      `Differing paths (items): ${paths.join(', ')}.`,
-      `First: ${t.firstDifferences.slice(0, 6).join(' · ')}`,
-    );
-  }
+  const paths = Object.entries(t.differingPaths).map(([p, n]) => `${p} ${n}`);
+  const first = t.firstDifferences.slice(0, 6).join(' · ');
+  if (t.differencesFromClean > 0)
+    notes.push(`Differing paths (items): ${paths.join(', ')}.`, `First: ${first}`);
   const ok =
     t.differencesFromClean + namesWrong + t.pending + t.duplicates.length + t.countMismatches.length === 0;
   const kinds = Object.entries(t.kinds).map(([k, v]) => `${fmt(v)} ${k}`);

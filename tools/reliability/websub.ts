@@ -52,7 +52,6 @@ export async function scenario(o: { root: string; hubs: string[]; files: number 
   };
 }
 
-/** How many times each value occurs. */
 const countBy = (values: string[]) => {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
