@@ -102,7 +102,7 @@ export async function limits(o: { root: string; mode: Mode; files: number; share
     },
   });
   // The handler in its local Lambda environments, with the environment the pipeline set up for it.
-  fn = new IngestFunction(process.env as Record<string, string>, 2, { timeoutMs });
+  fn = new IngestFunction({ ...process.env } as Record<string, string>, 2, { timeoutMs });
   await fn.start();
 
   const started = Date.now();

@@ -22,7 +22,6 @@ import { auditCheck } from './advisories.js';
 import { type Options, type Outcome, sec } from './check.js';
 import { faultsCheck, limitsCheck } from './faults.js';
 import { hostileCheck } from './hostile-run.js';
-
 import { loadCheck } from './load.js';
 import { stormCheck } from './storm.js';
 import { websubCheck } from './websub.js';

@@ -40,14 +40,15 @@ export async function scenario(o: { root: string; hubs: string[]; files: number 
   await stack.published();
   const publishedAfterMs = Date.now() - published;
   const once = checkOnce(await dumpTable(stack.dynamo, stack.tableName));
-  await stack.close({ drainMs: 0 });
   const warnings = lines.map((l) => DROPPED.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+  const otherLines = lines.filter((l) => !DROPPED.test(l)).slice(0, 10);
+  await stack.close({ drainMs: 0 });
   return {
     ...{ files: o.files, ingestMs, publishedAfterMs, ...once, duplicates: once.duplicates.length },
     countMismatches: once.countMismatches.length,
     /** Hub and feed of each ping dropped. */
     dropped: warnings.map((m) => [m[1], m[2]] as [string, string]),
-    otherLines: lines.filter((l) => !DROPPED.test(l)).slice(0, 10),
+    otherLines,
     firstWarning: warnings[0]?.[0],
   };
 }
