@@ -53,21 +53,12 @@ const hostileUrl = fc.oneof(
   { arbitrary: hostileValue, weight: 1 },
 );
 
+const years = { min: new Date('1890-01-01T00:00:00Z'), max: new Date('3010-01-01T00:00:00Z') };
+const isoDate = fc.date({ ...years, noInvalidDate: true });
+const oddDate = fc.constantFrom('2021-02-29', '2020-02-29', '2021-03-14T25:00:00Z', '2021-03-14 01:27+0530');
 const hostileDate = fc.oneof(
-  {
-    arbitrary: fc
-      .date({
-        min: new Date('1890-01-01T00:00:00Z'),
-        max: new Date('3010-01-01T00:00:00Z'),
-        noInvalidDate: true,
-      })
-      .map((d) => d.toISOString()),
-    weight: 6,
-  },
-  {
-    arbitrary: fc.constantFrom('2021-02-29', '2020-02-29', '2021-03-14T25:00:00Z', '2021-03-14 01:27+0530'),
-    weight: 1,
-  },
+  { arbitrary: isoDate.map((d) => d.toISOString()), weight: 6 },
+  { arbitrary: oddDate, weight: 1 },
   { arbitrary: hostileValue, weight: 1 },
 );
 
@@ -81,6 +72,8 @@ const hostileMarkdown = fc.oneof(
     .array(fc.oneof(hostileString, fc.constantFrom(...MARKDOWN_PIECES)), { maxLength: 30 })
     .map((a) => a.join('')),
 );
+
+const relatedLink = fc.record({ title: hostileString, webUrl: hostileUrl, publishedDateTime: hostileDate });
 
 /** The fields of an article file, each hostile; the required ones valid often enough to reach the feeds. */
 export const hostileFields: fc.Arbitrary<Record<string, unknown>> = fc
@@ -97,11 +90,7 @@ export const hostileFields: fc.Arbitrary<Record<string, unknown>> = fc
       { arbitrary: hostileValue, weight: 1 },
     ),
     images: option(fc.array(fc.record({ url: hostileUrl, width: scalar, height: scalar }), { maxLength: 3 })),
-    related: option(
-      fc.array(fc.record({ title: hostileString, webUrl: hostileUrl, publishedDateTime: hostileDate }), {
-        maxLength: 3,
-      }),
-    ),
+    related: option(fc.array(relatedLink, { maxLength: 3 })),
     category: option(hostileString),
     type: option(hostileString),
     published: option(fc.oneof(fc.boolean(), hostileValue)),
@@ -164,28 +153,18 @@ export const hostileQuery: fc.Arbitrary<URLSearchParams> = fc
       fc.oneof(fc.constantFrom(...PARAMS), hostileString),
       fc.oneof(fc.string({ maxLength: 12 }), hostileString, fc.integer().map(String)),
     ),
-    {
-      maxLength: 4,
-    },
+    { maxLength: 4 },
   )
   .map((pairs) => new URLSearchParams(pairs));
 
-const HEADER_NAMES = (
-  'if-none-match if-modified-since accept-encoding host x-forwarded-host x-forwarded-proto ' + 'range'
-).split(' ');
+const HEADER_NAMES =
+  'if-none-match if-modified-since accept-encoding host x-forwarded-host x-forwarded-proto range'.split(' ');
+const HEADER_VALUES = ['*', 'W/"x"', 'gzip;q=0', 'br', 'Thu, 01 Jan 1970 00:00:00 GMT'];
 /** Request headers our app reads, with hostile values. */
 export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc
   .array(
-    fc.tuple(
-      fc.constantFrom(...HEADER_NAMES),
-      fc.oneof(
-        hostileString,
-        fc.constantFrom('*', 'W/"x"', 'gzip;q=0', 'br', 'Thu, 01 Jan 1970 00:00:00 GMT'),
-      ),
-    ),
-    {
-      maxLength: 4,
-    },
+    fc.tuple(fc.constantFrom(...HEADER_NAMES), fc.oneof(hostileString, fc.constantFrom(...HEADER_VALUES))),
+    { maxLength: 4 },
   )
   .map((pairs) => Object.fromEntries(pairs));
 

@@ -43,51 +43,24 @@ export function validFields(extra: Record<string, unknown> = {}): Record<string,
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 const payload = (i: number) => SCRIPT_PAYLOADS[i % SCRIPT_PAYLOADS.length] as string;
-
-/** A valid file whose title bytes are replaced by raw bytes. */
-function withRawTitle(raw: Buffer): Buffer {
-  const [head, tail] = frontMatter(validFields({ title: 'TITLE' })).split('"TITLE"') as [string, string];
-  return Buffer.concat([text(head), raw, text(tail)]);
-}
-
-function randomBytes(n: number, seed: number): Buffer {
-  const rng = prng(seed);
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rng() * 256);
-  return b;
-}
-
-function aliasBomb(levels: number, width: number): string {
-  const lines = [`l0: &l0 ["${'lol'.repeat(4)}"]`];
-  for (let i = 1; i < levels; i++) {
-    lines.push(`l${i}: &l${i} [${Array.from({ length: width }, () => `*l${i - 1}`).join(', ')}]`);
-  }
-  return lines.join('\n');
-}
-
-function deepBlockMapping(levels: number): string {
-  return `${Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}deep${i}:`).join('\n')} end`;
-}
+const randomBytes = (n: number, seed: number, rng = prng(seed)) =>
+  Buffer.from(Array.from({ length: n }, () => Math.floor(rng() * 256)));
 
 export function hostileCatalogue(): HostileFile[] {
   serial = 0;
   const files: HostileFile[] = [];
-  const add = (
-    expect: HostileFile['expect'],
-    name: string,
-    what: string,
-    body: Buffer,
-    reason?: RegExp,
-    key?: string,
-  ) => files.push({ key: key ?? `hostile/${name}.md`, name, what, body, expect, reason });
+  type Expect = HostileFile['expect'];
+  const add = (expect: Expect, name: string, what: string, body: Buffer, reason?: RegExp, key?: string) =>
+    files.push({ key: key ?? `hostile/${name}.md`, name, what, body, expect, reason });
   const reject = (name: string, what: string, body: Buffer, reason?: RegExp) =>
     add('rejected', name, what, body, reason);
   const article = (name: string, what: string, body: Buffer) => add('article', name, what, body);
   /** A valid file with these fields changed (and this body). */
   const valid = (extra: Record<string, unknown> = {}, body = '') =>
     text(frontMatter(validFields(extra), body));
-  /** A valid file's fields after some YAML of the caller's. */
-  const after = (yaml: string) => text(`---\n${yaml}\n${frontMatter(validFields()).slice(4)}`);
+  /** A valid file's fields (with these changed) after some YAML of the caller's. */
+  const after = (yaml: string, extra: Record<string, unknown> = {}) =>
+    text(`---\n${yaml}\n${frontMatter(validFields(extra)).slice(4)}`);
 
   // ---- not text at all ----
   reject('random-bytes', '64 KB of random bytes', randomBytes(64 * 1024, 7), /NUL|UTF-8/);
@@ -95,126 +68,87 @@ export function hostileCatalogue(): HostileFile[] {
   reject('whitespace', 'only blank lines', text(' \n\t\n\n'), /empty/);
   const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), randomBytes(512, 8)]);
   reject('binary-png', 'a PNG image renamed .md', png, /NUL|UTF-8/);
-  const utf16 = Buffer.concat([
-    Buffer.from([0xff, 0xfe]),
-    Buffer.from(frontMatter(validFields()), 'utf16le'),
-  ]);
+  const utf16 = Buffer.from(`\ufeff${frontMatter(validFields())}`, 'utf16le');
   reject('utf16', 'valid front matter saved as UTF-16 with a BOM', utf16, /NUL|UTF-8/);
-  const raw = (...bytes: number[]) => withRawTitle(Buffer.from(bytes));
-  reject(
-    'invalid-utf8',
-    'a title with a broken UTF-8 sequence',
-    raw(0x22, 0x41, 0xc3, 0x28, 0x42, 0x22),
-    /UTF-8/,
-  );
-  const overlong = 'an overlong UTF-8 encoding of "/" (a classic filter bypass)';
-  reject('overlong-utf8', overlong, raw(0x22, 0x2e, 0x2e, 0xc0, 0xaf, 0x22), /UTF-8/);
-  reject(
-    'latin1',
-    'a file saved as Windows-1252 (é as one byte)',
-    raw(0x22, 0x43, 0x61, 0x66, 0xe9, 0x22),
-    /UTF-8/,
-  );
-  reject('nul-bytes', 'NUL bytes inside the title', raw(0x22, 0x61, 0x00, 0x62, 0x00, 0x22), /NUL/);
+  // A valid file whose quoted title is these raw bytes.
+  for (const [name, what, hex, reason] of [
+    ['invalid-utf8', 'a title with a broken UTF-8 sequence', '2241c3284222', /UTF-8/],
+    ['overlong-utf8', 'an overlong UTF-8 encoding of "/" (a classic filter bypass)', '222e2ec0af22', /UTF-8/],
+    ['latin1', 'a file saved as Windows-1252 (é as one byte)', '22436166e922', /UTF-8/],
+    ['nul-bytes', 'NUL bytes inside the title', '226100620022', /NUL/],
+  ] as const) {
+    const [head, tail] = frontMatter(validFields({ title: 'TITLE' })).split('"TITLE"') as [string, string];
+    reject(name, what, Buffer.concat([text(head), Buffer.from(hex, 'hex'), text(tail)]), reason);
+  }
 
   // ---- broken or abusive front matter ----
   reject('no-front-matter', 'plain text with no front matter', text('Just some words.\n'), /front matter/);
-  reject(
-    'unclosed',
-    'front matter never closed',
-    text('---\ntitle: "x"\nwebUrl: "https://news.example.com/unclosed"\n'),
-  );
+  const unclosed = text('---\ntitle: "x"\nwebUrl: "https://news.example.com/unclosed"\n');
+  reject('unclosed', 'front matter never closed', unclosed);
   reject('not-a-mapping', 'front matter that is a list', text('---\n- a\n- b\n---\n'), /mapping/);
-  reject(
-    'tabs',
-    'front matter indented with tabs',
-    text('---\ntitle: x\nprovider:\n\tname: y\n---\n'),
-    /YAML/,
-  );
+  const tabs = text('---\ntitle: x\nprovider:\n\tname: y\n---\n');
+  reject('tabs', 'front matter indented with tabs', tabs, /YAML/);
   const twice = text(`${frontMatter(validFields()).split('\n---\n')[0]}\ntitle: "again"\n---\n`);
   reject('duplicate-keys', 'the same key twice', twice, /YAML/);
-  const jsFunction = text(`---\ntitle: !!js/function "function(){ return process.exit(1) }"\n---\n`);
-  reject(
-    'js-function-tag',
-    'a !!js/function tag (code execution in unsafe YAML loaders)',
-    jsFunction,
-    /YAML/,
-  );
+  const jsTag = text(`---\ntitle: !!js/function "function(){ return process.exit(1) }"\n---\n`);
+  reject('js-function-tag', 'a !!js/function tag (code execution in unsafe YAML loaders)', jsTag, /YAML/);
   for (const language of ['js', 'javascript', ' js']) {
-    reject(
-      `front-matter-language-${language.trim()}${language.startsWith(' ') ? '-spaced' : ''}`,
-      `front matter opened by "---${language}": gray-matter would evaluate it as JavaScript (eval); a valid article if it ran`,
-      text(`---${language}\n${JSON.stringify(validFields())}\n---\n`),
-      /no front matter/,
-    );
+    const name = `front-matter-language-${language.trim()}${language.startsWith(' ') ? '-spaced' : ''}`;
+    const what = `front matter opened by "---${language}": gray-matter would evaluate it as JavaScript (eval); a valid article if it ran`;
+    reject(name, what, text(`---${language}\n${JSON.stringify(validFields())}\n---\n`), /no front matter/);
   }
   const python = text(`---\ntitle: !!python/object/apply:os.system ["id"]\n---\n`);
   reject('python-tag', 'a !!python/object/apply tag', python, /YAML/);
-  reject('alias-bomb', 'billion laughs: 9 levels of 9 aliases', after(aliasBomb(9, 9)), /alias/);
+  const aliases = Array.from(
+    { length: 8 },
+    (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`,
+  );
+  const bomb = [`l0: &l0 ["${'lol'.repeat(4)}"]`, ...aliases].join('\n');
+  reject('alias-bomb', 'billion laughs: 9 levels of 9 aliases', after(bomb), /alias/);
   const merges = `a: &a {x: 1, y: 2}\nb: &b {<<: [*a, *a, *a, *a, *a, *a]}\nc: &c {<<: [*b, *b, *b, *b, *b, *b]}\nd: {<<: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]}`;
   reject('merge-key-bomb', 'nested YAML merge keys (<<: *a) fanning out', after(merges), /alias/);
   const flow = `deep: ${'['.repeat(10_000)}${']'.repeat(10_000)}`;
   reject('deep-flow', '10,000 nested flow sequences', after(flow), /deeper|nest/);
-  reject('deep-block', '200 nested block mappings', after(deepBlockMapping(200)), /deeper|nest/);
+  const block = `${Array.from({ length: 200 }, (_, i) => `${'  '.repeat(i)}deep${i}:`).join('\n')} end`;
+  reject('deep-block', '200 nested block mappings', after(block), /deeper|nest/);
   const manyKeys = Array.from({ length: 15_000 }, (_, i) => `k${i}: ${json(payload(i))}`).join('\n');
-  article(
-    'huge-front-matter',
-    'about 900 KB of front matter: 15,000 unknown keys, each a script payload',
-    after(manyKeys),
-  );
+  const manyKeysWhat = 'about 900 KB of front matter: 15,000 unknown keys, each a script payload';
+  article('huge-front-matter', manyKeysWhat, after(manyKeys));
   article('huge-excerpt', 'a 900 KB excerpt', valid({ excerpt: `${SCRIPT_PAYLOADS[0]} `.repeat(15_000) }));
-  reject(
-    'oversize',
-    'a 2 MB file, over the 1 MB limit',
-    valid({ excerpt: 'x'.repeat(2 * 1024 * 1024) }),
-    /limit/,
-  );
+  const oversize = valid({ excerpt: 'x'.repeat(2 * 1024 * 1024) });
+  reject('oversize', 'a 2 MB file, over the 1 MB limit', oversize, /limit/);
 
   // ---- prototype pollution ----
   const proto = [
-    '---',
     `__proto__: {polluted: "yes", ${PWNED}: "yes"}`,
     'constructor: {prototype: {polluted: "yes"}}',
     'prototype: {polluted: "yes"}',
     `provider: {__proto__: {polluted: "yes"}, name: "Proto News", constructor: {prototype: {polluted: "yes"}}}`,
     'images: [{__proto__: {url: "https://img.example.com/p.jpg"}, url: "https://img.example.com/q.jpg"}]',
     'related: [{__proto__: {title: "x"}, title: "Related", webUrl: "https://news.example.com/r"}]',
-    ...Object.entries(validFields({ topics: ['__proto__', 'constructor', 'prototype', 'toString'] })).map(
-      ([k, v]) => `${k}: ${json(v)}`,
-    ),
-    '---',
-    '',
-  ];
-  article('proto-keys', '__proto__, constructor and prototype keys at every level', text(proto.join('\n')));
+  ].join('\n');
+  const protoTopics = { topics: ['__proto__', 'constructor', 'prototype', 'toString'] };
+  article(
+    'proto-keys',
+    '__proto__, constructor and prototype keys at every level',
+    after(proto, protoTopics),
+  );
 
   // ---- sizes and counts ----
-  const manyTopics = Array.from({ length: 10_000 }, (_, i) => `${payload(i)} ${i}`);
-  reject(
-    'ten-thousand-topics',
-    'ten thousand topics, each a script payload',
-    valid({ topics: manyTopics }),
-    /at most 50/,
-  );
+  const manyTopics = valid({ topics: Array.from({ length: 10_000 }, (_, i) => `${payload(i)} ${i}`) });
+  reject('ten-thousand-topics', 'ten thousand topics, each a script payload', manyTopics, /at most 50/);
   const longTopics = Array.from({ length: 50 }, (_, i) =>
     `${i} <b onmouseover=alert(${i})>${'t'.repeat(200)}`.slice(0, 200),
   );
   article('fifty-long-topics', '50 topics of 200 characters with markup', valid({ topics: longTopics }));
-  reject(
-    'topic-too-long',
-    'a topic name of 5,000 characters',
-    valid({ topics: ['x'.repeat(5000)] }),
-    /longer than/,
-  );
+  const longTopic = valid({ topics: ['x'.repeat(5000)] });
+  reject('topic-too-long', 'a topic name of 5,000 characters', longTopic, /longer than/);
   const hugeTitle = `${SCRIPT_PAYLOADS[1]}`.repeat(22_000).slice(0, 900_000);
   reject('title-900k', 'a 900,000-character title', valid({ title: hugeTitle }), /title is longer/);
   const limitTitle = SCRIPT_PAYLOADS.join(' ').repeat(5).slice(0, 1000);
   article('title-at-limit', 'a 1,000-character title made of payloads', valid({ title: limitTitle }));
-  const spaces = `a${' \t'.repeat(250_000)}b`;
-  article(
-    'whitespace-title',
-    'a title of half a million spaces between two letters',
-    valid({ title: spaces }),
-  );
+  const spaces = valid({ title: `a${' \t'.repeat(250_000)}b` });
+  article('whitespace-title', 'a title of half a million spaces between two letters', spaces);
   const related = Array.from({ length: 3000 }, (_, i) => ({
     title: payload(i),
     webUrl: HOSTILE_HTTP_URLS[i % 5],
@@ -248,29 +182,19 @@ export function hostileCatalogue(): HostileFile[] {
     },
     'Body \u0001 with ]]> and \u000b',
   );
-  article(
-    'control-characters',
-    'XML-illegal characters, lone surrogates, U+FFFE and ]]> in every text field',
-    controls,
-  );
+  const controlsWhat = 'XML-illegal characters, lone surrogates, U+FFFE and ]]> in every text field';
+  article('control-characters', controlsWhat, controls);
   const bidi = valid({
     title: '\u202egnp.exe\u202c \u200b\u200d\u2066Z\u0335\u0336\u0337algo\u2069',
     topics: ['\u202e'],
   });
   article('bidi-zero-width', 'right-to-left overrides, zero-width and combining characters', bidi);
-  const crlf = Buffer.concat([
-    Buffer.from([0xef, 0xbb, 0xbf]),
-    text(frontMatter(validFields()).replace(/\n/g, '\r\n')),
-  ]);
+  const crlf = text(`\ufeff${frontMatter(validFields()).replace(/\n/g, '\r\n')}`);
   article('crlf-bom', 'Windows line endings and a UTF-8 BOM', crlf);
 
   // ---- wrong types and values ----
-  reject(
-    'title-mapping',
-    'a title that is a mapping',
-    valid({ title: { toString: 'x', valueOf: 'y' } }),
-    /title/,
-  );
+  const titleMapping = valid({ title: { toString: 'x', valueOf: 'y' } });
+  reject('title-mapping', 'a title that is a mapping', titleMapping, /title/);
   // A mapping whose toString is not a function makes String(value) throw: each must still end with a reason.
   for (const [field, value, expect, reason] of [
     ['published', { toString: 'x' }, 'rejected', /published/],
@@ -279,22 +203,13 @@ export function hostileCatalogue(): HostileFile[] {
     ['images', [{ url: { toString: 'x' } }], 'article', undefined],
     ['provider', { name: { toString: 'x' }, domain: { valueOf: 'y' } }, 'article', undefined],
   ] as const) {
-    add(
-      expect,
-      `tostring-${field}`,
-      `${field} a mapping with a toString key`,
-      valid({ [field]: value }),
-      reason,
-    );
+    const what = `${field} a mapping with a toString key`;
+    add(expect, `tostring-${field}`, what, valid({ [field]: value }), reason);
   }
   const feb30 = valid({ publishedDateTime: '2021-02-30T00:00:00Z' });
   reject('bad-dates', 'a date on no calendar (February 30th)', feb30, /publishedDateTime/);
-  reject(
-    'year-99999',
-    'a five-digit year',
-    valid({ publishedDateTime: '99999-01-01T00:00:00Z' }),
-    /publishedDateTime/,
-  );
+  const year = valid({ publishedDateTime: '99999-01-01T00:00:00Z' });
+  reject('year-99999', 'a five-digit year', year, /publishedDateTime/);
   const numbers = text(
     `${frontMatter(validFields()).slice(0, -4)}\nquality: .inf\nheat: .nan\nextra: 1e400\n---\n`,
   );
@@ -307,11 +222,8 @@ export function hostileCatalogue(): HostileFile[] {
     reject(`script-url-${i}`, what, valid({ webUrl: url }), /not an absolute http/);
   });
   HOSTILE_HTTP_URLS.forEach((url, i) => {
-    article(
-      `markup-url-${i}`,
-      'an http link with markup in it',
-      valid({ webUrl: url, title: `Markup URL ${i}` }),
-    );
+    const markupUrl = valid({ webUrl: url, title: `Markup URL ${i}` });
+    article(`markup-url-${i}`, 'an http link with markup in it', markupUrl);
   });
 
   // ---- script in every field ----
@@ -330,11 +242,8 @@ export function hostileCatalogue(): HostileFile[] {
       ],
       ...{ category: payload, type: payload, updatedDateTime: payload, quality: payload },
     };
-    article(
-      `script-everywhere-${i}`,
-      'one payload in every field and the body',
-      valid(fields, `${payload}\n\n${HOSTILE_MARKDOWN}`),
-    );
+    const body = valid(fields, `${payload}\n\n${HOSTILE_MARKDOWN}`);
+    article(`script-everywhere-${i}`, 'one payload in every field and the body', body);
   });
 
   // ---- hostile bucket keys ----
