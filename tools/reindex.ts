@@ -74,14 +74,13 @@ const CLI_OPTIONS = {
 } as const;
 
 export function parseCli(argv: string[]) {
-  let values: ReturnType<
-    typeof parseArgs<{ args: string[]; strict: true; options: typeof CLI_OPTIONS }>
-  >['values'];
-  try {
-    values = parseArgs({ args: argv, strict: true, options: CLI_OPTIONS }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const values = (() => {
+    try {
+      return parseArgs({ args: argv, strict: true, options: CLI_OPTIONS }).values;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
     throw new UsageError(
@@ -113,8 +112,8 @@ function fromOutputsFile(
         : `${file} holds several stacks (${stacks.join(', ')}): choose one with --stack`,
     );
   }
-  const outputs = parsed[name];
-  return { bucket: outputs.BucketName, table: outputs.TableName, region: outputs.Region, stack: name };
+  const { BucketName: bucket, TableName: table, Region: region } = parsed[name];
+  return { bucket, table, region, stack: name };
 }
 
 /** Decides the target from the options, the environment and the outputs file. Reads no network. */
@@ -284,6 +283,13 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
   }
 }
 
+/** What to check after an AWS error, by its name. */
+const HINTS: Record<string, string> = {
+  NoSuchBucket: 'check the bucket name (stack output BucketName)',
+  ResourceNotFoundException: 'check the table name (stack output TableName) and the region (--region)',
+  CredentialsProviderError: 'no AWS credentials: configure them (aws configure, AWS_PROFILE) or use --local',
+};
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
@@ -303,17 +309,8 @@ async function main(): Promise<void> {
       return;
     }
     const error = e as Error;
-    process.stderr.write(`reindex failed: ${error.name}: ${error.message}\n`);
-    if (error.name === 'NoSuchBucket')
-      process.stderr.write('check the bucket name (stack output BucketName)\n');
-    if (error.name === 'ResourceNotFoundException') {
-      process.stderr.write('check the table name (stack output TableName) and the region (--region)\n');
-    }
-    if (error.name === 'CredentialsProviderError') {
-      process.stderr.write(
-        'no AWS credentials: configure them (aws configure, AWS_PROFILE) or use --local\n',
-      );
-    }
+    const hint = HINTS[error.name];
+    process.stderr.write(`reindex failed: ${error.name}: ${error.message}\n${hint ? `${hint}\n` : ''}`);
     process.exitCode = 1;
   }
 }

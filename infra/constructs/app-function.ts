@@ -85,7 +85,7 @@ export const RUNTIME = Runtime.NODEJS_24_X;
 const ESBUILD_TARGET = 'node24';
 
 /**
- * How the functions are bundled, in esbuild's own terms (tools/sizing.ts builds the very same bundles): ESM,
+ * How the functions are bundled, in esbuild's own terms (bench rows 6 and 9 build the very same bundles): ESM,
  * minified, with source maps, the AWS SDK inside. CommonJS dependencies that call require() for Node built-ins
  * get a require from the banner.
  */
@@ -99,7 +99,7 @@ export const BUNDLE = {
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
-/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench, tools/sizing.ts). */
+/** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench rows 6 and 9). */
 export const LOCAL_BUILD_OPTIONS = {
   bundle: true,
   platform: 'node',

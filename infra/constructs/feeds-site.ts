@@ -63,7 +63,7 @@ export const CACHE_POLICY_COMMENT =
   'feedbucket feeds: path + the query parameters the viewer-request function keeps; TTL from Cache-Control';
 
 /**
- * An uncached 50-item feed took 37 ms of CPU (first one 81 ms; tools/sizing.ts, README "Sizing"); the margin
+ * An uncached 50-item feed took 37 ms of CPU (first one 81 ms; bench row 9, docs/PERFORMANCE.md "Sizing"); the margin
  * covers the SDK's bounded retries and cold starts. The value lives in shared/limits.ts.
  */
 export const FEEDS_TIMEOUT = Duration.seconds(FEEDS_TIMEOUT_S);

@@ -15,7 +15,7 @@ import { grantArticleReads } from './article-bucket.js';
 import { grantIngest } from './article-table.js';
 
 /**
- * From measurements (tools/sizing.ts, docs/PERFORMANCE.md "Sizing"): an ingest batch of 10 files took 74 ms of CPU (p95
+ * From measurements (bench row 9, docs/PERFORMANCE.md "Sizing"): an ingest batch of 10 files took 74 ms of CPU (p95
  * 189 ms, first batch 326 ms) on one core here, so about 0.25 to 1.1 s at 512 MB (0.29 of a vCPU) plus
  * DynamoDB and S3 round trips. The margin covers the SDK's bounded retries (shared/limits.ts) and cold starts.
  * The value lives in shared/limits.ts, where the local stack reads it too.

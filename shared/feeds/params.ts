@@ -3,7 +3,7 @@
  * `minQuality`. Parsed once per request into a Tailoring; a known parameter with a bad value is refused with a
  * reason a person can act on (ParamError, answered 400); unknown parameters are ignored, as CloudFront drops them.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The text filters, in the order they appear in canonical query strings. */
 export const FILTER_PARAMETERS = [
@@ -49,41 +49,44 @@ type Query = URLSearchParams | Record<string, string | undefined> | undefined;
 
 const shown = (v: string) => JSON.stringify([...v].slice(0, 40).join('') + ([...v].length > 40 ? '…' : ''));
 
+/** A refusal of `value` with `message`, in a transform. */
+const refuse = (ctx: { issues: unknown[] }, value: string, message: string) => {
+  ctx.issues.push({ code: 'custom', input: value, message });
+  return z.NEVER;
+};
+
 const alternatives = (name: string) =>
-  z.string().transform((value, ctx) => {
-    if ([...value].length > MAX_FILTER_CHARS) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${name} is longer than ${MAX_FILTER_CHARS} characters (${[...value].length})`,
-      });
-      return z.NEVER;
-    }
-    // A stray or doubled `|` adds an empty alternative, which would match every article: it is dropped.
-    const parts = value.split('|').filter((p) => p !== '');
-    if (parts.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `${name} has no text between its | separators` });
-      return z.NEVER;
-    }
-    if (parts.length > MAX_ALTERNATIVES) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${name} has ${parts.length} alternatives; at most ${MAX_ALTERNATIVES} are allowed`,
-      });
-      return z.NEVER;
-    }
-    return parts;
-  });
+  z.pipe(
+    z.string(),
+    z.transform((value, ctx) => {
+      const chars = [...value].length;
+      if (chars > MAX_FILTER_CHARS)
+        return refuse(ctx, value, `${name} is longer than ${MAX_FILTER_CHARS} characters (${chars})`);
+      // A stray or doubled `|` adds an empty alternative, which would match every article: it is dropped.
+      const parts = value.split('|').filter((p) => p !== '');
+      if (parts.length === 0) return refuse(ctx, value, `${name} has no text between its | separators`);
+      if (parts.length > MAX_ALTERNATIVES)
+        return refuse(
+          ctx,
+          value,
+          `${name} has ${parts.length} alternatives; at most ${MAX_ALTERNATIVES} are allowed`,
+        );
+      return parts;
+    }),
+  );
 
 const caseSensitive = z.enum(['true', 'false'], {
   error: (i) => `filter_case_sensitive must be true or false, got ${shown(String(i.input))}`,
 });
 
-const minQuality = z
-  .string()
-  .regex(/^-?\d{1,9}(\.\d{1,6})?$/, {
-    error: (i) => `minQuality must be a number, got ${shown(String(i.input))}`,
-  })
-  .transform(Number);
+const minQuality = z.pipe(
+  z.string().check(
+    z.regex(/^-?\d{1,9}(\.\d{1,6})?$/, {
+      error: (i) => `minQuality must be a number, got ${shown(String(i.input))}`,
+    }),
+  ),
+  z.transform(Number),
+);
 
 /** The values of `name`: none, one, or (refused by the caller) several. */
 function values(query: Query, name: string): string[] {
@@ -128,7 +131,7 @@ export function parseTailoring(query: Query): Tailoring {
   return { filters, caseSensitive: sensitive, minQuality: floor, key: parts.join('&') };
 }
 
-function check<T>(schema: z.ZodType<T, string>, value: string): T {
+function check<T>(schema: z.ZodMiniType<T, string>, value: string): T {
   const r = schema.safeParse(value);
   if (!r.success) throw new ParamError(r.error.issues[0]?.message ?? 'bad parameter');
   return r.data;

@@ -1,6 +1,6 @@
 /**
  * lib-dynamodb's document client over a DynamoDB client, with the adapter's marshalling options: for tools that
- * read or write raw items (tests, the bench, the reliability checks, tools/sizing.ts). The functions do not use
+ * read or write raw items (tests, the bench, the reliability checks). The functions do not use
  * it (see dynamodb.ts): it refuses clients created with `cacheMiddleware`, which the functions' clients are.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -8,7 +8,7 @@
  *   npm run bench -- --runs 5          runs per figure (default 3)
  *   npm run bench -- --quick           small corpora and short runs, to try the harness (writes no results)
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { now } from '../lib/stats.js';
 import { type BenchContext, failed, markdownTable, type RowReport } from './lib/report.js';
 import { bundlesRow } from './rows/bundles.js';
 import { capacityRow } from './rows/capacity.js';
+import { handlersRow } from './rows/handlers.js';
 import { ingestRows } from './rows/ingest.js';
 import { parseRow } from './rows/parse.js';
 import { scaleRow } from './rows/scale.js';
@@ -25,13 +26,7 @@ import { servingRows } from './rows/serving.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-interface RowDef {
-  row: number;
-  title: string;
-  run: (ctx: BenchContext) => Promise<RowReport>;
-}
-
-const ROWS: RowDef[] = [
+const ROWS: { row: number; title: string; run: (ctx: BenchContext) => Promise<RowReport> }[] = [
   { row: 1, title: 'parse + validate + normalize', run: parseRow },
   { row: 2, title: 'local ingest end to end', run: async (ctx) => need((await ingestRows(ctx)).ingest) },
   { row: 3, title: 'warm 50-item topic feed over HTTP', run: async (ctx) => (await servingRows(ctx)).feed },
@@ -40,6 +35,7 @@ const ROWS: RowDef[] = [
   { row: 6, title: 'bundle size and module init', run: bundlesRow },
   { row: 7, title: 'DynamoDB capacity units', run: capacityRow },
   { row: 8, title: 'drop to feed', run: async (ctx) => need((await ingestRows(ctx)).drop) },
+  { row: 9, title: 'bundled handlers on Lambda events', run: handlersRow },
 ];
 
 const need = (report: RowReport | undefined): RowReport => {
@@ -48,23 +44,6 @@ const need = (report: RowReport | undefined): RowReport => {
 };
 
 const RESULTS = fileURLToPath(new URL('./results', import.meta.url));
-
-interface Results {
-  generatedAt: string;
-  machine: { cpus: number; model: string; node: string; loadAverage: number[]; loadAverageAtStart: number[] };
-  command: string;
-  /** Wall time of this run. */
-  seconds: number;
-  rows: (RowReport & { at: string })[];
-}
-
-function readPrevious(): Results | undefined {
-  try {
-    return JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8')) as Results;
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -128,12 +107,13 @@ async function main(): Promise<void> {
 
   // A partial run replaces its rows in the previous results and keeps the others (each row's ratios come
   // from one run, so rows from different runs can stand side by side).
-  const previous = only && !values.quick ? readPrevious() : undefined;
-  const merged = [
-    ...(previous?.rows ?? []).filter((r) => !reports.some((n) => n.row === r.row)),
-    ...reports,
-  ].sort((a, b) => a.row - b.row);
-  const results: Results = {
+  const latest = join(RESULTS, 'latest.json');
+  const previous: typeof reports =
+    only && !values.quick && existsSync(latest) ? JSON.parse(readFileSync(latest, 'utf8')).rows : [];
+  const merged = [...previous.filter((r) => !reports.some((n) => n.row === r.row)), ...reports].sort(
+    (a, b) => a.row - b.row,
+  );
+  const results = {
     generatedAt: new Date().toISOString(),
     machine: {
       cpus: cpus().length,
@@ -150,7 +130,7 @@ async function main(): Promise<void> {
   // A quick run checks the harness; its figures are not results, so they do not replace the last real ones.
   if (!values.quick) {
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(RESULTS, 'latest.md'), `${table}\n`);
   }
 

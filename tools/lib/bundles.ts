@@ -1,9 +1,9 @@
 /**
  * The functions' bundles as the CDK construct builds them (esbuild with `LOCAL_BUILD_OPTIONS` of
  * infra/constructs/app-function.ts, targeting node20 to run here), and their module init time in a fresh
- * process. For bench row 6 and the sizing measurements.
+ * process, and their handlers on Lambda events there. For bench rows 6 and 9.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -58,16 +58,53 @@ export const HANDLER_ENV = {
   POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
-const INIT_SCRIPT = `const t = performance.now(); const c = process.cpuUsage();
-await import(process.env.BUNDLE);
+/** Imports a bundle (its module init), then calls its handler on each event of EVENTS in order. */
+const RUNNER = `import { readFileSync } from 'node:fs';
+const events = process.env.EVENTS ? JSON.parse(readFileSync(process.env.EVENTS, 'utf8')) : [];
+const t = performance.now(); const c = process.cpuUsage();
+const mod = await import(process.env.BUNDLE);
 const { user, system } = process.cpuUsage(c);
-process.stdout.write(JSON.stringify({ wall: performance.now() - t, cpu: (user + system) / 1000 }));`;
+const init = { wall: performance.now() - t, cpu: (user + system) / 1000 };
+const results = [];
+for (const event of events) {
+  const c = process.cpuUsage();
+  const w = performance.now();
+  const r = await mod.handler(event);
+  const cpu = process.cpuUsage(c);
+  const body = r.body ? Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+  results.push({ wall: performance.now() - w, cpu: (cpu.user + cpu.system) / 1000, status: r.statusCode,
+    failures: r.batchItemFailures?.length ?? 0, bytes: body.length, encoding: r.headers?.['content-encoding'] ?? 'identity' });
+}
+process.stdout.write(JSON.stringify({ init, results, maxRssKB: process.resourceUsage().maxRSS }));`;
+
+export interface BundleRun {
+  /** Module init: wall and CPU time (all threads), ms. */
+  init: { wall: number; cpu: number };
+  /** Per event: wall and CPU time (ms), the answer's status, batch item failures, body bytes and encoding. */
+  results: {
+    wall: number;
+    cpu: number;
+    status?: number;
+    failures: number;
+    bytes: number;
+    encoding: string;
+  }[];
+  /** Peak RSS of the process. */
+  maxRssKB: number;
+}
+
+/** A bundle in a fresh process (a new Lambda instance): its module init, then its handler on `events`. */
+export async function runBundle(file: string, events: unknown[] = [], env: NodeJS.ProcessEnv = {}) {
+  const eventsFile = `${file}.events.json`;
+  if (events.length > 0) writeFileSync(eventsFile, JSON.stringify(events));
+  const out = await runToEnd(process.execPath, ['--input-type=module', '-e', RUNNER], {
+    ...HANDLER_ENV,
+    ...env,
+    BUNDLE: pathToFileURL(file).href,
+    EVENTS: events.length > 0 ? eventsFile : '',
+  });
+  return JSON.parse(out) as BundleRun;
+}
 
 /** Module init of a bundle in a fresh process: wall and CPU time (all threads), in ms. */
-export async function initTime(file: string): Promise<{ wall: number; cpu: number }> {
-  const out = await runToEnd(process.execPath, ['--input-type=module', '-e', INIT_SCRIPT], {
-    ...HANDLER_ENV,
-    BUNDLE: pathToFileURL(file).href,
-  });
-  return JSON.parse(out) as { wall: number; cpu: number };
-}
+export const initTime = async (file: string) => (await runBundle(file)).init;

@@ -8,7 +8,7 @@
  * a write of an item that carries the index's partition key writes the index too, and with an ALL
  * projection the index item is the table item, so it costs as many units as the table write.
  */
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
 
 interface ConsumedCapacity {
@@ -109,17 +109,9 @@ export function meterClient(client: DynamoDBClient): Meter {
 }
 
 /** Every item of a table, as DynamoDB JSON. */
-export async function scanItems(
-  client: DynamoDBClient,
-  table: string,
-): Promise<Record<string, AttributeValue>[]> {
+export async function scanItems(client: DynamoDBClient, table: string) {
   const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const page of paginateScan({ client }, { TableName: table })) items.push(...(page.Items ?? []));
   return items;
 }
 

@@ -24,10 +24,6 @@ export interface CorpusOptions {
   count: number;
   /** Same seed, same files, byte for byte. */
   seed?: number;
-  /** How many distinct topics exist (default 300). */
-  topics?: number;
-  /** Dates fall in the two years before this instant (default 2021-04-01T00:00:00Z). */
-  until?: string;
 }
 
 export interface CorpusFile {
@@ -44,7 +40,10 @@ export interface CorpusFile {
 export const DEFAULT_SEED = 20210314;
 /** Keys are `<index>_<hex>`, the index zero-padded to this width so that a corpus is a prefix of a larger one. */
 const KEY_DIGITS = 6;
-const TWO_YEARS_MS = 2 * 365 * 24 * 3600 * 1000;
+export const TWO_YEARS_MS = 2 * 365 * 24 * 3600 * 1000;
+/** Dates fall in the two years before this instant. */
+export const UNTIL = Date.parse('2021-04-01T00:00:00Z');
+const TOPICS = 300;
 
 /** mulberry32: a small, fast, well-distributed 32-bit PRNG. Returns floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -250,15 +249,14 @@ function topicCount(rng: Rng): number {
 export function* generateCorpus(options: CorpusOptions): Generator<CorpusFile> {
   const seed = options.seed ?? DEFAULT_SEED;
   const rng = prng(seed);
-  const names = topicNames(options.topics ?? 300);
+  const names = topicNames(TOPICS);
   const topicRank = zipf(names.length, 1);
   const providerRank = zipf(PROVIDERS.length, 1);
-  const until = Date.parse(options.until ?? '2021-04-01T00:00:00Z');
 
   for (let i = 0; i < options.count; i++) {
     const unique = `${seed.toString(36)}${i.toString(36)}`;
     const provider = PROVIDERS[providerRank(rng)] as (typeof PROVIDERS)[number];
-    const published = until - Math.floor(rng() * TWO_YEARS_MS);
+    const published = UNTIL - Math.floor(rng() * TWO_YEARS_MS);
     const main = link(rng, provider, published, unique);
 
     const chosen = new Set<number>();
@@ -326,7 +324,7 @@ export function* generateCorpus(options: CorpusOptions): Generator<CorpusFile> {
   }
 }
 
-/** Writes a corpus to a folder; returns the number of bytes written. */
+/** Writes a corpus to a folder; returns the number of files and bytes written. */
 export function writeCorpus(options: CorpusOptions & { out: string }): { files: number; bytes: number } {
   mkdirSync(options.out, { recursive: true });
   let files = 0;
@@ -339,25 +337,20 @@ export function writeCorpus(options: CorpusOptions & { out: string }): { files: 
   return { files, bytes };
 }
 
-function main(): void {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { values } = parseArgs({
     options: {
       count: { type: 'string', default: '1000' },
       out: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULT_SEED) },
-      topics: { type: 'string', default: '300' },
     },
   });
-  const count = Number(values.count);
-  const seed = Number(values.seed);
-  const topics = Number(values.topics);
-  if (!values.out || !Number.isInteger(count) || count < 1 || !Number.isInteger(seed) || !(topics >= 1)) {
-    console.error('usage: npx tsx tools/lib/corpus.ts --count N --out DIR [--seed S] [--topics T]');
+  const [count, seed] = [Number(values.count), Number(values.seed)];
+  if (!values.out || !Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
+    console.error('usage: npx tsx tools/lib/corpus.ts --count N --out DIR [--seed S]');
     process.exit(2);
   }
   const out = resolve(values.out);
-  const { files, bytes } = writeCorpus({ count, seed, topics, out });
+  const { files, bytes } = writeCorpus({ count, seed, out });
   console.log(`wrote ${files} files (${(bytes / 1024 / 1024).toFixed(1)} MB) to ${out}`);
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main();

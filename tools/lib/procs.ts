@@ -4,13 +4,13 @@
  * A child speaks in JSON lines `{"<key>": value}` on stdout (`announce`); `startChild` resolves with the first
  * line of the key asked for, and `next(key)` waits for later ones. Its other stdout lines go to our stderr.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,8 +26,6 @@ export interface Child<T> {
   info: T;
   /** The value of the next line the child prints with this key. */
   next<V>(key: string): Promise<V>;
-  /** The last lines the child wrote on stderr (for error messages). */
-  stderr(): string;
   exited: Promise<number | null>;
   /** Closes its stdin and sends SIGTERM (children stop on either, see `onStop`); SIGKILL after `ms`. */
   stop(ms?: number): Promise<void>;
@@ -46,6 +44,7 @@ export interface ChildOptions {
 }
 
 const ENV = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const execFileAsync = promisify(execFile);
 
 /** Starts a child and waits for its ready line; fails with its stderr if it exits first. */
 export function startChild<T>(
@@ -106,16 +105,7 @@ export function startChild<T>(
           }, options.timeoutMs);
     const ready = (info: unknown) => {
       clearTimeout(timer);
-      const child = {
-        pid: proc.pid as number,
-        process: proc,
-        info: info as T,
-        next,
-        stderr: () => err,
-        exited,
-        stop,
-      };
-      resolve(child);
+      resolve({ pid: proc.pid as number, process: proc, info: info as T, next, exited, stop });
     };
     const { probe } = options;
     if (probe) {
@@ -172,25 +162,19 @@ export function onStop(stop: () => Promise<unknown> | unknown): void {
 }
 
 /** Runs a command to completion and returns its stdout; rejects with its stderr on a non-zero exit. */
-export function runToEnd(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...ENV, ...env } });
-    live.add(proc);
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    proc.stderr.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-4000);
-    });
-    proc.once('error', reject);
-    proc.once('close', (code) => {
-      live.delete(proc);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${err || out.slice(-2000)}`));
-    });
-  });
+export async function runToEnd(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const options = { cwd: REPO_ROOT, env: { ...process.env, ...ENV, ...env }, maxBuffer: 256 * 1024 * 1024 };
+  const run = execFileAsync(command, args, options);
+  live.add(run.child);
+  try {
+    return (await run).stdout;
+  } catch (e) {
+    const { code, stderr, stdout } = e as { code?: number; stderr?: string; stdout?: string };
+    const output = stderr?.slice(-4000) || stdout?.slice(-2000);
+    throw new Error(`${command} ${args.join(' ')} failed (${code}): ${output || (e as Error).message}`);
+  } finally {
+    live.delete(run.child);
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (for servers that cannot listen on port 0 and report it: nginx, a down hub). */
@@ -206,16 +190,10 @@ export function freePort(): Promise<number> {
 }
 
 /** Where an executable is on PATH (or in the usual sbin folders), or undefined. */
-export async function which(name: string): Promise<string | undefined> {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin']) {
-    if (!dir) continue;
-    const found = await access(`${dir}/${name}`, constants.X_OK).then(
-      () => `${dir}/${name}`,
-      () => undefined,
-    );
-    if (found) return found;
-  }
-  return undefined;
+export function which(name: string): string | undefined {
+  const PATH = [process.env.PATH, '/usr/sbin', '/usr/local/sbin', '/sbin'].filter(Boolean).join(':');
+  const found = spawnSync('sh', ['-c', 'command -v "$0"', name], { env: { PATH }, encoding: 'utf8' });
+  return found.stdout?.trim() || undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The local stack in a child process (stack-child.ts), and clients for its S3 endpoint and table. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { withoutSdkLogging } from '../../shared/clients.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { tableAndBucketClients } from '../../shared/clients.js';
 import { beside, type Child, startTs } from './procs.js';
 
 /** `startLocalStack` options for a stack of the tools: nothing watched, no examples, free ports. */
@@ -57,25 +57,11 @@ export async function startStack(options: StackOptions & { gc?: boolean }): Prom
     timeoutMs: 300_000,
     echo: Boolean(options.hostile) || Boolean(options.gc),
   });
-  const { credentials } = child.info;
-  const s3 = new S3Client({
-    endpoint: child.info.s3,
-    region: credentials.region,
-    forcePathStyle: true,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  // Configured as the functions' clients are (shared/clients.ts), so that the tools' own requests (a
-  // baseline's BatchWriteItem, polling) cost the shared cores as little as ours do.
-  const dynamo = withoutSdkLogging(
-    new DynamoDBClient({
-      endpoint: child.info.dynamo,
-      region: credentials.region,
-      credentials,
-      cacheMiddleware: true,
-    }),
-  );
+  const { region, ...credentials } = child.info.credentials;
+  // Configured as the functions' clients are, so that the tools' own requests (a baseline's BatchWriteItem,
+  // polling) cost the shared cores as little as ours do.
+  const endpoints = { dynamo: child.info.dynamo, s3: child.info.s3 };
+  const { dynamo, s3 } = tableAndBucketClients(endpoints, { region, credentials });
   const close = async () => {
     s3.destroy();
     dynamo.destroy();

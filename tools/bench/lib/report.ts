@@ -75,6 +75,16 @@ export function compare(
   return { id, label, ours, baseline, ratio, target, verdict: judge(target, ours.value, ratio), note };
 }
 
+/** A figure without a baseline: one value, reported, or held to a target on the value. */
+export const single = (
+  id: string,
+  label: string,
+  unit: Unit,
+  value: number,
+  note?: string,
+  target?: Target,
+) => compare(id, label, measure(label.split(' ')[0] as string, unit, [value]), undefined, target, note);
+
 export function failed(id: string, label: string, error: unknown): Figure {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   return { id, label, verdict: 'ERROR', note: message.slice(0, 300) };

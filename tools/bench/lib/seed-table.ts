@@ -1,8 +1,10 @@
 /**
- * Seeds a table with N articles quickly, for the scale row: the items ingest leaves behind, handed in batches
- * to a writer (tools/bench/servers/dynamo.ts writes them into dynalite's item store), for each article (article, file record, one feed entry per topic and in the all-articles feed), then one
- * topic metadata update per topic through the store. The item shapes mirror DynamoStore's (keys from shared/store/table-layout.ts,
- * feed entries made by its own entryFields); `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
+ * Seeds a table with N articles quickly, for the scale row: the items ingest leaves for each article (article,
+ * file record, one feed entry per topic and in the all-articles feed), handed to a writer
+ * (tools/bench/servers/dynamo.ts writes them into dynalite's item store), then one topic metadata update per
+ * topic through the store. The item shapes mirror DynamoStore's (keys from shared/store/table-layout.ts, feed
+ * entries made by its own entryFields); `verifySeed` reads the table back through DynamoStore, so a drift
+ * fails loudly.
  *
  * Articles are made from a base of parsed corpus files (parsing 100,000 would take longer than the rest of
  * the bench): article i takes base i mod B's content and topics, its own link, id and date.
@@ -15,11 +17,8 @@ import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { entryFields } from '../../../shared/store/entry-items.js';
 import { articleKey, fileKey } from '../../../shared/store/table-layout.js';
 import { type ArticleRecord, type FileRecord, positionOf } from '../../../shared/store/types.js';
-import { generateCorpus, prng } from '../../lib/corpus.js';
+import { generateCorpus, prng, TWO_YEARS_MS, UNTIL } from '../../lib/corpus.js';
 import { mapLimit } from '../../lib/stats.js';
-
-const TWO_YEARS_MS = 2 * 365 * 24 * 3600_000;
-const UNTIL = Date.parse('2021-04-01T00:00:00Z');
 
 export interface SeedState {
   /** Articles written so far (ids 0..count-1). */
@@ -34,10 +33,6 @@ export interface SeedState {
 
 export function baseEntries(count: number, seed: number): FeedEntry[] {
   return [...generateCorpus({ count, seed })].map((f) => parseArticle(f.text).article.entry);
-}
-
-export function newSeedState(watchedFeed: string): SeedState {
-  return { count: 0, feedCounts: new Map(), names: new Map(), watched: [], watchedFeed };
 }
 
 function articleItems(i: number, base: FeedEntry, state: SeedState): Record<string, unknown>[] {
@@ -87,12 +82,9 @@ function articleItems(i: number, base: FeedEntry, state: SeedState): Record<stri
   ];
 }
 
-/** Writes a batch of items (plain values) into the table. */
-export type WriteBatch = (items: Record<string, unknown>[]) => Promise<void>;
-
 /**
- * Adds articles until the table holds `target`, `batchSize` items a batch through `write` (8 batches at
- * once); then the topic counts through the store.
+ * Adds articles until the table holds `target`, handing `write` the items of 2,000 articles at a time; then the
+ * topic counts through the store.
  */
 export async function growTable(
   client: DynamoDBClient,
@@ -100,29 +92,23 @@ export async function growTable(
   bases: FeedEntry[],
   state: SeedState,
   target: number,
-  write: WriteBatch,
-  /** Items per `write`. */
-  batchSize: number,
+  write: (items: Record<string, unknown>[]) => Promise<void>,
 ): Promise<void> {
   const before = new Map(state.feedCounts);
-  const chunk = 2000;
   while (state.count < target) {
     const items: Record<string, unknown>[] = [];
-    const end = Math.min(target, state.count + chunk);
+    const end = Math.min(target, state.count + 2000);
     for (let i = state.count; i < end; i++)
       items.push(...articleItems(i, bases[i % bases.length] as FeedEntry, state));
     state.count = end;
-    const batches: Record<string, unknown>[][] = [];
-    for (let j = 0; j < items.length; j += batchSize) batches.push(items.slice(j, j + batchSize));
-    await mapLimit(batches, 8, write);
+    await write(items);
   }
   const store = new DynamoStore(client, tableName);
   const at = new Date(UNTIL).toISOString();
-  await mapLimit([...state.feedCounts], 8, ([slug, count]) => {
+  await mapLimit([...state.feedCounts], 8, async ([slug, count]) => {
     const delta = count - (before.get(slug) ?? 0);
-    return delta === 0
-      ? Promise.resolve()
-      : store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at }).then(() => {});
+    if (delta !== 0)
+      await store.touchTopic({ slug, name: state.names.get(slug) ?? slug, countDelta: delta, at });
   });
 }
 

@@ -1,40 +1,28 @@
 /**
- * Row 7: DynamoDB capacity units, the figures behind the stack's cost estimate (`npm run sizing` prints them
- * too). Write units: the real ingest core (the code the ingest Lambda runs) applies upload events for corpus
- * files in s3rver to the real DynamoDB adapter against dynalite; then an edit of some of them, then a forced
- * re-index (`npm run reindex`) of the unchanged bucket. Read units per request: the real feeds app on the same
- * table, its metadata reuse off so each request pays its reads. Units come from ReturnConsumedCapacity (see
- * tools/lib/capacity.ts for what dynalite reports and what is computed); item sizes as DynamoDB counts them.
+ * Row 7: DynamoDB capacity units, the figures behind the stack's cost estimate. Write units: the real ingest
+ * core (the code the ingest Lambda runs) applies upload events for corpus files in s3rver to the real DynamoDB
+ * adapter against dynalite; then an edit of some of them, then a forced re-index (`npm run reindex`) of the
+ * unchanged bucket. Read units per request: the real feeds app on the same table, its metadata reuse off so each
+ * request pays its reads; then, the table grown to 1,000 articles of the same corpus, the read units of tailored
+ * pages (sources, top stories, filters). Units come from ReturnConsumedCapacity (see tools/lib/capacity.ts for
+ * what dynalite reports and what is computed); item sizes as DynamoDB counts them.
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { startDynamo, startS3 } from '../../../local/servers.js';
 import { S3Objects } from '../../../shared/ingest/objects.js';
 import { reconcileBucket } from '../../../shared/ingest/reconcile.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
-import { QUIET, toolsFeedsApp, toolsIngester } from '../../lib/app.js';
+import { itemBytes } from '../../../shared/store/limits.js';
+import { FEEDS_CONFIG, QUIET, toolsFeedsApp, toolsIngester } from '../../lib/app.js';
 import { type CapacityTotals, describeRequests, meterClient, scanItems } from '../../lib/capacity.js';
 import { generateCorpus } from '../../lib/corpus.js';
-import { mapLimit, quantile } from '../../lib/stats.js';
-import { type BenchContext, compare, type Figure, measure, type RowReport } from '../lib/report.js';
+import { mapLimit, now, quantile } from '../../lib/stats.js';
+import { type BenchContext, type RowReport, single } from '../lib/report.js';
 
 const TABLE = 'feedbucket';
 const BUCKET = 'articles';
-
-/** DynamoDB's item size: attribute names plus values (UTF-8 strings, binaries as bytes, about 1 byte per 2 digits). */
-export function itemSize(value: unknown): number {
-  if (value === null || value === undefined || typeof value === 'boolean') return 1;
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (value instanceof Uint8Array) return value.length;
-  if (typeof value === 'number') return Math.ceil(String(value).replace(/[-.]/g, '').length / 2) + 1;
-  if (Array.isArray(value)) return 3 + value.reduce((s: number, v) => s + 1 + itemSize(v), 0);
-  const entries = Object.entries(value as Record<string, unknown>);
-  return 3 + entries.reduce((s, [k, v]) => s + Buffer.byteLength(k) + 1 + itemSize(v), 0);
-}
-const topLevelSize = (item: Record<string, unknown>) =>
-  Object.entries(item).reduce((s, [k, v]) => s + Buffer.byteLength(k) + itemSize(v), 0);
 
 export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
   const count = ctx.quick ? 100 : 300;
@@ -91,27 +79,43 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
       listed = r.listed;
     });
 
-    const items = (await scanItems(dynamo.client, TABLE)).map((i) => unmarshall(i));
+    const items = await scanItems(dynamo.client, TABLE);
     const sizes = new Map<string, number[]>();
     for (const item of items) {
-      const type = String(item.pk).split('#')[0] as string;
-      sizes.set(type, [...(sizes.get(type) ?? []), topLevelSize(item)]);
+      const type = String(item.pk?.S).split('#')[0] as string;
+      sizes.set(type, [...(sizes.get(type) ?? []), itemBytes(item)]);
     }
-    const storage = items.reduce((s, i) => s + topLevelSize(i) + 100, 0) / count;
+    const storage = items.reduce((s, i) => s + itemBytes(i) + 100, 0) / count;
     const topics = await store.listTopics();
     const top = [...topics].sort((a, b) => b.count - a.count)[0]?.slug as string;
     const memberships = topics.reduce((s, t) => s + t.count, 0) / count;
 
     const app = toolsFeedsApp(store, { metaTtlMs: 0 });
-    const readsOf = async (path: string, headers: Record<string, string>, status: number) => {
+    const readsOf = async (path: string, headers: Record<string, string>, status: number, via = app) => {
       const [p, q = ''] = path.split('?');
       let etag = '';
+      let items = 0;
+      let next = false;
+      const started = now();
       const t = await metered(async () => {
-        const res = await app({ method: 'GET', path: p as string, query: new URLSearchParams(q), headers });
+        const res = await via({ method: 'GET', path: p as string, query: new URLSearchParams(q), headers });
         if (res.status !== status) throw new Error(`${path} answered ${res.status}, not ${status}`);
         etag = res.headers.etag as string;
+        const body = res.body.toString();
+        items = (body.match(/<item>/g) ?? []).length;
+        next = /rel="next"/.test(body);
       });
-      return { units: t.read, requests: t.requests, consistent: t.consistent, byOperation: t.units, etag };
+      const ms = now() - started;
+      return {
+        units: t.read,
+        requests: t.requests,
+        consistent: t.consistent,
+        byOperation: t.units,
+        etag,
+        items,
+        next,
+        ms,
+      };
     };
     const feed = `/topics/${encodeURIComponent(top)}/rss.xml`;
     const miss = await readsOf(feed, {}, 200);
@@ -123,16 +127,40 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
     const atom200 = await readsOf('/atom.xml?limit=200', {}, 200);
     const opml = await readsOf('/feeds.opml', {}, 200);
 
+    // Tailored pages need a table larger than their read budgets: the same corpus grown to `grown` articles.
+    const grown = ctx.quick ? 300 : 1000;
+    const more = [...generateCorpus({ count: grown, seed: ctx.seed })].slice(count);
+    await mapLimit(more, 16, (f) => put(f.key, f.text));
+    for (const f of more) await apply(f.key);
+    const [provider] = (await store.listProviders()).sort((a, b) => b.count - a.count);
+    const [topic] = (await store.listTopics()).sort((a, b) => b.count - a.count);
+    if (!provider || !topic) throw new Error('the corpus made no provider or topic');
+    const tailored = toolsFeedsApp(store, { metaTtlMs: 0 });
+    // Top stories over ten years: the window's whole read budget.
+    const wide = toolsFeedsApp(store, { metaTtlMs: 0, config: { ...FEEDS_CONFIG, topWindowDays: 3650 } });
+    const inTopic = `/topics/${encodeURIComponent(topic.slug)}`;
+    const pages = await mapLimit(
+      [
+        '/rss.xml',
+        `${inTopic}/rss.xml`,
+        `/providers/${provider.domain}/rss.xml`,
+        '/top/rss.xml',
+        `${inTopic}/top/rss.xml`,
+        '/rss.xml?minQuality=100',
+        '/rss.xml?filter=storm&filter_case_sensitive=false',
+        '/rss.xml?filter=no%20article%20says%20this',
+        `${inTopic}/rss.xml?filterout_author=${provider.domain}&limit=20`,
+        'top stories over ten years: /top/rss.xml',
+      ],
+      1,
+      async (label) => {
+        const path = label.replace(/^.*: /, '');
+        return { label, ...(await readsOf(path, {}, 200, path === label ? tailored : wide)) };
+      },
+    );
+
     const per = (n: number) => n / count;
     const perOf = (n: number, of: number) => n / of;
-    const info = (
-      id: string,
-      label: string,
-      unit: 'units' | 'items' | 'bytes',
-      value: number,
-      note: string,
-    ): Figure =>
-      compare(id, label, measure(label.split(' ')[0] as string, unit, [value]), undefined, undefined, note);
     const perArticle = (t: CapacityTotals, n: number) =>
       describeRequests(
         Object.fromEntries(Object.entries(t.requests).map(([op, k]) => [op, Number(perOf(k, n).toFixed(1))])),
@@ -147,68 +175,77 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
       row: 7,
       title: 'DynamoDB capacity units',
       figures: [
-        info(
+        single(
           '7a',
           'write units per new article (table + index)',
           'units',
           per(writes.write + writes.indexWrite),
           `${per(writes.write).toFixed(1)} table (dynalite) + ${per(writes.indexWrite).toFixed(1)} index (computed); ${perArticle(writes, count)} per article; ${per(writes.read).toFixed(1)} read units; ${count} corpus files, ${memberships.toFixed(1)} topics each`,
         ),
-        info(
+        single(
           '7b',
           'items per article in the table',
           'items',
           per(items.length),
           'article, file record, one feed entry per topic and one in the all-articles feed, plus topic metadata',
         ),
-        info(
+        single(
           '7c',
           'read units per full feed, render cache miss',
           'units',
           miss.units,
           `${describeRequests(miss.requests, miss.consistent, miss.byOperation)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
         ),
-        info(
+        single(
           '7d',
           'read units per full feed, render cache hit',
           'units',
           hit.units,
           describeRequests(hit.requests, hit.consistent),
         ),
-        info(
+        single(
           '7e',
           'read units per 304',
           'units',
           notModified.units,
           `${describeRequests(notModified.requests, notModified.consistent)}; measured with metadata reuse off: with it on (the default), requests close together share one read`,
         ),
-        info(
+        single(
           '7f',
           'write units per edited article (same topics)',
           'units',
           perOf(edited.write + edited.indexWrite, edits.length),
           `${perOf(edited.read, edits.length).toFixed(2)} read units; ${perArticle(edited, edits.length)} per edit; ${edits.length} edits`,
         ),
-        info(
+        single(
           '7g',
           'write units per file of a re-index, contents unchanged',
           'units',
           perOf(reindexed.write + reindexed.indexWrite, listed),
           `${perOf(reindexed.read, listed).toFixed(2)} read units per file; ${describeRequests(reindexed.requests)} for ${listed} files`,
         ),
-        info(
+        single(
           '7h',
           'read units per 200-item all-articles feed (Atom)',
           'units',
           atom200.units,
           `${describeRequests(atom200.requests, atom200.consistent)}; the OPML of every topic: ${opml.units} units`,
         ),
-        info(
+        single(
           '7i',
           'table storage per article',
           'bytes',
           storage,
           `item sizes plus 100 bytes per item; items by type (A article, F feed entry, K file, T topic): ${bySize}`,
+        ),
+        ...pages.map((page, i) =>
+          single(
+            `7${'jklmnopqrs'[i]}`,
+            `read units per page, ${grown.toLocaleString('en-US')} articles: ${page.label}`,
+            'units',
+            page.units,
+            `${page.items} items; ${describeRequests(page.requests, page.consistent)}; next page ${page.next ? 'linked' : 'none'}; ${page.ms.toFixed(0)} ms; ALL ${grown}, "${topic.slug}" ${topic.count}, ${provider.domain} ${provider.count}`,
+          ),
         ),
       ],
       data: {
@@ -222,6 +259,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
         notModified,
         atom200,
         opml,
+        tailored: pages,
       },
     };
   } finally {

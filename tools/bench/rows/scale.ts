@@ -6,13 +6,12 @@
  * request: the path a change or a cold start takes); the Query alone is timed too. The final ratio comes
  * from rounds that alternate between the two tables.
  */
-import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FeedsApp } from '../../../shared/feeds/app.js';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { toolsFeedsApp } from '../../lib/app.js';
-import { beside, type Child, startTs } from '../../lib/procs.js';
-import { median, now, quantile, repeat } from '../../lib/stats.js';
+import { beside, type Child, rssMb, startTs } from '../../lib/procs.js';
+import { mapLimit, median, now, quantile, repeat } from '../../lib/stats.js';
 import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
 import type { DynamoChildInfo } from '../servers/dynamo.js';
 
@@ -44,12 +43,10 @@ async function startTable(heapMb: number, seed: { bases: number; seed: number })
 
 /** Grows the child's table to `target` articles (seeded and verified in the child); returns the seconds. */
 async function grow(t: Table, target: number): Promise<number> {
-  const res = await fetch(`${t.child.info.control}/grow`, {
-    method: 'POST',
-    body: JSON.stringify({ target }),
-  });
-  if (!res.ok) throw new Error(`seeding ${target} articles failed: ${await res.text()}`);
-  const out = (await res.json()) as { count: number; watchedCount: number; seconds: number };
+  const answer = t.child.next<{ watchedCount: number; seconds: number; error?: string }>('grown');
+  t.child.process.stdin?.write(`${JSON.stringify({ target })}\n`);
+  const out = await answer;
+  if (out.error) throw new Error(`seeding ${target} articles failed: ${out.error}`);
   t.watchedCount = out.watchedCount;
   return out.seconds;
 }
@@ -95,15 +92,8 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
     ]);
     const slug = b.watchedFeed;
 
-    const points: {
-      articles: number;
-      p50: number;
-      p90: number;
-      queryP50: number;
-      queryP90: number;
-      seedSeconds: number;
-    }[] = [];
-    for (const size of sizes) {
+    // One size after the other, the big table growing.
+    const points = await mapLimit(sizes, 1, async (size) => {
       const seedSeconds = await grow(b, size);
       await timeFeed(b, 5); // warm-up
       // Three short rounds, each summarized by its own quantiles, then the median of the rounds: a burst of
@@ -122,11 +112,11 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
         queryP90: of((r) => r.query, 0.9),
         seedSeconds: Number(seedSeconds.toFixed(1)),
       };
-      points.push(point);
       ctx.progress(
         `row 5: ${size.toLocaleString('en-US')} articles (seeded in ${seedSeconds.toFixed(0)} s): feed p50 ${point.p50.toFixed(1)} ms`,
       );
-    }
+      return point;
+    });
 
     // Alternating rounds on the two tables; each round gives one p50 per table, the figure is their median.
     const feedSmall: number[] = [];
@@ -141,7 +131,7 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
       queryBig.push(median(await timeQuery(b, 40)));
     }
     const watched = b.watchedCount;
-    const mem = readFileSync(`/proc/${b.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1];
+    const mem = rssMb(b.child.pid);
     return {
       row: 5,
       title: 'feed latency against table size',
@@ -160,7 +150,7 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
           measure(`${big} articles`, 'ms', queryBig),
           measure(`${small} articles`, 'ms', querySmall),
           undefined,
-          `dynalite in memory${mem ? ` (${Math.round(Number(mem) / 1024)} MB resident with ${big.toLocaleString('en-US')} articles)` : ''}`,
+          `dynalite in memory${mem ? ` (${Math.round(mem)} MB resident with ${big.toLocaleString('en-US')} articles)` : ''}`,
         ),
       ],
       data: { slug, points },

@@ -1,7 +1,7 @@
 /**
- * dynalite in a child process of the bench (in memory), serving the DynamoDB API on one port and, on another,
- * a control endpoint that grows its table: `POST /grow {"target": N}` adds seeded articles until the table holds
- * N, verifies them through the store and answers `{count, watchedCount, seconds}`.
+ * dynalite in a child process of the bench (in memory), serving the DynamoDB API. Each line `{"target": N}` on
+ * its stdin adds seeded articles until the table holds N, verifies them through the store and announces
+ * `{"grown": {count, watchedCount, seconds}}` (or `{"grown": {"error": …}}`).
  *
  * The seeding writes into dynalite's item store in this process what its PutItem would store (see `direct`)
  * rather than through the SDK and HTTP: it is preparation, not what is measured, and about five times faster,
@@ -9,27 +9,18 @@
  * over HTTP. The articles are derived from
  * BENCH_SEED = {"bases": B, "seed": S} (see tools/bench/lib/seed-table.ts); the watched feed is announced.
  */
-
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
 import { announce, onStop } from '../../lib/procs.js';
 import { now } from '../../lib/stats.js';
-import {
-  baseEntries,
-  growTable,
-  mostPopular,
-  newSeedState,
-  verifySeed,
-  type WriteBatch,
-} from '../lib/seed-table.js';
+import { baseEntries, growTable, mostPopular, type SeedState, verifySeed } from '../lib/seed-table.js';
 
 export interface DynamoChildInfo {
   endpoint: string;
-  control: string;
   table: string;
   watchedFeed: string;
 }
@@ -75,7 +66,13 @@ const { bases: baseCount = 2000, seed = 1 } = JSON.parse(process.env.BENCH_SEED 
   seed?: number;
 };
 const bases = baseEntries(baseCount, seed);
-const state = newSeedState(mostPopular(bases));
+const state: SeedState = {
+  count: 0,
+  feedCounts: new Map(),
+  names: new Map(),
+  watched: [],
+  watchedFeed: mostPopular(bases),
+};
 
 const dynaliteStore = store as DynaliteStore | undefined;
 if (!dynaliteStore) throw new Error('dynalite did not create its store through dynalite/db');
@@ -85,10 +82,10 @@ const table = await new Promise<unknown>((resolve, reject) =>
 const items = dynaliteStore.getItemDb(TABLE);
 /**
  * What dynalite's PutItem stores for each item (its key, the item as DynamoDB JSON), written to its item store
- * a batch at a time: none of these items carries an index key, so PutItem would write nothing else. A third
- * faster than calling the PutItem action per item; verifySeed reads the table back through the API.
+ * in one batch: none of these items carries an index key, so PutItem would write nothing else. A third faster
+ * than calling the PutItem action per item; verifySeed reads the table back through the API.
  */
-const direct: WriteBatch = (batch) =>
+const direct = (batch: Record<string, unknown>[]) =>
   new Promise<void>((resolve, reject) => {
     const ops = batch.map((item) => {
       const value = marshall(item, MARSHALL_OPTIONS);
@@ -101,40 +98,25 @@ const direct: WriteBatch = (batch) =>
     items.batch(ops, (error) => (error ? reject(error) : resolve()));
   });
 
-const control = createServer((req, res) => {
-  let body = '';
-  req.on('data', (d: Buffer) => {
-    body += d.toString();
-  });
-  req.on('end', async () => {
+const info: DynamoChildInfo = { endpoint, table: TABLE, watchedFeed: state.watchedFeed };
+announce('ready', info);
+// One growth at a time, in the order asked.
+let queue = Promise.resolve();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  queue = queue.then(async () => {
     try {
-      if (req.method !== 'POST' || req.url !== '/grow') throw new Error(`no ${req.method} ${req.url}`);
-      const { target } = JSON.parse(body) as { target: number };
+      const { target } = JSON.parse(line) as { target: number };
       const t = now();
-      await growTable(client, TABLE, bases, state, target, direct, 500);
+      await growTable(client, TABLE, bases, state, target, direct);
       await verifySeed(client, TABLE, state);
-      const answer = {
-        count: state.count,
-        watchedCount: state.feedCounts.get(state.watchedFeed) ?? 0,
-        seconds: (now() - t) / 1000,
-      };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      const watchedCount = state.feedCounts.get(state.watchedFeed) ?? 0;
+      announce('grown', { count: state.count, watchedCount, seconds: (now() - t) / 1000 });
     } catch (error) {
-      res.writeHead(500).end(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      announce('grown', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
   });
 });
-await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-
-const info: DynamoChildInfo = {
-  endpoint,
-  control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
-  table: TABLE,
-  watchedFeed: state.watchedFeed,
-};
-announce('ready', info);
 onStop(() => {
   client.destroy();
-  control.close();
   server.closeAllConnections();
 });
