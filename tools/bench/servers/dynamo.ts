@@ -17,7 +17,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
 import { announce, onStop } from '../../lib/procs.js';
 import { now } from '../../lib/stats.js';
-import { baseEntries, growTable, mostPopular, type SeedState, verifySeed } from '../lib/seed-table.js';
+import { growTable, startSeeding, verifySeed } from '../lib/seed-table.js';
 
 export interface DynamoChildInfo {
   endpoint: string;
@@ -65,14 +65,7 @@ const { bases: baseCount = 2000, seed = 1 } = JSON.parse(process.env.BENCH_SEED 
   bases?: number;
   seed?: number;
 };
-const bases = baseEntries(baseCount, seed);
-const state: SeedState = {
-  count: 0,
-  feedCounts: new Map(),
-  names: new Map(),
-  watched: [],
-  watchedFeed: mostPopular(bases),
-};
+const state = startSeeding(baseCount, seed);
 
 const dynaliteStore = store as DynaliteStore | undefined;
 if (!dynaliteStore) throw new Error('dynalite did not create its store through dynalite/db');
@@ -107,7 +100,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     try {
       const { target } = JSON.parse(line) as { target: number };
       const t = now();
-      await growTable(client, TABLE, bases, state, target, direct);
+      await growTable(client, TABLE, state, target, direct);
       await verifySeed(client, TABLE, state);
       const watchedCount = state.feedCounts.get(state.watchedFeed) ?? 0;
       announce('grown', { count: state.count, watchedCount, seconds: (now() - t) / 1000 });
