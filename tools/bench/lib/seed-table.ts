@@ -9,11 +9,10 @@
  * Articles are made from a base of parsed corpus files (parsing 100,000 would take longer than the rest of
  * the bench): article i takes base i mod B's content and topics, its own link, id and date.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PARSER_VERSION, parseArticle } from '../../../shared/article/article.js';
 import { ALL, type FeedEntry } from '../../../shared/article/model.js';
 import { uuidV5 } from '../../../shared/links.js';
-import { DynamoStore } from '../../../shared/store/dynamodb.js';
+import type { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { entryFields } from '../../../shared/store/entry-items.js';
 import { articleKey, fileKey } from '../../../shared/store/table-layout.js';
 import { type ArticleRecord, type FileRecord, positionOf } from '../../../shared/store/types.js';
@@ -100,8 +99,7 @@ function articleItems(i: number, base: FeedEntry, state: SeedState): Record<stri
  * topic counts through the store.
  */
 export async function growTable(
-  client: DynamoDBClient,
-  tableName: string,
+  store: DynamoStore,
   state: SeedState,
   target: number,
   write: (items: Record<string, unknown>[]) => Promise<void>,
@@ -115,7 +113,6 @@ export async function growTable(
     state.count = end;
     await write(items);
   }
-  const store = new DynamoStore(client, tableName);
   const at = new Date(UNTIL).toISOString();
   await mapLimit([...state.feedCounts], 8, async ([slug, count]) => {
     const delta = count - (before.get(slug) ?? 0);
@@ -125,8 +122,7 @@ export async function growTable(
 }
 
 /** Reads the table back through the adapter: counts, the watched feed's newest page, one article. */
-export async function verifySeed(client: DynamoDBClient, tableName: string, state: SeedState): Promise<void> {
-  const store = new DynamoStore(client, tableName);
+export async function verifySeed(store: DynamoStore, state: SeedState): Promise<void> {
   const all = await store.getTopic(ALL);
   if (all?.count !== state.count)
     throw new Error(`seeded ${state.count} articles, the store counts ${all?.count}`);

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
+import { DynamoStore, ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
 import { announce, onStop } from '../../lib/procs.js';
 import { now } from '../../lib/stats.js';
 import { growTable, startSeeding, verifySeed } from '../lib/seed-table.js';
@@ -60,6 +60,7 @@ const client = new DynamoDBClient({
   credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
 });
 await ensureTable(client, TABLE);
+const feedStore = new DynamoStore(client, TABLE);
 
 const { bases: baseCount = 2000, seed = 1 } = JSON.parse(process.env.BENCH_SEED ?? '{}') as {
   bases?: number;
@@ -100,8 +101,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     try {
       const { target } = JSON.parse(line) as { target: number };
       const t = now();
-      await growTable(client, TABLE, state, target, direct);
-      await verifySeed(client, TABLE, state);
+      await growTable(feedStore, state, target, direct);
+      await verifySeed(feedStore, state);
       const watchedCount = state.feedCounts.get(state.watchedFeed) ?? 0;
       announce('grown', { count: state.count, watchedCount, seconds: (now() - t) / 1000 });
     } catch (error) {
