@@ -51,6 +51,9 @@ export interface RowReport {
   data?: Record<string, unknown>;
 }
 
+/** What a row's function returns: the runner adds the row's number and title. */
+export type RowResult = Omit<RowReport, 'row' | 'title'>;
+
 /** A figure compared with its baseline: ratio = ours / baseline, verdict from the target (on the ratio or value). */
 export function compare(
   id: string,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type Bundle, bundle, initTime } from '../../lib/bundles.js';
 import { REPO_ROOT } from '../../lib/procs.js';
 import { mapLimit, median, repeat } from '../../lib/stats.js';
-import { type BenchContext, compare, type Figure, measure, type RowReport } from '../lib/report.js';
+import { type BenchContext, compare, type Figure, measure, type RowResult } from '../lib/report.js';
 
 const SDK_ONLY = {
   ingest: {
@@ -48,7 +48,7 @@ const INIT_TARGET = { on: 'ratio', op: '<=', limit: 1.3 } as const;
 
 type Runs = { cpu: number[]; wall: number[] };
 
-export async function bundlesRow(ctx: BenchContext): Promise<RowReport> {
+export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
   const figures: Figure[] = [];
   const data: Record<string, unknown> = {};
   // The external SDK resolves from the repository's node_modules, linked beside the bundles.
@@ -109,5 +109,5 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowReport> {
       sdkExternal: { bytes: external.bytes, gzip: external.gzip, initWallMs: externalRuns.wall },
     };
   }
-  return { row: 6, title: 'bundle size and module init', figures, data };
+  return { figures, data };
 }

@@ -19,12 +19,12 @@ import { FEEDS_CONFIG, QUIET, toolsFeedsApp, toolsIngester } from '../../lib/app
 import { type CapacityTotals, describeRequests, meterClient, scanItems } from '../../lib/capacity.js';
 import { generateCorpus } from '../../lib/corpus.js';
 import { mapLimit, now, quantile } from '../../lib/stats.js';
-import { type BenchContext, type RowReport, single } from '../lib/report.js';
+import { type BenchContext, type RowResult, single } from '../lib/report.js';
 
 const TABLE = 'feedbucket';
 const BUCKET = 'articles';
 
-export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
+export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
   const count = ctx.quick ? 100 : 300;
   const [dynamo, s3] = await Promise.all([
     startDynamo(),
@@ -155,8 +155,6 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
       )
       .join(', ');
     return {
-      row: 7,
-      title: 'DynamoDB capacity units',
       figures: [
         single(
           '7a',

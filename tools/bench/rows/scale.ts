@@ -11,7 +11,7 @@ import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { toolsFeedsApp } from '../../lib/app.js';
 import { beside, rssMb, startTs } from '../../lib/procs.js';
 import { mapLimit, median, now, quantile, repeat } from '../../lib/stats.js';
-import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
+import { type BenchContext, compare, measure, type RowResult } from '../lib/report.js';
 import type { DynamoChildInfo } from '../servers/dynamo.js';
 
 /** A dynalite child and the feeds app on its table; the feed measured is the most popular topic's. */
@@ -62,7 +62,7 @@ const timeQuery = (t: Table, n: number) =>
       throw new Error(`the query returned ${page.entries.length} entries, not 50`);
   });
 
-export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
+export async function scaleRow(ctx: BenchContext): Promise<RowResult> {
   const sizes = ctx.quick ? [1000, 10_000] : [1000, 3000, 10_000, 30_000, 100_000];
   const big = sizes[sizes.length - 1] as number;
   const small = sizes[0] as number;
@@ -124,8 +124,6 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
     const watched = b.watchedCount;
     const mem = rssMb(b.child.pid);
     return {
-      row: 5,
-      title: 'feed latency against table size',
       figures: [
         compare(
           '5a',
