@@ -19,12 +19,6 @@ import { announce, onStop } from '../../lib/procs.js';
 import { now } from '../../lib/stats.js';
 import { growTable, startSeeding, verifySeed } from '../lib/seed-table.js';
 
-export interface DynamoChildInfo {
-  endpoint: string;
-  table: string;
-  watchedFeed: string;
-}
-
 type Callback = (error: unknown) => void;
 interface ItemDb {
   batch(ops: { type: 'put'; key: string; value: unknown }[], cb: Callback): void;
@@ -92,7 +86,8 @@ const direct = (batch: Record<string, unknown>[]) =>
     items.batch(ops, (error) => (error ? reject(error) : resolve()));
   });
 
-const info: DynamoChildInfo = { endpoint, table: TABLE, watchedFeed: state.watchedFeed };
+const info = { endpoint, table: TABLE, watchedFeed: state.watchedFeed };
+export type DynamoChildInfo = typeof info;
 announce('ready', info);
 // One growth at a time, in the order asked.
 let queue = Promise.resolve();
