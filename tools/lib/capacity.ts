@@ -55,18 +55,11 @@ const unitsOf = (c: unknown): number =>
     ? c.reduce((s: number, x: ConsumedCapacity) => s + (x.CapacityUnits ?? 0), 0)
     : ((c as ConsumedCapacity | undefined)?.CapacityUnits ?? 0);
 
-const zero = (): CapacityTotals => ({
-  read: 0,
-  write: 0,
-  indexWrite: 0,
-  requests: {},
-  consistent: {},
-  units: {},
-});
+const ZERO: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
 
 /** Attaches a meter to a client (and every DynamoDBDocumentClient made from it: they share its middleware). */
 export function meterClient(client: DynamoDBClient) {
-  let totals = zero();
+  let totals = structuredClone(ZERO);
   const middleware =
     (next: (args: Args) => Promise<{ output: Record<string, unknown> }>) => async (args: Args) => {
       const request = args.request;
@@ -104,7 +97,7 @@ export function meterClient(client: DynamoDBClient) {
   return {
     totals: () => structuredClone(totals),
     reset: () => {
-      totals = zero();
+      totals = structuredClone(ZERO);
     },
   };
 }
