@@ -5,73 +5,51 @@
  * version unless the review says why it does not reach us. The review stands in for npm audit where the
  * registry refuses the audit endpoint; where npm audit runs, a stale review is only noted.
  */
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compare, satisfies, validRange } from 'semver';
 import { REPO_ROOT } from '../lib/procs.js';
 import type { Outcome } from './check.js';
 
-interface Advisory {
-  id: string;
-  aliases?: string[];
-  title?: string;
-  /** Affected versions, a semver range: `>=4.0.0 <4.1.1 || >=5.0.0 <5.0.2`, or `*`. */
-  affected: string;
-  /** `not affected` (no installed version in range), or why an installed, affected version does not reach us. */
-  status: 'not affected' | 'not reachable';
-  why?: string;
-}
-
-export interface AdvisoryReview {
+interface AdvisoryReview {
   reviewed: string;
-  packages: { package: string; versions: string[]; note?: string; advisories: Advisory[] }[];
-  noAdvisoryFound: { why: string; packages: Record<string, string> };
+  packages: {
+    package: string;
+    versions: string[];
+    advisories: {
+      id: string;
+      /** Affected versions, a semver range: `>=4.0.0 <4.1.1 || >=5.0.0 <5.0.2`, or `*`. */
+      affected: string;
+      /** `not affected` (no installed version in range), or why an installed, affected version does not reach us. */
+      status: 'not affected' | 'not reachable';
+      why?: string;
+    }[];
+  }[];
+  noAdvisoryFound: { packages: Record<string, string> };
 }
 
-export interface ManualReview {
-  reviewed: string;
-  /** Production packages installed (distinct names) and advisories checked against them. */
-  packages: number;
-  advisories: number;
-  /** Advisories whose range holds an installed version, with why they do not reach us. */
-  notReachable: { package: string; version: string; id: string; why: string }[];
-  /** What is wrong with the review: versions it did not review, packages it misses, unexplained advisories. */
-  problems: string[];
-}
+/** An npm command in the repository, whatever its exit code (npm audit exits 1 when it finds advisories). */
+const npm = (args: string[]) =>
+  spawnSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 
-export const ADVISORIES_FILE = path.join(REPO_ROOT, 'tools', 'reliability', 'advisories.json');
-
-export function readReview(file = ADVISORIES_FILE): AdvisoryReview {
-  return JSON.parse(readFileSync(file, 'utf8')) as AdvisoryReview;
-}
-
-/** Every production package (npm ls --omit=dev --all) with its installed versions. */
-export async function installedProduction(): Promise<Map<string, string[]>> {
-  // npm ls exits 1 for unmet optional peers; the tree is printed all the same.
-  const { stdout } = await npm(['ls', '--omit=dev', '--all', '--json']);
-  interface Node {
-    version?: string;
-    dependencies?: Record<string, Node>;
-  }
+/** Every production package (npm's `.prod` selector, the project itself left out) with its installed versions. */
+function installedProduction(): Map<string, string[]> {
   const found = new Map<string, Set<string>>();
-  const walk = (node: Node) => {
-    for (const [name, child] of Object.entries(node.dependencies ?? {})) {
-      if (child.version) {
-        if (!found.has(name)) found.set(name, new Set());
-        found.get(name)?.add(child.version);
-      }
-      walk(child);
-    }
-  };
-  walk(JSON.parse(stdout) as Node);
+  const nodes = JSON.parse(npm(['query', '.prod']).stdout) as Record<string, string>[];
+  for (const { name, version, location } of nodes)
+    if (name && version && location) found.set(name, (found.get(name) ?? new Set()).add(version));
   return new Map([...found].map(([name, versions]) => [name, [...versions].sort(compare)]));
 }
 
-/** Checks the review against the installed production tree. */
-export function checkReview(review: AdvisoryReview, installed: Map<string, string[]>): ManualReview {
+/**
+ * The review against the installed production tree: the advisories whose range holds an installed version
+ * with why they do not reach us, and what is wrong with the review (versions it did not review, packages it
+ * misses, unexplained advisories).
+ */
+export function checkReview(review: AdvisoryReview, installed: Map<string, string[]>) {
   const problems: string[] = [];
-  const notReachable: ManualReview['notReachable'] = [];
+  const notReachable: { package: string; version: string; id: string; why: string }[] = [];
   const reviewedVersions = new Map<string, string[]>();
   let advisories = 0;
   for (const p of review.packages) {
@@ -81,53 +59,32 @@ export function checkReview(review: AdvisoryReview, installed: Map<string, strin
       if (!validRange(a.affected)) throw new Error(`advisories.json: cannot read the range "${a.affected}"`);
       for (const version of installed.get(p.package) ?? []) {
         if (!satisfies(version, a.affected)) continue;
-        if (a.status === 'not reachable' && a.why) {
+        if (a.status === 'not reachable' && a.why)
           notReachable.push({ package: p.package, version, id: a.id, why: a.why });
-        } else {
+        else
           problems.push(
             `${p.package} ${version} is in the range of ${a.id} (${a.affected}) without a reason`,
           );
-        }
       }
     }
   }
-  for (const [name, versions] of Object.entries(review.noAdvisoryFound.packages)) {
+  for (const [name, versions] of Object.entries(review.noAdvisoryFound.packages))
     reviewedVersions.set(name, versions.split(/\s+/).sort(compare));
-  }
   for (const [name, versions] of installed) {
     const reviewed = reviewedVersions.get(name);
     if (!reviewed) problems.push(`${name} ${versions.join(', ')} is not in the review`);
     else if (reviewed.join(' ') !== versions.join(' '))
       problems.push(`${name}: reviewed ${reviewed.join(', ') || 'absent'}, installed ${versions.join(', ')}`);
   }
-  for (const [name, reviewed] of reviewedVersions) {
+  for (const [name, reviewed] of reviewedVersions)
     if (!installed.has(name) && reviewed.length > 0)
       problems.push(`${name}: reviewed ${reviewed.join(', ')}, no longer installed`);
-  }
   return { reviewed: review.reviewed, packages: installed.size, advisories, notReachable, problems };
 }
 
-/** An npm command in the repository: its exit code and output, whatever the code. */
-function npm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, { cwd: REPO_ROOT });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
+/** What `npm audit --json` prints (the parts read here). */
 interface AuditReport {
-  vulnerabilities?: Record<
-    string,
-    { name: string; severity: string; via: (string | { title?: string; source?: number })[] }
-  >;
+  vulnerabilities?: Record<string, { name: string; severity: string; via: (string | { title?: string })[] }>;
   metadata?: { vulnerabilities?: Record<string, number> };
   error?: { summary?: string };
   message?: string;
@@ -135,10 +92,11 @@ interface AuditReport {
 
 /** npm audit --omit=dev, and the review by hand checked against the installed tree. */
 export async function auditCheck(): Promise<Outcome> {
-  const out = await npm(['audit', '--omit=dev', '--json']);
+  const out = npm(['audit', '--omit=dev', '--json']);
   // The review by hand against the installed production tree: the evidence where the registry cannot answer,
   // and a freshness check where it can.
-  const manual = checkReview(readReview(), await installedProduction());
+  const file = path.join(REPO_ROOT, 'tools', 'reliability', 'advisories.json');
+  const manual = checkReview(JSON.parse(readFileSync(file, 'utf8')) as AdvisoryReview, installedProduction());
   const notes = manual.problems.map((p) => `The review by hand is out of date: ${p}.`);
   let report: AuditReport = {};
   let refused: string | undefined;
@@ -151,26 +109,18 @@ export async function auditCheck(): Promise<Outcome> {
         "the registry's audit endpoint",
       );
   } catch {
-    refused = `no report (${out.stderr.trim().split('\n').pop() ?? `exit ${out.code}`})`;
+    refused = `no report (${out.stderr.trim().split('\n').pop() ?? `exit ${out.status}`})`;
   }
   const bySeverity = report.metadata?.vulnerabilities ?? {};
+  const via = (x: string | { title?: string }) => (typeof x === 'string' ? `via ${x}` : (x.title ?? ''));
   const highOrCritical = Object.values(report.vulnerabilities ?? {})
     .filter((v) => v.severity === 'high' || v.severity === 'critical')
-    .map(
-      (v) =>
-        `${v.name}: ${v.via.map((x) => (typeof x === 'string' ? `via ${x}` : (x.title ?? ''))).join(', ')}`,
-    );
+    .map((v) => `${v.name}: ${v.via.map(via).join(', ')}`);
   const total = Object.entries(bySeverity).reduce((n, [k, c]) => (k === 'total' ? n : n + c), 0);
   const severities = Object.entries(bySeverity).filter(([k, n]) => n > 0 && k !== 'total');
   // Where the registry's check did not run, it is not a pass: the review by hand fails when it does not hold.
-  const verdict =
-    refused !== undefined
-      ? manual.problems.length
-        ? 'FAIL'
-        : 'not run'
-      : highOrCritical.length
-        ? 'FAIL'
-        : 'pass';
+  const failed = refused === undefined ? highOrCritical.length > 0 : manual.problems.length > 0;
+  const verdict = failed ? 'FAIL' : refused === undefined ? 'pass' : 'not run';
   if (highOrCritical.length)
     notes.unshift('Each high or critical advisory must be fixed or explained in docs/RELIABILITY.md.');
   const reachable = manual.notReachable.map((n) => `${n.id} (${n.package} ${n.version})`);

@@ -6,11 +6,11 @@
  * is shown to be enough.
  */
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { PWNED } from './hostile/payloads.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** As node.md prescribes for this machine: no sandbox as root, no background traffic to a closed network. */
+/** Quiet on a closed network: no GPU, no QUIC, no background traffic, updates or sync. */
 const FLAGS = [
   '--disable-gpu',
   '--disable-quic',
@@ -20,20 +20,7 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-export interface PageCheck {
-  url: string;
-  mode: 'as served' | 'CSP bypassed';
-  status: number;
-  dialogs: string[];
-  /** `window.__pwned` after load, if anything set it. */
-  pwned?: string;
-  beacons: string[];
-  pageErrors: string[];
-  cspViolations: number;
-  scripts: number;
-  handlers: string[];
-  scriptUrls: string[];
-}
+export type PageCheck = Awaited<ReturnType<typeof openPage>>;
 
 export interface BrowserResult {
   ran: boolean;
@@ -46,6 +33,8 @@ export interface BrowserResult {
   failures: PageCheck[];
 }
 
+type Mode = 'as served' | 'CSP bypassed';
+type InPage = { pwned?: string; scripts: number; handlers: string[]; scriptUrls: string[] };
 /** Run in the page (as text: this project compiles without the DOM types). */
 const IN_PAGE = `(() => {
   const handlers = [];
@@ -61,72 +50,53 @@ const IN_PAGE = `(() => {
   return { pwned: marker === undefined ? undefined : String(marker), scripts: document.scripts.length, handlers, scriptUrls };
 })()`;
 
+/**
+ * Opens a page, in the mode of `context`, and reports what it did: dialogs, `window.__pwned` after load,
+ * requests for a `__pwned` URL, page errors, CSP violations, and what its DOM holds.
+ */
+async function openPage(context: BrowserContext, base: string, path: string, mode: Mode) {
+  const page = await context.newPage();
+  const [dialogs, beacons, pageErrors]: [string[], string[], string[]] = [[], [], []];
+  let cspViolations = 0;
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss().catch(() => {});
+  });
+  page.on('request', (r) => {
+    if (r.url().includes(PWNED)) beacons.push(r.url());
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations++;
+  });
+  const status = (await page.goto(new URL(path, base).href, { waitUntil: 'load' }))?.status() ?? 0;
+  // Let deferred handlers (onerror of broken images, ontoggle, meta refresh) have their turn.
+  await page.waitForTimeout(250);
+  const seen = (await page.evaluate(IN_PAGE)) as InPage;
+  await page.close();
+  return { url: path, mode, status, dialogs, ...seen, beacons, pageErrors, cspViolations };
+}
+
 const failed = (c: PageCheck) =>
   c.status !== 200 ||
-  c.dialogs.length > 0 ||
   c.pwned !== undefined ||
-  c.beacons.length > 0 ||
-  c.pageErrors.length > 0 ||
   c.scripts > 0 ||
-  c.handlers.length > 0 ||
-  c.scriptUrls.length > 0;
+  [c.dialogs, c.beacons, c.pageErrors, c.handlers, c.scriptUrls].some((found) => found.length > 0);
 
 export async function checkPages(baseUrl: string, paths: string[]): Promise<BrowserResult> {
   if (!existsSync(CHROMIUM)) {
-    return {
-      ran: false,
-      skipped: `no Chromium at ${CHROMIUM}: install Debian's package (sudo apt-get install -y chromium) or set CHROMIUM_PATH`,
-      pages: paths.length,
-      checks: [],
-      failures: [],
-    };
+    const skipped = `no Chromium at ${CHROMIUM}: install Debian's package (sudo apt-get install -y chromium) or set CHROMIUM_PATH`;
+    return { ran: false, skipped, pages: paths.length, checks: [], failures: [] };
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   const checks: PageCheck[] = [];
   try {
-    for (const mode of ['as served', 'CSP bypassed'] as const) {
+    for (const mode of ['as served', 'CSP bypassed'] satisfies Mode[]) {
       const context = await browser.newContext({
         bypassCSP: mode === 'CSP bypassed',
         javaScriptEnabled: true,
       });
-      for (const path of paths) {
-        const page = await context.newPage();
-        const url = new URL(path, baseUrl).href;
-        const check: PageCheck = {
-          url: path,
-          mode,
-          status: 0,
-          dialogs: [],
-          beacons: [],
-          pageErrors: [],
-          cspViolations: 0,
-          scripts: 0,
-          handlers: [],
-          scriptUrls: [],
-        };
-        page.on('dialog', (d) => {
-          check.dialogs.push(`${d.type()}: ${d.message()}`);
-          void d.dismiss().catch(() => {});
-        });
-        page.on('request', (r) => {
-          if (r.url().includes(PWNED)) check.beacons.push(r.url());
-        });
-        page.on('pageerror', (e) => check.pageErrors.push(e.message));
-        page.on('console', (m) => {
-          if (/Content Security Policy/i.test(m.text())) check.cspViolations++;
-        });
-        const res = await page.goto(url, { waitUntil: 'load' });
-        check.status = res?.status() ?? 0;
-        // Let deferred handlers (onerror of broken images, ontoggle, meta refresh) have their turn.
-        await page.waitForTimeout(250);
-        const seen = (await page.evaluate(IN_PAGE)) as Pick<
-          PageCheck,
-          'pwned' | 'scripts' | 'handlers' | 'scriptUrls'
-        >;
-        Object.assign(check, seen);
-        checks.push(check);
-        await page.close();
-      }
+      for (const path of paths) checks.push(await openPage(context, baseUrl, path, mode));
       await context.close();
     }
   } finally {

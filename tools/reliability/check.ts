@@ -15,9 +15,11 @@ export interface Outcome<T = unknown> {
 /** The options of `npm run reliability` (strings, as parseArgs gives them). */
 export type Options = Record<string, string | boolean | undefined>;
 
-/** Runs `scenario` of tools/reliability/<module>.ts in a child process; its result. */
-export const inChild = <T>(module: string, options: object, env?: NodeJS.ProcessEnv) =>
-  childResult<T>(beside(import.meta.url, 'scenario.ts'), 'result', [module, JSON.stringify(options)], env);
+/** Runs `scenario`, a function that tools/reliability/<module>.ts exports, in a child process; its result. */
+export const inChild = <O, T>(module: string, scenario: (options: O) => Promise<T>, options: O) => {
+  const args = [module, scenario.name, JSON.stringify(options)];
+  return childResult<T>(beside(import.meta.url, 'scenario.ts'), 'result', args);
+};
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
 export const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -7,13 +7,13 @@
 import autocannon from 'autocannon';
 import { rssMb } from '../lib/procs.js';
 import { startStack } from '../lib/stack.js';
-import { median } from '../lib/stats.js';
+import { mapLimit, median } from '../lib/stats.js';
 import { fmt, type Options, type Outcome, verdictOf } from './check.js';
 import { FILES, type Planned, type Primed, requestMix, topicFeed } from './load-mix.js';
 
 type Kinds = Record<
   string,
-  { sent: number; unexpected: number; expect: number; got: Record<string, number> }
+  { sent: number; unexpected: number; expect: number; got: Record<number, number> }
 >;
 
 /** Resident memory may grow this much from the first to the last 10 s of the load and still count as flat. */
@@ -25,6 +25,7 @@ const FLAT_GROWTH = 0.1;
  */
 const SETTLED = 0.01;
 const SETTLE_WINDOW_S = 15;
+const tenth = (x: number) => Math.round(x * 10) / 10;
 
 /** Every topic's feeds once: the render cache warm, as in steady state, and the ETags and next pages. */
 async function prime(base: string): Promise<Primed & { requests: number }> {
@@ -34,17 +35,13 @@ async function prime(base: string): Promise<Primed & { requests: number }> {
   const primed: Primed = { topics: listing.topics, etags: [], cursors: [] };
   const slugs = listing.topics.map((t) => t.slug).sort();
   const paths = [...slugs.flatMap((s) => FILES.map((f) => topicFeed(s, f))), ...FILES.map((f) => `/${f}`)];
-  for (let i = 0; i < paths.length; i += 16) {
-    await Promise.all(
-      paths.slice(i, i + 16).map(async (p) => {
-        const res = await fetch(`${base}${p}`, { headers: { 'accept-encoding': 'gzip' } });
-        const etag = res.headers.get('etag');
-        const next = /[?&](?:amp;)?cursor=([A-Za-z0-9_.-]+)/.exec(await res.text())?.[1];
-        if (res.status === 200 && etag) primed.etags.push({ path: p, etag });
-        if (next && p.endsWith('feed.json')) primed.cursors.push(`${p}?cursor=${next}`);
-      }),
-    );
-  }
+  await mapLimit(paths, 16, async (p) => {
+    const res = await fetch(`${base}${p}`, { headers: { 'accept-encoding': 'gzip' } });
+    const etag = res.headers.get('etag');
+    const next = /[?&](?:amp;)?cursor=([A-Za-z0-9_.-]+)/.exec(await res.text())?.[1];
+    if (res.status === 200 && etag) primed.etags.push({ path: p, etag });
+    if (next && p.endsWith('feed.json')) primed.cursors.push(`${p}?cursor=${next}`);
+  });
   return { ...primed, requests: paths.length };
 }
 
@@ -63,9 +60,20 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
     };
     const primed = await prime(base);
     const next = requestMix(primed, 20210314, typeof o.kinds === 'string' ? o.kinds.split(',') : undefined);
-    /** One autocannon run of the mix; every response's status is tallied by kind. */
-    const fire = (seconds: number, kinds: Kinds) =>
-      autocannon({
+    /**
+     * The mix for `seconds`, every response's status tallied by kind, the stack's resident memory sampled
+     * every second from the start; `settleAfter`: stop once it has settled, after that many seconds at least.
+     */
+    const fire = async (seconds: number, settleAfter?: number) => {
+      const kinds: Kinds = {};
+      const samples: number[] = [];
+      const sample = () => {
+        const mb = rssMb(pid);
+        if (mb !== undefined) samples.push(mb);
+      };
+      sample();
+      let settled = false;
+      const run = autocannon({
         url: base,
         connections,
         duration: seconds,
@@ -88,54 +96,55 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
           },
         ],
       });
+      const timer = setInterval(() => {
+        sample();
+        if (settleAfter === undefined || samples.length <= settleAfter || settled) return;
+        const last = Math.max(...samples.slice(-SETTLE_WINDOW_S));
+        const before = Math.max(...samples.slice(-2 * SETTLE_WINDOW_S, -SETTLE_WINDOW_S));
+        if (last <= before * (1 + SETTLED)) {
+          settled = true;
+          (run as typeof run & { stop(): void }).stop(); // autocannon's promise can stop its run
+        }
+      }, 1000);
+      try {
+        return { result: await run, kinds, samples, settled };
+      } finally {
+        clearInterval(timer);
+      }
+    };
 
     // The live JS heap before the warm-up: a full GC right before the measured run would shrink the heap and
     // make its regrowth to the working size look like growth.
     const heapBefore = await heapAfterGc();
-    const warmupKinds: Kinds = {};
-    const warmup = await warmUp(pid, Number(o.warmup), Number(o['warmup-max']), (s) => fire(s, warmupKinds));
-    const kinds: Kinds = {};
-    const samples: number[] = [];
-    const sample = () => {
-      const mb = rssMb(pid);
-      if (mb !== undefined) samples.push(mb);
+    // The warm-up: the load runs until resident memory has settled (after --warmup s at least, and two windows
+    // to compare) or for --warmup-max s. A process that leaks never settles: it is then measured after the
+    // longest warm-up, and its growth shows in the measured run.
+    const [warmupS, start, started] = [Number(o.warmup), tenth(rssMb(pid) ?? Number.NaN), Date.now()];
+    const maxS = Math.max(warmupS, Number(o['warmup-max']));
+    const warm =
+      warmupS > 0 ? await fire(maxS, Math.min(maxS, Math.max(warmupS, 2 * SETTLE_WINDOW_S))) : undefined;
+    const w = {
+      seconds: Math.round((Date.now() - started) / 1000),
+      settled: warm?.settled ?? false,
+      rssMb: [start, warm ? tenth(rssMb(pid) ?? Number.NaN) : start],
+      requests: warm?.result.requests.total ?? 0,
+      status5xx: warm?.result['5xx'] ?? 0,
+      errors: warm?.result.errors ?? 0,
+      unexpected: Object.values(warm?.kinds ?? {}).reduce((n, k) => n + k.unexpected, 0),
     };
-    sample();
-    const sampler = setInterval(sample, 1000);
-    const r = await fire(durationS, kinds).finally(() => clearInterval(sampler));
+    const { result: r, kinds, samples } = await fire(durationS);
     const heapAfter = await heapAfterGc();
     // One sample a second from the start: the first ten, and the last ten of the run.
-    const run = samples.slice(0, durationS + 1).map((x) => Math.round(x * 10) / 10);
-    const [first, last] = [median(run.slice(0, 10)), median(run.slice(-10))].map(
-      (x) => Math.round(x * 10) / 10,
-    ) as [number, number];
-    const w = {
-      ...warmup,
-      requests: warmup.result?.requests.total ?? 0,
-      status5xx: warmup.result?.['5xx'] ?? 0,
-      errors: warmup.result?.errors ?? 0,
-      unexpected: Object.values(warmupKinds).reduce((n, k) => n + k.unexpected, 0),
-      result: undefined,
-    };
+    const run = samples.slice(0, durationS + 1).map(tenth);
+    const [first, last] = [median(run.slice(0, 10)), median(run.slice(-10))].map(tenth) as [number, number];
+    const requestsPerSecond = Math.round(r.requests.average);
     const result = {
-      ...{
-        connections,
-        durationS,
-        requests: r.requests.total,
-        requestsPerSecond: Math.round(r.requests.average),
-      },
-      ...{
-        latencyP50Ms: r.latency.p50,
-        latencyP99Ms: r.latency.p99,
-        status5xx: r['5xx'],
-        errors: r.errors,
-        timeouts: r.timeouts,
-      },
-      ...{
-        statuses: Object.fromEntries(
-          Object.entries(r.statusCodeStats ?? {}).map(([s, v]) => [s, Number(v.count)]),
-        ),
-      },
+      ...{ connections, durationS, requests: r.requests.total, requestsPerSecond },
+      ...{ latencyP50Ms: r.latency.p50, latencyP99Ms: r.latency.p99, status5xx: r['5xx'], errors: r.errors },
+      timeouts: r.timeouts,
+      statuses: Object.fromEntries(
+        Object.entries(r.statusCodeStats ?? {}).map(([s, v]) => [s, Number(v.count)]),
+      ),
       ...{ kinds, rssMb: run, rssFirst10sMb: first, rssLast10sMb: last, primed: primed.requests, warmup: w },
       heapAfterGcMb:
         heapBefore !== undefined && heapAfter !== undefined ? [heapBefore, heapAfter] : undefined,
@@ -150,19 +159,13 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
       notes.push(
         `Resident memory grew ${Math.round(growth * 100)} % (flat means at most ${FLAT_GROWTH * 100} %).`,
       );
-    if (w.status5xx || w.errors || w.unexpected)
+    const warmupOk = !w.status5xx && !w.errors && !w.unexpected;
+    if (!warmupOk)
       notes.push(
         `Warm-up: ${w.status5xx} 5xx, ${w.errors} connection errors or timeouts, ${w.unexpected} unexpected statuses.`,
       );
     const ok =
-      !w.status5xx &&
-      !w.errors &&
-      !w.unexpected &&
-      !r['5xx'] &&
-      !r.errors &&
-      !r.timeouts &&
-      !unexpected.length &&
-      growth <= FLAT_GROWTH;
+      warmupOk && !r['5xx'] && !r.errors && !r.timeouts && !unexpected.length && growth <= FLAT_GROWTH;
     const mix = Object.entries(kinds).map(
       ([k, v]) => `${k} ${fmt(v.sent)} (${v.expect}${v.unexpected ? `, ${v.unexpected} other` : ''})`,
     );
@@ -183,39 +186,4 @@ export async function loadCheck(root: string, o: Options): Promise<Outcome> {
   } finally {
     await stack.close();
   }
-}
-
-/**
- * The warm-up: the load runs while resident memory is sampled every second, and stops once it has settled
- * (after `minS` at least, and two windows to compare) or after `maxS`. A process that leaks never settles: it
- * is then measured after the longest warm-up, and its growth shows in the measured run.
- */
-async function warmUp(
-  pid: number,
-  warmupS: number,
-  warmupMaxS: number,
-  fire: (seconds: number) => ReturnType<typeof autocannon>,
-) {
-  const start = Math.round((rssMb(pid) ?? Number.NaN) * 10) / 10;
-  if (warmupS <= 0) return { seconds: 0, settled: false, rssMb: [start, start], result: undefined };
-  const maxS = Math.max(warmupS, warmupMaxS);
-  const minS = Math.min(maxS, Math.max(warmupS, 2 * SETTLE_WINDOW_S));
-  const started = Date.now();
-  const run = fire(maxS);
-  const samples: number[] = [];
-  let settled = false;
-  const timer = setInterval(() => {
-    const mb = rssMb(pid);
-    if (mb !== undefined) samples.push(mb);
-    if (samples.length < minS || settled) return;
-    const last = Math.max(...samples.slice(-SETTLE_WINDOW_S));
-    const before = Math.max(...samples.slice(-2 * SETTLE_WINDOW_S, -SETTLE_WINDOW_S));
-    if (last <= before * (1 + SETTLED)) {
-      settled = true;
-      (run as typeof run & { stop(): void }).stop(); // autocannon's promise can stop its run
-    }
-  }, 1000);
-  const result = await run.finally(() => clearInterval(timer));
-  const end = Math.round((rssMb(pid) ?? Number.NaN) * 10) / 10;
-  return { seconds: Math.round((Date.now() - started) / 1000), settled, rssMb: [start, end], result };
 }

@@ -1,8 +1,9 @@
 /**
  * `npm run reliability`: load held, faults survived, hostile input refused, nothing lost. Runs each check
  * (each scenario in processes of its own, apart from what measures it), prints a verdict per check, writes
- * the figures into docs/RELIABILITY.md and tools/reliability/results/latest.json, and exits 1 when a check
- * failed. A check that cannot run here (no Chromium, no registry for npm audit) is reported as not run.
+ * the figures into docs/RELIABILITY.md (between its markers; the prose around them is kept) and
+ * tools/reliability/results/latest.json, and exits 1 when a check failed. A check that cannot run here (no
+ * Chromium, no registry for npm audit) is reported as not run.
  *
  *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,websub,hostile,audit]
  *     [--seed S (storm)] [--duration 30] [--warmup 30] [--warmup-max 120] [--connections 100] [--corpus 1000]
@@ -10,18 +11,18 @@
  *     [--events 1000] [--runs 1000] [--limits-files 200] [--websub-files 300] [--no-write]
  *   npm run reliability -- --only throttle --merge   (the checks run replace theirs in the latest figures; the rest stay)
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../lib/procs.js';
 import { auditCheck } from './advisories.js';
-import type { Options, Outcome } from './check.js';
-import { faultsCheck } from './faults.js';
+import { type Options, type Outcome, sec } from './check.js';
+import { faultsCheck, limitsCheck } from './faults.js';
 import { hostileCheck } from './hostile-run.js';
-import { limitsCheck } from './limits.js';
 import { loadCheck } from './load.js';
-import { RESULTS, type RunReport, type Step, writeReport } from './report.js';
 import { stormCheck } from './storm.js';
 import { websubCheck } from './websub.js';
 
@@ -36,6 +37,22 @@ const CHECKS: Record<string, (root: string, o: Options) => Promise<Outcome>> = {
   audit: auditCheck,
 };
 const ALL = Object.keys(CHECKS);
+
+const BEGIN = '<!-- reliability:begin (written by npm run reliability; edits inside are replaced) -->';
+const END = '<!-- reliability:end -->';
+const RESULTS = path.join(REPO_ROOT, 'tools', 'reliability', 'results', 'latest.json');
+const DOC = path.join(REPO_ROOT, 'docs', 'RELIABILITY.md');
+
+type Step = Outcome & { name: string; ms: number };
+
+interface RunReport {
+  startedAt: string;
+  command: string;
+  machine: { node: string; cpus: number; loadAverage: number[] };
+  steps: Step[];
+  /** Later runs of some checks only (`--merge`), whose steps replaced those of this run. */
+  later?: { startedAt: string; command: string; steps: string[] }[];
+}
 
 const { values } = parseArgs({
   options: {
@@ -71,23 +88,19 @@ for (const name of ALL.filter((n) => wanted.includes(n))) {
   const root = await mkdtemp(path.join(tmpdir(), `fb-reliability-${name}-`));
   const started = Date.now();
   process.stderr.write(`reliability: ${name}…\n`);
-  let step: Step;
-  try {
-    step = {
-      name,
-      ...(await (CHECKS[name] as (typeof CHECKS)[string])(root, values)),
-      ms: Date.now() - started,
-    };
-    for (const line of step.lines) process.stderr.write(`  ${line}\n`);
-  } catch (e) {
-    const why = `The check itself failed: ${e instanceof Error ? e.stack : String(e)}`;
-    step = { name, verdict: 'FAIL', notes: [why], lines: [], ms: Date.now() - started };
-  } finally {
-    await rm(root, { recursive: true, force: true }).catch(() => {});
-  }
+  const outcome = await (CHECKS[name] as (typeof CHECKS)[string])(root, values).catch(
+    (e): Outcome => ({
+      verdict: 'FAIL',
+      notes: [`The check itself failed: ${e instanceof Error ? e.stack : String(e)}`],
+      lines: [],
+    }),
+  );
+  await rm(root, { recursive: true, force: true }).catch(() => {});
+  const step: Step = { name, ...outcome, ms: Date.now() - started };
+  for (const line of step.lines) process.stderr.write(`  ${line}\n`);
   report.steps.push(step);
   const notes = step.notes.length ? `\n  ${step.notes.join('\n  ')}` : '';
-  process.stderr.write(`reliability: ${name}: ${step.verdict} (${(step.ms / 1000).toFixed(1)} s)${notes}\n`);
+  process.stderr.write(`reliability: ${name}: ${step.verdict} (${sec(step.ms)})${notes}\n`);
 }
 
 /** The latest figures with the steps of this run in place of theirs; the run says which steps are newer. */
@@ -98,6 +111,39 @@ function mergedWithLatest(run: RunReport): RunReport {
   );
   const later = { startedAt: run.startedAt, command: run.command, steps: run.steps.map((x) => x.name) };
   return { ...latest, steps, later: [...(latest.later ?? []), later] };
+}
+
+/** Writes the results JSON, and the figures in place of those between the document's markers. */
+function writeReport(r: RunReport): void {
+  writeFileSync(RESULTS, `${JSON.stringify(r, null, 2)}\n`);
+  const text = readFileSync(DOC, 'utf8');
+  const [begin, end] = [text.indexOf(BEGIN), text.indexOf(END)];
+  if (begin === -1 || end < begin) throw new Error(`docs/RELIABILITY.md: no markers ${BEGIN} and ${END}`);
+  const load = r.machine.loadAverage.map((x) => x.toFixed(1)).join(' / ');
+  const block = [
+    BEGIN,
+    '',
+    `Latest run: ${r.startedAt}, \`${r.command}\` (Node ${r.machine.node}, ${r.machine.cpus} cores, load average ${load} at the start).`,
+    ...(r.later ?? []).map(
+      (l) => `Checks ${l.steps.join(', ')} from a later run: ${l.startedAt}, \`${l.command}\`.`,
+    ),
+    '',
+    '| check | verdict | time |',
+    '| --- | --- | --- |',
+    ...r.steps.map((st) => `| ${st.name} | ${st.verdict} | ${sec(st.ms)} |`),
+    '',
+    ...r.steps.flatMap((st) => [
+      ...(st.lines?.length ? st.lines : [`- **${st.name}**: ${st.verdict}.`]),
+      ...st.notes.map((n) => `  - ${n}`),
+    ]),
+    '',
+    END,
+  ];
+  writeFileSync(DOC, `${text.slice(0, begin)}${block.join('\n')}${text.slice(end + END.length)}`);
+  // In the project's format (Biome formats Markdown and JSON too), so `npm run lint` stays clean.
+  spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', DOC, RESULTS], {
+    stdio: 'ignore',
+  });
 }
 
 if (!values['no-write']) writeReport(values.merge ? mergedWithLatest(report) : report);

@@ -3,9 +3,11 @@
  * as a hub does, fetches the pinged feed at once and records what it got (unless told not to). It can also
  * refuse (an HTTP error) or hang (never answer).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { freePort } from '../lib/procs.js';
+import { waitFor } from '../lib/stats.js';
 
 export interface Ping {
   /** When the ping arrived (ms since the epoch). */
@@ -17,41 +19,22 @@ export interface Ping {
   fetched?: { status: number; body: string; link: string | null };
 }
 
-export type HubBehaviour = 'accept' | 'refuse' | 'hang';
-
-export interface StandInHub {
-  url: string;
-  pings: Ping[];
-  /** Requests received, including those never answered (a hanging hub). */
-  requests(): number;
-  /** Resolves when `n` pings have arrived and their fetches are done. */
-  received(n: number, timeoutMs?: number): Promise<Ping[]>;
-  close(): Promise<void>;
-}
-
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export async function startStandInHub(
-  behaviour: HubBehaviour = 'accept',
+  behaviour: 'accept' | 'refuse' | 'hang' = 'accept',
   options: { fetchFeeds?: boolean } = {},
-): Promise<StandInHub> {
-  const fetchFeeds = options.fetchFeeds ?? true;
+) {
+  const fetchFeeds = behaviour === 'accept' && (options.fetchFeeds ?? true);
   const pings: Ping[] = [];
-  const waiters = new Set<() => void>();
   const hanging = new Set<ServerResponse>();
-  const fetches = new Set<Promise<void>>();
+  const fetches: Promise<void>[] = [];
   let requests = 0;
-  const server: Server = createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     requests++;
     if (behaviour === 'hang') {
       hanging.add(res);
       return;
     }
-    const form = new URLSearchParams(await body(req));
+    const form = new URLSearchParams(await text(req));
     const ping: Ping = {
       at: Date.now(),
       contentType: req.headers['content-type'],
@@ -72,47 +55,34 @@ export async function startStandInHub(
             ping.fetched = { status: 0, body: String(e.cause ?? e.message), link: null };
           },
         );
-        fetches.add(fetching);
-        await fetching;
-        fetches.delete(fetching);
+        fetches.push(fetching);
       }
     }
-    for (const w of waiters) w();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hub`;
   return {
-    url,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hub`,
     pings,
+    /** Requests received, including those never answered (a hanging hub). */
     requests: () => requests,
-    received(n, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (
-            pings.length < n ||
-            pings.some((p) => p.url && fetchFeeds && behaviour === 'accept' && !p.fetched)
-          )
-            return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(pings);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`the hub got ${pings.length} pings, not ${n}, within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-    async close() {
-      await Promise.all([...fetches]);
+    /** Resolves when `n` pings have arrived and their fetches are done. */
+    received: (n: number, timeoutMs = 10_000) =>
+      waitFor(
+        `${n} pings at the hub`,
+        () => (pings.length < n || pings.some((p) => p.url && fetchFeeds && !p.fetched) ? undefined : pings),
+        timeoutMs,
+        5,
+      ),
+    close: async () => {
+      await Promise.all(fetches);
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
+
+export type StandInHub = Awaited<ReturnType<typeof startStandInHub>>;
 
 /** A hub URL where nothing listens (a hub that is down): a port that was free a moment ago. */
 export const downHubUrl = async (): Promise<string> => `http://127.0.0.1:${await freePort()}/hub`;

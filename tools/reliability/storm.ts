@@ -5,18 +5,18 @@
  * once, in order) makes from the same bucket, and each topic's name must be the bucket's (the spelling of its
  * earliest upload).
  */
-import path from 'node:path';
+import type { S3EventRecord } from 'aws-lambda';
 import { startDynamo } from '../../local/servers.js';
 import { generateCorpus, prng } from '../lib/corpus.js';
 import { fmt, inChild, type Options, type Outcome, sec, verdictOf } from './check.js';
-import { cleanIngest, startPipeline, TABLE, topicNamesFromBucket } from './pipeline.js';
-import { checkOnce, checkTopicNames, diffDumps, dumpTable } from './tables.js';
+import { againstClean, startPipeline, topicNamesFromBucket } from './pipeline.js';
+import { checkTopicNames } from './tables.js';
 
 export async function scenario(o: { root: string; events: number; seed: number }) {
   const rng = prng(o.seed);
   const dynamo = await startDynamo();
   const pipeline = await startPipeline({
-    s3Dir: path.join(o.root, 's3'),
+    root: o.root,
     dynamoEndpoint: dynamo.endpoint,
     deliver: false,
     queue: { concurrency: 8, batchSize: 10, retryMs: 50 },
@@ -27,11 +27,10 @@ export async function scenario(o: { root: string; events: number; seed: number }
   const corpus = [...generateCorpus({ count: creates + 100 })];
   const live: { key: string; text: string }[] = [];
   const pick = () => live[Math.floor(rng() * live.length)] as { key: string; text: string };
-  const kinds = { create: 0, edit: 0, relink: 0, second: 0, remove: 0 };
-  for (const f of corpus.slice(0, creates)) {
-    await pipeline.put(f.key, f.text);
-    live.push({ key: f.key, text: f.text });
-    kinds.create++;
+  const kinds = { create: creates, edit: 0, relink: 0, second: 0, remove: 0 };
+  for (const { key, text } of corpus.slice(0, creates)) {
+    await pipeline.put(key, text);
+    live.push({ key, text });
   }
   let spare = creates;
   while (pipeline.records.length < o.events) {
@@ -69,86 +68,51 @@ export async function scenario(o: { root: string; events: number; seed: number }
   const deliveries = [...records, ...records, ...records];
   for (let i = deliveries.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
-    [deliveries[i], deliveries[j]] = [
-      deliveries[j] as (typeof deliveries)[number],
-      deliveries[i] as (typeof deliveries)[number],
-    ];
+    [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]] as [S3EventRecord, S3EventRecord];
   }
   const started = Date.now();
   for (const record of deliveries) pipeline.queue.push(record);
   await pipeline.queue.idle();
   const stormMs = Date.now() - started;
 
-  const stormed = await dumpTable(pipeline.dynamo, TABLE);
-  await cleanIngest(pipeline, 'clean');
-  const clean = await dumpTable(pipeline.dynamo, 'clean');
-  const differences = diffDumps(clean, stormed, ['clean', 'storm']);
-  const once = checkOnce(stormed);
+  const { figures, ingested, clean } = await againstClean(pipeline, 'storm');
   // Both tables could agree and still be wrong: the topic names are also checked against the bucket itself.
-  const expectedNames = await topicNamesFromBucket(pipeline);
-  const wrong = {
-    storm: checkTopicNames(stormed, expectedNames),
-    clean: checkTopicNames(clean, expectedNames),
-  };
+  const names = await topicNamesFromBucket(pipeline);
+  const wrong = { storm: checkTopicNames(ingested, names), clean: checkTopicNames(clean, names) };
   await pipeline.close();
   await dynamo.close();
   return {
-    events: records.length,
-    kinds,
-    deliveries: deliveries.length,
-    stormMs,
+    ...{ events: records.length, kinds, deliveries: deliveries.length, stormMs, ...figures },
     failedDeliveries: pipeline.queue.stats().retries,
-    items: stormed.size,
-    cleanItems: clean.size,
-    fileStates: once.files,
-    articles: once.articles,
-    pending: once.pending,
-    duplicates: once.duplicates.length,
-    countMismatches: once.countMismatches.slice(0, 10),
-    differencesFromClean: differences.lines.length,
-    differingPaths: differences.byPath,
-    countersOnlyDifferences: differences.countersOnly,
-    firstDifferences: differences.lines.slice(0, 12),
-    topicNames: expectedNames.size,
+    topicNames: names.size,
     topicNamesWrong: { storm: wrong.storm.length, clean: wrong.clean.length },
-    firstWrongNames: [...wrong.storm.map((l) => `storm ${l}`), ...wrong.clean.map((l) => `clean ${l}`)].slice(
-      0,
-      12,
-    ),
+    firstWrongNames: Object.entries(wrong)
+      .flatMap(([t, ls]) => ls.map((l) => `${t} ${l}`))
+      .slice(0, 12),
   };
 }
 
 export async function stormCheck(root: string, o: Options): Promise<Outcome> {
-  const t: Awaited<ReturnType<typeof scenario>> = await inChild('storm', {
-    root,
-    events: Number(o.events),
-    seed: Number(o.seed ?? 20210314),
-  });
+  const [events, seed] = [Number(o.events), Number(o.seed ?? 20210314)];
+  const t = await inChild('storm', scenario, { root, events, seed });
   const notes: string[] = [];
   const namesWrong = t.topicNamesWrong.storm + t.topicNamesWrong.clean;
   if (namesWrong > 0)
     notes.push(
       `Topic names not the spelling of the earliest upload in the bucket: ${t.topicNamesWrong.storm} in the storm's table, ${t.topicNamesWrong.clean} in the clean one; first: ${t.firstWrongNames.slice(0, 6).join(' · ')}.`,
     );
-  if (t.differencesFromClean > 0) {
-    const paths = Object.entries(t.differingPaths).map(([p, n]) => `${p} ${n}`);
-    notes.push(
-      `Differing paths (items): ${paths.join(', ')}.`,
-      `First: ${t.firstDifferences.slice(0, 6).join(' · ')}`,
-    );
-  }
+  const paths = Object.entries(t.differingPaths).map(([p, n]) => `${p} ${n}`);
+  const first = t.firstDifferences.slice(0, 6).join(' · ');
+  if (t.differencesFromClean > 0)
+    notes.push(`Differing paths (items): ${paths.join(', ')}.`, `First: ${first}`);
   const ok =
-    t.differencesFromClean === 0 &&
-    namesWrong === 0 &&
-    t.pending === 0 &&
-    t.duplicates === 0 &&
-    t.countMismatches.length === 0;
+    t.differencesFromClean + namesWrong + t.pending + t.duplicates.length + t.countMismatches.length === 0;
   const kinds = Object.entries(t.kinds).map(([k, v]) => `${fmt(v)} ${k}`);
   const lines = [
     `- **Event storm**: ${fmt(t.events)} bucket events (${kinds.join(', ')}), each delivered 3 times in random order ` +
       `(${fmt(t.deliveries)} deliveries, ${sec(t.stormMs)}): ${fmt(t.items)} items vs ${fmt(t.cleanItems)} after a clean ingest, ` +
       `**${fmt(t.differencesFromClean)} differ in content**, ${fmt(t.countersOnlyDifferences)} only in write counters (v, version, revision); ` +
-      `${t.pending} half-written, ${t.duplicates} duplicates, ${t.countMismatches.length} topic counts off; topic names checked against ` +
+      `${t.pending} half-written, ${t.duplicates.length} duplicates, ${t.countMismatches.length} topic counts off; topic names checked against ` +
       `the bucket (each topic's earliest upload): ${fmt(t.topicNamesWrong.storm)} of ${fmt(t.topicNames)} wrong in the storm's table, ${fmt(t.topicNamesWrong.clean)} in the clean one.`,
   ];
   return { verdict: verdictOf(ok), notes, lines, result: t };
