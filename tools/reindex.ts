@@ -93,10 +93,7 @@ export type CliOptions = ReturnType<typeof parseCli>;
 type Env = Record<string, string | undefined>;
 
 /** The bucket and table of one stack in a `cdk deploy --outputs-file` file. */
-function fromOutputsFile(
-  file: string,
-  stack: string | undefined,
-): { bucket?: string; table?: string; region?: string; stack: string } {
+function fromOutputsFile(file: string, stack: string | undefined) {
   let parsed: Record<string, Record<string, string>>;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -203,11 +200,10 @@ export interface ReindexOptions {
   verbose?: boolean;
   out?: Writer & { isTTY?: boolean };
   err?: Writer;
-  env?: Env;
 }
 
 export async function reindex(options: ReindexOptions): Promise<ReconcileResult> {
-  const { target, out = process.stdout, err = process.stderr, env = process.env } = options;
+  const { target, out = process.stdout, err = process.stderr } = options;
   // Without a region the SDK's own chain decides (AWS_REGION, the profile's region).
   const { region } = target;
   const s3 = new S3Client({
@@ -235,7 +231,7 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
     const seconds = () => (Date.now() - started) / 1000;
     const render = () => progressText(last, seconds());
     const log = consoleLog(status, render, err, options.verbose ?? false);
-    const { maxObjectBytes } = readIngestConfig({ ...env, TABLE_NAME: target.table });
+    const { maxObjectBytes } = readIngestConfig({ ...process.env, TABLE_NAME: target.table });
     const ingester = new Ingester({ store, objects: new S3Objects(s3), log, maxObjectBytes });
 
     out.write(

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED } from '../lib/corpus.js';
 import { now } from '../lib/stats.js';
-import { type BenchContext, failed, markdownTable, type RowReport } from './lib/report.js';
+import { type BenchContext, failed, markdownTable, type RowReport, type RowResult } from './lib/report.js';
 import { bundlesRow } from './rows/bundles.js';
 import { capacityRow } from './rows/capacity.js';
 import { handlersRow } from './rows/handlers.js';
@@ -26,7 +26,7 @@ import { servingRows } from './rows/serving.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const ROWS: { row: number; title: string; run: (ctx: BenchContext) => Promise<RowReport> }[] = [
+const ROWS: { row: number; title: string; run: (ctx: BenchContext) => Promise<RowResult> }[] = [
   { row: 1, title: 'parse + validate + normalize', run: parseRow },
   { row: 2, title: 'local ingest end to end', run: async (ctx) => need((await ingestRows(ctx)).ingest) },
   { row: 3, title: 'warm 50-item topic feed over HTTP', run: async (ctx) => (await servingRows(ctx)).feed },
@@ -38,7 +38,7 @@ const ROWS: { row: number; title: string; run: (ctx: BenchContext) => Promise<Ro
   { row: 9, title: 'bundled handlers on Lambda events', run: handlersRow },
 ];
 
-const need = (report: RowReport | undefined): RowReport => {
+const need = (report: RowResult | undefined): RowResult => {
   if (!report) throw new Error('the row was not measured');
   return report;
 };
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       const t = now();
       let report: RowReport;
       try {
-        report = await def.run(ctx);
+        report = { row: def.row, title: def.title, ...(await def.run(ctx)) };
       } catch (error) {
         report = { row: def.row, title: def.title, figures: [failed(String(def.row), def.title, error)] };
         ctx.progress(

@@ -11,10 +11,6 @@
 import { type AttributeValue, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
 
-interface ConsumedCapacity {
-  CapacityUnits?: number;
-}
-
 export interface CapacityTotals {
   /** Read units reported by the table. */
   read: number;
@@ -28,11 +24,6 @@ export interface CapacityTotals {
   consistent: Record<string, number>;
   /** Units (read or write, table only) by operation. */
   units: Record<string, number>;
-}
-
-export interface Meter {
-  totals(): CapacityTotals;
-  reset(): void;
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
@@ -58,14 +49,17 @@ interface Args {
   request?: { headers: Record<string, string>; body?: unknown };
 }
 
+type ConsumedCapacity = { CapacityUnits?: number };
 const unitsOf = (c: unknown): number =>
   Array.isArray(c)
     ? c.reduce((s: number, x: ConsumedCapacity) => s + (x.CapacityUnits ?? 0), 0)
     : ((c as ConsumedCapacity | undefined)?.CapacityUnits ?? 0);
 
+const ZERO: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
+
 /** Attaches a meter to a client (and every DynamoDBDocumentClient made from it: they share its middleware). */
-export function meterClient(client: DynamoDBClient): Meter {
-  let totals: CapacityTotals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
+export function meterClient(client: DynamoDBClient) {
+  let totals = structuredClone(ZERO);
   const middleware =
     (next: (args: Args) => Promise<{ output: Record<string, unknown> }>) => async (args: Args) => {
       const request = args.request;
@@ -103,7 +97,7 @@ export function meterClient(client: DynamoDBClient): Meter {
   return {
     totals: () => structuredClone(totals),
     reset: () => {
-      totals = { read: 0, write: 0, indexWrite: 0, requests: {}, consistent: {}, units: {} };
+      totals = structuredClone(ZERO);
     },
   };
 }

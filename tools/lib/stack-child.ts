@@ -11,7 +11,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalStack } from '../../local/stack.js';
 import { generateCorpus } from './corpus.js';
 import { announce, onStop } from './procs.js';
-import { HEADLESS, type StackInfo, type StackOptions } from './stack.js';
+import { HEADLESS, type StackOptions } from './stack.js';
 import { mapLimit } from './stats.js';
 
 const options = JSON.parse(process.env.TOOLS_STACK ?? '{}') as StackOptions;
@@ -61,7 +61,7 @@ const outsideDataDir = everything
   .filter((f) => !f.startsWith(`${dataDir}${path.sep}`))
   .map((f) => path.relative(dataDir, f));
 
-const info: StackInfo = {
+const info = {
   pid: process.pid,
   feeds: stack.urls.feeds.replace(/\/+$/, ''),
   s3: stack.urls.s3,
@@ -70,11 +70,15 @@ const info: StackInfo = {
   bucket: stack.bucket,
   tableName: stack.tableName,
   credentials: stack.credentials,
+  /** Files uploaded before it was ready, and how long uploading and ingesting them took. */
   files: files.length,
   loadMs: Date.now() - started,
+  /** Hostile files only: what became of each (`ok`, `rejected: …`, `refused by the S3 endpoint: …`). */
   states,
+  /** Files written outside the data directory (keys with `..` segments), relative to it. */
   outsideDataDir,
 };
+export type StackInfo = typeof info;
 announce('ready', info);
 
 process.on('SIGUSR2', () => {

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { tableAndBucketClients } from '../../shared/clients.js';
 import { beside, type Child, startTs } from './procs.js';
+import type { StackInfo } from './stack-child.js';
 
 /** `startLocalStack` options for a stack of the tools: nothing watched, no examples, free ports. */
 export const HEADLESS = { articlesDir: false, examples: false, port: 0, s3Port: 0, dynamoPort: 0 } as const;
@@ -15,24 +16,6 @@ export interface StackOptions {
   seed?: number;
   /** The hostile catalogue instead of a corpus; each file's fate is in `states`. */
   hostile?: boolean;
-}
-
-export interface StackInfo {
-  pid: number;
-  feeds: string;
-  s3: string;
-  dynamo: string;
-  httpPort: number;
-  bucket: string;
-  tableName: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; region: string };
-  /** Files uploaded before it was ready, and how long uploading and ingesting them took. */
-  files: number;
-  loadMs: number;
-  /** Hostile files only: what became of each (`ok`, `rejected: …`, `refused by the S3 endpoint: …`). */
-  states: Record<string, string>;
-  /** Files written outside the data directory (keys with `..` segments), relative to it. */
-  outsideDataDir: string[];
 }
 
 export interface StackHandle extends Child<StackInfo> {

@@ -51,18 +51,10 @@ export interface RowReport {
   data?: Record<string, unknown>;
 }
 
-export function judge(
-  target: Target | undefined,
-  value: number | undefined,
-  ratio: number | undefined,
-): Verdict {
-  if (!target) return 'INFO';
-  const x = target.on === 'ratio' ? ratio : value;
-  if (x === undefined || Number.isNaN(x)) return 'SKIP';
-  return (target.op === '>=' ? x >= target.limit : x <= target.limit) ? 'PASS' : 'MISS';
-}
+/** What a row's function returns: the runner adds the row's number and title. */
+export type RowResult = Omit<RowReport, 'row' | 'title'>;
 
-/** A figure compared with its baseline: ratio = ours / baseline, verdict from the target. */
+/** A figure compared with its baseline: ratio = ours / baseline, verdict from the target (on the ratio or value). */
 export function compare(
   id: string,
   label: string,
@@ -72,7 +64,15 @@ export function compare(
   note?: string,
 ): Figure {
   const ratio = baseline && baseline.value !== 0 ? ours.value / baseline.value : undefined;
-  return { id, label, ours, baseline, ratio, target, verdict: judge(target, ours.value, ratio), note };
+  const x = target?.on === 'ratio' ? ratio : ours.value;
+  const verdict: Verdict = !target
+    ? 'INFO'
+    : x === undefined || Number.isNaN(x)
+      ? 'SKIP'
+      : (target.op === '>=' ? x >= target.limit : x <= target.limit)
+        ? 'PASS'
+        : 'MISS';
+  return { id, label, ours, baseline, ratio, target, verdict, note };
 }
 
 /** A figure without a baseline: one value, reported, or held to a target on the value. */

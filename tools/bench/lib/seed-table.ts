@@ -9,31 +9,43 @@
  * Articles are made from a base of parsed corpus files (parsing 100,000 would take longer than the rest of
  * the bench): article i takes base i mod B's content and topics, its own link, id and date.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PARSER_VERSION, parseArticle } from '../../../shared/article/article.js';
 import { ALL, type FeedEntry } from '../../../shared/article/model.js';
 import { uuidV5 } from '../../../shared/links.js';
-import { DynamoStore } from '../../../shared/store/dynamodb.js';
+import type { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { entryFields } from '../../../shared/store/entry-items.js';
 import { articleKey, fileKey } from '../../../shared/store/table-layout.js';
 import { type ArticleRecord, type FileRecord, positionOf } from '../../../shared/store/types.js';
 import { generateCorpus, prng, TWO_YEARS_MS, UNTIL } from '../../lib/corpus.js';
 import { mapLimit } from '../../lib/stats.js';
 
-export interface SeedState {
-  /** Articles written so far (ids 0..count-1). */
-  count: number;
-  /** Articles per feed (topic slug or ALL). */
-  feedCounts: Map<string, number>;
-  names: Map<string, string>;
-  /** Every position of the watched feed, to know its newest page. */
-  watched: string[];
-  watchedFeed: string;
+/**
+ * The bases parsed, and what the seeding keeps: articles written so far (ids 0..count-1), articles per feed
+ * (topic slug or ALL), topic names, and every position of the watched feed (the bases' most popular topic), to
+ * know its newest page.
+ */
+export function startSeeding(baseCount: number, seed: number) {
+  const bases = baseEntries(baseCount, seed);
+  return {
+    bases,
+    count: 0,
+    feedCounts: new Map<string, number>(),
+    names: new Map<string, string>(),
+    watched: [] as string[],
+    watchedFeed: mostPopular(bases),
+  };
 }
+type SeedState = ReturnType<typeof startSeeding>;
 
-export function baseEntries(count: number, seed: number): FeedEntry[] {
-  return [...generateCorpus({ count, seed })].map((f) => parseArticle(f.text).article.entry);
-}
+export const baseEntries = (count: number, seed: number) =>
+  [...generateCorpus({ count, seed })].map((f) => parseArticle(f.text).article.entry);
+
+/** The most popular topic of the bases: the feed the scale row watches. */
+export const mostPopular = (bases: FeedEntry[]) => {
+  const freq = new Map<string, number>();
+  for (const e of bases) for (const t of e.topics) freq.set(t.slug, (freq.get(t.slug) ?? 0) + 1);
+  return [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+};
 
 function articleItems(i: number, base: FeedEntry, state: SeedState): Record<string, unknown>[] {
   const rng = prng(i + 1);
@@ -87,9 +99,7 @@ function articleItems(i: number, base: FeedEntry, state: SeedState): Record<stri
  * topic counts through the store.
  */
 export async function growTable(
-  client: DynamoDBClient,
-  tableName: string,
-  bases: FeedEntry[],
+  store: DynamoStore,
   state: SeedState,
   target: number,
   write: (items: Record<string, unknown>[]) => Promise<void>,
@@ -99,11 +109,10 @@ export async function growTable(
     const items: Record<string, unknown>[] = [];
     const end = Math.min(target, state.count + 2000);
     for (let i = state.count; i < end; i++)
-      items.push(...articleItems(i, bases[i % bases.length] as FeedEntry, state));
+      items.push(...articleItems(i, state.bases[i % state.bases.length] as FeedEntry, state));
     state.count = end;
     await write(items);
   }
-  const store = new DynamoStore(client, tableName);
   const at = new Date(UNTIL).toISOString();
   await mapLimit([...state.feedCounts], 8, async ([slug, count]) => {
     const delta = count - (before.get(slug) ?? 0);
@@ -112,16 +121,8 @@ export async function growTable(
   });
 }
 
-/** The most popular topic of the bases: the feed the scale row watches. */
-export const mostPopular = (bases: FeedEntry[]) => {
-  const freq = new Map<string, number>();
-  for (const e of bases) for (const t of e.topics) freq.set(t.slug, (freq.get(t.slug) ?? 0) + 1);
-  return [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
-};
-
 /** Reads the table back through the adapter: counts, the watched feed's newest page, one article. */
-export async function verifySeed(client: DynamoDBClient, tableName: string, state: SeedState): Promise<void> {
-  const store = new DynamoStore(client, tableName);
+export async function verifySeed(store: DynamoStore, state: SeedState): Promise<void> {
   const all = await store.getTopic(ALL);
   if (all?.count !== state.count)
     throw new Error(`seeded ${state.count} articles, the store counts ${all?.count}`);

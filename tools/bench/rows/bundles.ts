@@ -10,8 +10,8 @@ import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bundle, bundle, initTime } from '../../lib/bundles.js';
 import { REPO_ROOT } from '../../lib/procs.js';
-import { median } from '../../lib/stats.js';
-import { type BenchContext, compare, type Figure, measure, type RowReport } from '../lib/report.js';
+import { mapLimit, median, repeat } from '../../lib/stats.js';
+import { type BenchContext, compare, type Figure, measure, type RowResult } from '../lib/report.js';
 
 const SDK_ONLY = {
   ingest: {
@@ -46,35 +46,31 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 const INIT_TARGET = { on: 'ratio', op: '<=', limit: 1.3 } as const;
 
-export async function bundlesRow(ctx: BenchContext): Promise<RowReport> {
+type Runs = { cpu: number[]; wall: number[] };
+
+export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
   const figures: Figure[] = [];
   const data: Record<string, unknown> = {};
   // The external SDK resolves from the repository's node_modules, linked beside the bundles.
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(ctx.tmp, 'node_modules'));
   for (const [i, name] of (['ingest', 'feeds'] as const).entries()) {
     const sdk = SDK_ONLY[name];
-    const ours = await bundle({ entry: `functions/${name}/handler.ts` }, join(ctx.tmp, `${name}.mjs`));
+    const entry = { entry: `functions/${name}/handler.ts` };
+    const ours = await bundle(entry, join(ctx.tmp, `${name}.mjs`));
     const base = await bundle({ contents: sdk.contents }, join(ctx.tmp, `${name}-sdk-only.mjs`));
-    const external = await bundle(
-      { entry: `functions/${name}/handler.ts` },
-      join(ctx.tmp, `${name}-sdk-external.mjs`),
-      {
-        external: ['@aws-sdk/*'],
-      },
-    );
+    const external = await bundle(entry, join(ctx.tmp, `${name}-sdk-external.mjs`), {
+      external: ['@aws-sdk/*'],
+    });
     // The first read of a file is slower; each bundle gets one unmeasured load.
     for (const b of [ours, base, external]) await initTime(b.file);
-    const oursRuns: { wall: number; cpu: number }[] = [];
-    const baseRuns: { wall: number; cpu: number }[] = [];
-    const externalRuns: { wall: number; cpu: number }[] = [];
-    for (let r = 0; r < Math.max(ctx.runs, 11); r++) {
-      baseRuns.push(await initTime(base.file));
-      oursRuns.push(await initTime(ours.file));
-      externalRuns.push(await initTime(external.file));
-    }
-    const cpu = (runs: { cpu: number }[]) => runs.map((r) => r.cpu);
-    const wall = (runs: { wall: number }[]) => runs.map((r) => r.wall);
-    ctx.progress(`row 6: ${name} bundled and loaded ${oursRuns.length} times`);
+    const runs = await repeat(Math.max(ctx.runs, 11), () =>
+      mapLimit([base, ours, external], 1, (b) => initTime(b.file)),
+    );
+    const [baseRuns, oursRuns, externalRuns] = [0, 1, 2].map((k) => ({
+      cpu: runs.map((r) => r[k]?.cpu as number),
+      wall: runs.map((r) => r[k]?.wall as number),
+    })) as [Runs, Runs, Runs];
+    ctx.progress(`row 6: ${name} bundled and loaded ${runs.length} times`);
     const [size, init] = [`6${'ac'[i]}`, `6${'bd'[i]}`];
     figures.push(
       compare(
@@ -89,15 +85,15 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowReport> {
         ...compare(
           init,
           `${name}: module init (import of the bundle), CPU time`,
-          measure(name, 'ms', cpu(oursRuns)),
-          measure(sdk.label, 'ms', cpu(baseRuns)),
+          measure(name, 'ms', oursRuns.cpu),
+          measure(sdk.label, 'ms', baseRuns.cpu),
           INIT_TARGET,
-          `wall clock ${median(wall(oursRuns)).toFixed(0)} ms vs ${median(wall(baseRuns)).toFixed(0)} ms, SDK external ${median(wall(externalRuns)).toFixed(0)} ms`,
+          `wall clock ${median(oursRuns.wall).toFixed(0)} ms vs ${median(baseRuns.wall).toFixed(0)} ms, SDK external ${median(externalRuns.wall).toFixed(0)} ms`,
         ),
         also: [
           {
-            ...measure('SDK external', 'ms', cpu(externalRuns)),
-            ratio: median(cpu(oursRuns)) / median(cpu(externalRuns)),
+            ...measure('SDK external', 'ms', externalRuns.cpu),
+            ratio: median(oursRuns.cpu) / median(externalRuns.cpu),
           },
         ],
       },
@@ -108,10 +104,10 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowReport> {
       sdkOnlyBytes: base.bytes,
       sdkOnlyGzip: base.gzip,
       byPackage: Object.fromEntries(ours.byPackage.slice(0, 15)),
-      initWallMs: wall(oursRuns),
-      sdkOnlyInitWallMs: wall(baseRuns),
-      sdkExternal: { bytes: external.bytes, gzip: external.gzip, initWallMs: wall(externalRuns) },
+      initWallMs: oursRuns.wall,
+      sdkOnlyInitWallMs: baseRuns.wall,
+      sdkExternal: { bytes: external.bytes, gzip: external.gzip, initWallMs: externalRuns.wall },
     };
   }
-  return { row: 6, title: 'bundle size and module init', figures, data };
+  return { figures, data };
 }

@@ -19,12 +19,12 @@ import { FEEDS_CONFIG, QUIET, toolsFeedsApp, toolsIngester } from '../../lib/app
 import { type CapacityTotals, describeRequests, meterClient, scanItems } from '../../lib/capacity.js';
 import { generateCorpus } from '../../lib/corpus.js';
 import { mapLimit, now, quantile } from '../../lib/stats.js';
-import { type BenchContext, type RowReport, single } from '../lib/report.js';
+import { type BenchContext, type RowResult, single } from '../lib/report.js';
 
 const TABLE = 'feedbucket';
 const BUCKET = 'articles';
 
-export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
+export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
   const count = ctx.quick ? 100 : 300;
   const [dynamo, s3] = await Promise.all([
     startDynamo(),
@@ -93,29 +93,13 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
     const app = toolsFeedsApp(store, { metaTtlMs: 0 });
     const readsOf = async (path: string, headers: Record<string, string>, status: number, via = app) => {
       const [p, q = ''] = path.split('?');
-      let etag = '';
-      let items = 0;
-      let next = false;
+      meter.reset();
       const started = now();
-      const t = await metered(async () => {
-        const res = await via({ method: 'GET', path: p as string, query: new URLSearchParams(q), headers });
-        if (res.status !== status) throw new Error(`${path} answered ${res.status}, not ${status}`);
-        etag = res.headers.etag as string;
-        const body = res.body.toString();
-        items = (body.match(/<item>/g) ?? []).length;
-        next = /rel="next"/.test(body);
-      });
-      const ms = now() - started;
-      return {
-        units: t.read,
-        requests: t.requests,
-        consistent: t.consistent,
-        byOperation: t.units,
-        etag,
-        items,
-        next,
-        ms,
-      };
+      const res = await via({ method: 'GET', path: p as string, query: new URLSearchParams(q), headers });
+      if (res.status !== status) throw new Error(`${path} answered ${res.status}, not ${status}`);
+      const body = res.body.toString();
+      const [items, next] = [(body.match(/<item>/g) ?? []).length, /rel="next"/.test(body)];
+      return { ...meter.totals(), etag: res.headers.etag as string, items, next, ms: now() - started };
     };
     const feed = `/topics/${encodeURIComponent(top)}/rss.xml`;
     const miss = await readsOf(feed, {}, 200);
@@ -160,10 +144,9 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
     );
 
     const per = (n: number) => n / count;
-    const perOf = (n: number, of: number) => n / of;
     const perArticle = (t: CapacityTotals, n: number) =>
       describeRequests(
-        Object.fromEntries(Object.entries(t.requests).map(([op, k]) => [op, Number(perOf(k, n).toFixed(1))])),
+        Object.fromEntries(Object.entries(t.requests).map(([op, k]) => [op, Number((k / n).toFixed(1))])),
       );
     const bySize = [...sizes]
       .map(
@@ -172,8 +155,6 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
       )
       .join(', ');
     return {
-      row: 7,
-      title: 'DynamoDB capacity units',
       figures: [
         single(
           '7a',
@@ -193,43 +174,43 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
           '7c',
           'read units per full feed, render cache miss',
           'units',
-          miss.units,
-          `${describeRequests(miss.requests, miss.consistent, miss.byOperation)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
+          miss.read,
+          `${describeRequests(miss.requests, miss.consistent, miss.units)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
         ),
         single(
           '7d',
           'read units per full feed, render cache hit',
           'units',
-          hit.units,
+          hit.read,
           describeRequests(hit.requests, hit.consistent),
         ),
         single(
           '7e',
           'read units per 304',
           'units',
-          notModified.units,
+          notModified.read,
           `${describeRequests(notModified.requests, notModified.consistent)}; measured with metadata reuse off: with it on (the default), requests close together share one read`,
         ),
         single(
           '7f',
           'write units per edited article (same topics)',
           'units',
-          perOf(edited.write + edited.indexWrite, edits.length),
-          `${perOf(edited.read, edits.length).toFixed(2)} read units; ${perArticle(edited, edits.length)} per edit; ${edits.length} edits`,
+          (edited.write + edited.indexWrite) / edits.length,
+          `${(edited.read / edits.length).toFixed(2)} read units; ${perArticle(edited, edits.length)} per edit; ${edits.length} edits`,
         ),
         single(
           '7g',
           'write units per file of a re-index, contents unchanged',
           'units',
-          perOf(reindexed.write + reindexed.indexWrite, listed),
-          `${perOf(reindexed.read, listed).toFixed(2)} read units per file; ${describeRequests(reindexed.requests)} for ${listed} files`,
+          (reindexed.write + reindexed.indexWrite) / listed,
+          `${(reindexed.read / listed).toFixed(2)} read units per file; ${describeRequests(reindexed.requests)} for ${listed} files`,
         ),
         single(
           '7h',
           'read units per 200-item all-articles feed (Atom)',
           'units',
-          atom200.units,
-          `${describeRequests(atom200.requests, atom200.consistent)}; the OPML of every topic: ${opml.units} units`,
+          atom200.read,
+          `${describeRequests(atom200.requests, atom200.consistent)}; the OPML of every topic: ${opml.read} units`,
         ),
         single(
           '7i',
@@ -243,7 +224,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowReport> {
             `7${'jklmnopqrs'[i]}`,
             `read units per page, ${grown.toLocaleString('en-US')} articles: ${page.label}`,
             'units',
-            page.units,
+            page.read,
             `${page.items} items; ${describeRequests(page.requests, page.consistent)}; next page ${page.next ? 'linked' : 'none'}; ${page.ms.toFixed(0)} ms; ALL ${grown}, "${topic.slug}" ${topic.count}, ${provider.domain} ${provider.count}`,
           ),
         ),

@@ -17,7 +17,7 @@ import { FEEDS_CONFIG, toolsFeedsApp } from '../../lib/app.js';
 import { type BundleRun, bundle, runBundle } from '../../lib/bundles.js';
 import { generateCorpus } from '../../lib/corpus.js';
 import { mapLimit, median, quantile } from '../../lib/stats.js';
-import { type BenchContext, type Figure, type RowReport, single } from '../lib/report.js';
+import { type BenchContext, type Figure, type RowResult, single } from '../lib/report.js';
 
 /** A Function URL event (payload 2.0) for a GET. */
 const urlEvent = (path: string, headers: Record<string, string> = {}) => {
@@ -36,7 +36,7 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (x: number | undefined) => `${(x ?? Number.NaN).toFixed(1)} ms`;
 const p95 = (xs: number[]) => quantile(xs, 0.95);
 
-export async function handlersRow(ctx: BenchContext): Promise<RowReport> {
+export async function handlersRow(ctx: BenchContext): Promise<RowResult> {
   const count = ctx.quick ? 200 : 1000;
   const work = mkdtempSync(join(ctx.tmp, 'handlers-'));
   const [dynamo, s3] = await Promise.all([
@@ -92,8 +92,6 @@ export async function handlersRow(ctx: BenchContext): Promise<RowReport> {
       ...Array.from({ length: 20 }, (_, i) => urlEvent(`/rss.xml?limit=${30 + i}`, compressed)),
     ]);
     return {
-      row: 9,
-      title: 'bundled handlers on Lambda events',
       figures: figures(files, ingest, feeds),
       data: { ingest, feeds },
     };

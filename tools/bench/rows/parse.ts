@@ -9,9 +9,9 @@ import { load } from 'js-yaml';
 import { parseArticle } from '../../../shared/article/article.js';
 import { generateCorpus } from '../../lib/corpus.js';
 import { cpuNow, now } from '../../lib/stats.js';
-import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
+import { type BenchContext, compare, measure, type RowResult } from '../lib/report.js';
 
-export async function parseRow(ctx: BenchContext): Promise<RowReport> {
+export async function parseRow(ctx: BenchContext): Promise<RowResult> {
   const count = ctx.quick ? 2000 : 5000;
   const files = [...generateCorpus({ count, seed: ctx.seed })];
   const bytes = files.map((f) => Buffer.from(f.text));
@@ -51,8 +51,6 @@ export async function parseRow(ctx: BenchContext): Promise<RowReport> {
   }
   const meanBytes = frontMatters.reduce((s, f) => s + Buffer.byteLength(f), 0) / count;
   return {
-    row: 1,
-    title: 'parse + validate + normalize',
     figures: [
       compare(
         '1',

@@ -7,25 +7,15 @@
  * from rounds that alternate between the two tables.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { FeedsApp } from '../../../shared/feeds/app.js';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';
 import { toolsFeedsApp } from '../../lib/app.js';
-import { beside, type Child, rssMb, startTs } from '../../lib/procs.js';
+import { beside, rssMb, startTs } from '../../lib/procs.js';
 import { mapLimit, median, now, quantile, repeat } from '../../lib/stats.js';
-import { type BenchContext, compare, measure, type RowReport } from '../lib/report.js';
+import { type BenchContext, compare, measure, type RowResult } from '../lib/report.js';
 import type { DynamoChildInfo } from '../servers/dynamo.js';
 
-interface Table {
-  child: Child<DynamoChildInfo>;
-  client: DynamoDBClient;
-  store: DynamoStore;
-  app: FeedsApp;
-  /** The feed measured (the most popular topic) and its article count. */
-  watchedFeed: string;
-  watchedCount: number;
-}
-
-async function startTable(heapMb: number, seed: { bases: number; seed: number }): Promise<Table> {
+/** A dynalite child and the feeds app on its table; the feed measured is the most popular topic's. */
+async function startTable(heapMb: number, seed: { bases: number; seed: number }) {
   const child = await startTs<DynamoChildInfo>(beside(import.meta.url, '../servers/dynamo.ts'), [], {
     nodeArgs: [`--max-old-space-size=${heapMb}`],
     env: { BENCH_SEED: JSON.stringify(seed) },
@@ -40,6 +30,7 @@ async function startTable(heapMb: number, seed: { bases: number; seed: number })
   const app = toolsFeedsApp(store, { metaTtlMs: 0, cacheBytes: 0 });
   return { child, client, store, app, watchedFeed: child.info.watchedFeed, watchedCount: 0 };
 }
+type Table = Awaited<ReturnType<typeof startTable>>;
 
 /** Grows the child's table to `target` articles (seeded and verified in the child); returns the seconds. */
 async function grow(t: Table, target: number): Promise<number> {
@@ -71,7 +62,7 @@ const timeQuery = (t: Table, n: number) =>
       throw new Error(`the query returned ${page.entries.length} entries, not 50`);
   });
 
-export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
+export async function scaleRow(ctx: BenchContext): Promise<RowResult> {
   const sizes = ctx.quick ? [1000, 10_000] : [1000, 3000, 10_000, 30_000, 100_000];
   const big = sizes[sizes.length - 1] as number;
   const small = sizes[0] as number;
@@ -133,8 +124,6 @@ export async function scaleRow(ctx: BenchContext): Promise<RowReport> {
     const watched = b.watchedCount;
     const mem = rssMb(b.child.pid);
     return {
-      row: 5,
-      title: 'feed latency against table size',
       figures: [
         compare(
           '5a',

@@ -14,16 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
+import { DynamoStore, ensureTable, MARSHALL_OPTIONS } from '../../../shared/store/dynamodb.js';
 import { announce, onStop } from '../../lib/procs.js';
 import { now } from '../../lib/stats.js';
-import { baseEntries, growTable, mostPopular, type SeedState, verifySeed } from '../lib/seed-table.js';
-
-export interface DynamoChildInfo {
-  endpoint: string;
-  table: string;
-  watchedFeed: string;
-}
+import { growTable, startSeeding, verifySeed } from '../lib/seed-table.js';
 
 type Callback = (error: unknown) => void;
 interface ItemDb {
@@ -60,19 +54,13 @@ const client = new DynamoDBClient({
   credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
 });
 await ensureTable(client, TABLE);
+const feedStore = new DynamoStore(client, TABLE);
 
 const { bases: baseCount = 2000, seed = 1 } = JSON.parse(process.env.BENCH_SEED ?? '{}') as {
   bases?: number;
   seed?: number;
 };
-const bases = baseEntries(baseCount, seed);
-const state: SeedState = {
-  count: 0,
-  feedCounts: new Map(),
-  names: new Map(),
-  watched: [],
-  watchedFeed: mostPopular(bases),
-};
+const state = startSeeding(baseCount, seed);
 
 const dynaliteStore = store as DynaliteStore | undefined;
 if (!dynaliteStore) throw new Error('dynalite did not create its store through dynalite/db');
@@ -98,7 +86,8 @@ const direct = (batch: Record<string, unknown>[]) =>
     items.batch(ops, (error) => (error ? reject(error) : resolve()));
   });
 
-const info: DynamoChildInfo = { endpoint, table: TABLE, watchedFeed: state.watchedFeed };
+const info = { endpoint, table: TABLE, watchedFeed: state.watchedFeed };
+export type DynamoChildInfo = typeof info;
 announce('ready', info);
 // One growth at a time, in the order asked.
 let queue = Promise.resolve();
@@ -107,8 +96,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     try {
       const { target } = JSON.parse(line) as { target: number };
       const t = now();
-      await growTable(client, TABLE, bases, state, target, direct);
-      await verifySeed(client, TABLE, state);
+      await growTable(feedStore, state, target, direct);
+      await verifySeed(feedStore, state);
       const watchedCount = state.feedCounts.get(state.watchedFeed) ?? 0;
       announce('grown', { count: state.count, watchedCount, seconds: (now() - t) / 1000 });
     } catch (error) {
