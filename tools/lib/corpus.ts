@@ -98,20 +98,17 @@ export function topicNames(count: number): string[] {
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-function words(rng: Rng, min: number, max: number): string {
-  const n = int(rng, min, max);
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(chance(rng, 0.04) ? pick(rng, SPICE) : pick(rng, WORDS));
-  return out.join(' ');
-}
+/** `n` items made by `make`, one after the other (the order the generator draws its numbers in). */
+const times = (n: number, make: () => string) => Array.from({ length: n }, make);
+const words = (rng: Rng, min: number, max: number) =>
+  times(int(rng, min, max), () => (chance(rng, 0.04) ? pick(rng, SPICE) : pick(rng, WORDS))).join(' ');
 
 const sentence = (rng: Rng) => `${capitalize(words(rng, 8, 22))}.`;
 
 function excerpt(rng: Rng): string {
-  const parts: string[] = [];
-  for (let i = int(rng, 1, 3); i > 0; i--) parts.push(sentence(rng));
+  const text = times(int(rng, 1, 3), () => sentence(rng)).join(' ');
   // Some feeds pad their excerpts with whitespace, as in the real files.
-  return chance(rng, 0.2) ? `${parts.join(' ')}\n    \n` : parts.join(' ');
+  return chance(rng, 0.2) ? `${text}\n    \n` : text;
 }
 
 const slugOf = (title: string) =>
@@ -122,20 +119,15 @@ const slugOf = (title: string) =>
     .slice(0, 60);
 
 const hex = (rng: Rng, length: number) => {
-  let s = '';
-  while (s.length < length)
-    s += Math.floor(rng() * 0x1_0000_0000)
-      .toString(16)
-      .padStart(8, '0');
-  return s.slice(0, length);
+  const word = () => Math.floor(rng() * 0x1_0000_0000);
+  return times(Math.ceil(length / 8), () => word().toString(16).padStart(8, '0'))
+    .join('')
+    .slice(0, length);
 };
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const base64 = (rng: Rng, chars: number) => {
-  let s = '';
-  for (let i = 0; i < chars; i++) s += BASE64[Math.floor(rng() * 64)];
-  return s;
-};
+const base64 = (rng: Rng, chars: number) =>
+  times(chars, () => BASE64[Math.floor(rng() * 64)] as string).join('');
 
 /** `2021-03-14T01:27:54Z` (one in twenty with a numeric offset instead, as RFC 3339 allows). */
 function timestamp(rng: Rng, ms: number): string {
@@ -213,22 +205,16 @@ function markdownBody(rng: Rng): string {
   for (let i = int(rng, 2, 6); i > 0; i--) {
     const kind = rng();
     if (kind < 0.15) blocks.push(`## ${capitalize(words(rng, 2, 6))}`);
-    else if (kind < 0.3) {
-      const items: string[] = [];
-      for (let j = int(rng, 2, 5); j > 0; j--) items.push(`- ${capitalize(words(rng, 3, 10))}`);
-      blocks.push(items.join('\n'));
-    } else if (kind < 0.4) blocks.push(`> ${sentence(rng)}`);
+    else if (kind < 0.3)
+      blocks.push(times(int(rng, 2, 5), () => `- ${capitalize(words(rng, 3, 10))}`).join('\n'));
+    else if (kind < 0.4) blocks.push(`> ${sentence(rng)}`);
     else {
-      const parts: string[] = [];
-      for (let j = int(rng, 2, 5); j > 0; j--) {
-        const s = sentence(rng);
-        const r = rng();
-        if (r < 0.15) parts.push(`${s} See [the report](https://www.example.org/report/${hex(rng, 6)}).`);
-        else if (r < 0.3) parts.push(`**${s}**`);
-        else if (r < 0.4) parts.push(`*${s}*`);
-        else parts.push(s);
-      }
-      blocks.push(parts.join(' '));
+      const sentences = times(int(rng, 2, 5), () => {
+        const [s, r] = [sentence(rng), rng()];
+        if (r < 0.15) return `${s} See [the report](https://www.example.org/report/${hex(rng, 6)}).`;
+        return r < 0.3 ? `**${s}**` : r < 0.4 ? `*${s}*` : s;
+      });
+      blocks.push(sentences.join(' '));
     }
   }
   return `${blocks.join('\n\n')}\n`;
@@ -327,14 +313,9 @@ export function* generateCorpus(options: CorpusOptions): Generator<CorpusFile> {
 /** Writes a corpus to a folder; returns the number of files and bytes written. */
 export function writeCorpus(options: CorpusOptions & { out: string }): { files: number; bytes: number } {
   mkdirSync(options.out, { recursive: true });
-  let files = 0;
-  let bytes = 0;
-  for (const file of generateCorpus(options)) {
-    writeFileSync(join(options.out, file.key), file.text);
-    files++;
-    bytes += Buffer.byteLength(file.text);
-  }
-  return { files, bytes };
+  const files = [...generateCorpus(options)];
+  for (const file of files) writeFileSync(join(options.out, file.key), file.text);
+  return { files: files.length, bytes: files.reduce((n, f) => n + Buffer.byteLength(f.text), 0) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

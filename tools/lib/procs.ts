@@ -5,8 +5,9 @@
  * line of the key asked for, and `next(key)` waits for later ones. Its other stdout lines go to our stderr.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,17 +64,12 @@ export function startChild<T>(
     if (options.echo) process.stderr.write(d);
     err = (err + d.toString()).slice(-4000);
   });
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      live.delete(proc);
-      resolve(code);
-    }),
-  );
-  const waiting = new Map<string, ((v: unknown) => void)[]>();
-  const next = <V>(key: string) =>
-    new Promise<V>((resolve) =>
-      waiting.set(key, [...(waiting.get(key) ?? []), resolve as (v: unknown) => void]),
-    );
+  const exited = once(proc, 'exit').then(([code]) => {
+    live.delete(proc);
+    return code as number | null;
+  });
+  const lines = new EventEmitter();
+  const next = async <V>(key: string) => ((await once(lines, key)) as [V])[0];
   const label = path.basename(args.find((a) => a.endsWith('.ts')) ?? command);
   createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     let parsed: unknown;
@@ -81,10 +77,9 @@ export function startChild<T>(
       parsed = JSON.parse(line);
     } catch {}
     const key = parsed && typeof parsed === 'object' ? Object.keys(parsed)[0] : undefined;
-    const listeners = key === undefined ? undefined : waiting.get(key);
-    if (key === undefined || !listeners?.length) return process.stderr.write(`[${label}] ${line}\n`);
-    waiting.set(key, []);
-    for (const l of listeners) l((parsed as Record<string, unknown>)[key]);
+    if (key === undefined || lines.listenerCount(key) === 0)
+      return process.stderr.write(`[${label}] ${line}\n`);
+    lines.emit(key, (parsed as Record<string, unknown>)[key]);
   });
   const stop = async (ms = 15_000) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -178,15 +173,12 @@ export async function runToEnd(command: string, args: string[], env?: NodeJS.Pro
 }
 
 /** A free TCP port on 127.0.0.1 (for servers that cannot listen on port 0 and report it: nginx, a down hub). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((closed) => server.close(closed));
+  return port;
 }
 
 /** Where an executable is on PATH (or in the usual sbin folders), or undefined. */

@@ -1,15 +1,16 @@
 /** Small statistics and timing helpers for the tools. */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { mapLimit } from '../../shared/concurrency.js';
+export { sleep };
 
 /** The value at quantile q (0..1) of the samples, by linear interpolation between the closest ranks. */
 export function quantile(samples: readonly number[], q: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (b - a) * (pos - lo);
+  const [a, b] = [sorted[Math.floor(pos)] as number, sorted[Math.ceil(pos)] as number];
+  return a + (b - a) * (pos - Math.floor(pos));
 }
 
 export const median = (samples: readonly number[]) => quantile(samples, 0.5);
@@ -25,8 +26,6 @@ export const cpuNow = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `fn` `n` times in order and returns what each call returned. */
 export async function repeat<T>(n: number, fn: (i: number) => Promise<T> | T): Promise<T[]> {
@@ -51,5 +50,3 @@ export async function waitFor<T>(
     await sleep(intervalMs);
   }
 }
-
-export { mapLimit } from '../../shared/concurrency.js';

@@ -54,22 +54,17 @@ interface RunReport {
   later?: { startedAt: string; command: string; steps: string[] }[];
 }
 
+/** The options that take a number, with their defaults, by the checks that read them. */
+const NUMBERS = {
+  load: { duration: 30, warmup: 30, 'warmup-max': 120, connections: 100, corpus: 1000 },
+  faults: { files: 2000, outage: 10, 'limits-files': 200 },
+  others: { events: 1000, runs: 1000, 'websub-files': 300 },
+};
+const numbers = Object.values(NUMBERS).flatMap((o) => Object.entries(o));
 const { values } = parseArgs({
   options: {
-    only: { type: 'string' },
-    ...{ duration: { type: 'string', default: '30' }, warmup: { type: 'string', default: '30' } },
-    ...{ 'warmup-max': { type: 'string', default: '120' }, connections: { type: 'string', default: '100' } },
-    ...{ corpus: { type: 'string', default: '1000' }, kinds: { type: 'string' } },
-    ...{ files: { type: 'string', default: '2000' }, outage: { type: 'string', default: '10' } },
-    ...{
-      events: { type: 'string', default: '1000' },
-      seed: { type: 'string' },
-      runs: { type: 'string', default: '1000' },
-    },
-    ...{
-      'limits-files': { type: 'string', default: '200' },
-      'websub-files': { type: 'string', default: '300' },
-    },
+    ...Object.fromEntries(numbers.map(([k, d]) => [k, { type: 'string', default: `${d}` } as const])),
+    ...{ only: { type: 'string' }, kinds: { type: 'string' }, seed: { type: 'string' } },
     ...{ 'no-write': { type: 'boolean', default: false }, merge: { type: 'boolean', default: false } },
   },
 });

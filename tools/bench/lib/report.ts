@@ -162,6 +162,17 @@ export interface BenchContext {
   progress(message: string): void;
 }
 
+/** Rows measured together (one stack for both): the first of them asked measures all, once a run. */
+export function measuredOnce<T>(
+  measure: (ctx: BenchContext) => Promise<T>,
+): (ctx: BenchContext) => Promise<T> {
+  let memo: Promise<T> | undefined;
+  return (ctx) => {
+    memo ??= measure(ctx);
+    return memo;
+  };
+}
+
 /** A measure: the median of the runs, beside the runs themselves. */
 export const measure = (label: string, unit: Unit, runs: number[]): Measure => ({
   label,

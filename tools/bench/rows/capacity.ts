@@ -144,6 +144,8 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
     );
 
     const per = (n: number) => n / count;
+    const units = (id: string, label: string, value: number, note: string) =>
+      single(id, label, 'units', value, note);
     const perArticle = (t: CapacityTotals, n: number) =>
       describeRequests(
         Object.fromEntries(Object.entries(t.requests).map(([op, k]) => [op, Number((k / n).toFixed(1))])),
@@ -156,10 +158,9 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
       .join(', ');
     return {
       figures: [
-        single(
+        units(
           '7a',
           'write units per new article (table + index)',
-          'units',
           per(writes.write + writes.indexWrite),
           `${per(writes.write).toFixed(1)} table (dynalite) + ${per(writes.indexWrite).toFixed(1)} index (computed); ${perArticle(writes, count)} per article; ${per(writes.read).toFixed(1)} read units; ${count} corpus files, ${memberships.toFixed(1)} topics each`,
         ),
@@ -170,45 +171,39 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
           per(items.length),
           'article, file record, one feed entry per topic and one in the all-articles feed, plus topic metadata',
         ),
-        single(
+        units(
           '7c',
           'read units per full feed, render cache miss',
-          'units',
           miss.read,
           `${describeRequests(miss.requests, miss.consistent, miss.units)}; 50 items of "${top}", ${withBody} with a body (read from their articles)`,
         ),
-        single(
+        units(
           '7d',
           'read units per full feed, render cache hit',
-          'units',
           hit.read,
           describeRequests(hit.requests, hit.consistent),
         ),
-        single(
+        units(
           '7e',
           'read units per 304',
-          'units',
           notModified.read,
           `${describeRequests(notModified.requests, notModified.consistent)}; measured with metadata reuse off: with it on (the default), requests close together share one read`,
         ),
-        single(
+        units(
           '7f',
           'write units per edited article (same topics)',
-          'units',
           (edited.write + edited.indexWrite) / edits.length,
           `${(edited.read / edits.length).toFixed(2)} read units; ${perArticle(edited, edits.length)} per edit; ${edits.length} edits`,
         ),
-        single(
+        units(
           '7g',
           'write units per file of a re-index, contents unchanged',
-          'units',
           (reindexed.write + reindexed.indexWrite) / listed,
           `${(reindexed.read / listed).toFixed(2)} read units per file; ${describeRequests(reindexed.requests)} for ${listed} files`,
         ),
-        single(
+        units(
           '7h',
           'read units per 200-item all-articles feed (Atom)',
-          'units',
           atom200.read,
           `${describeRequests(atom200.requests, atom200.consistent)}; the OPML of every topic: ${opml.read} units`,
         ),
@@ -220,10 +215,9 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
           `item sizes plus 100 bytes per item; items by type (A article, F feed entry, K file, T topic): ${bySize}`,
         ),
         ...pages.map((page, i) =>
-          single(
+          units(
             `7${'jklmnopqrs'[i]}`,
             `read units per page, ${grown.toLocaleString('en-US')} articles: ${page.label}`,
-            'units',
             page.read,
             `${page.items} items; ${describeRequests(page.requests, page.consistent)}; next page ${page.next ? 'linked' : 'none'}; ${page.ms.toFixed(0)} ms; ALL ${grown}, "${topic.slug}" ${topic.count}, ${provider.domain} ${provider.count}`,
           ),

@@ -32,6 +32,8 @@ const urlEvent = (path: string, headers: Record<string, string> = {}) => {
   };
 };
 
+const sequencer = (n: number) => n.toString(16).padStart(16, '0');
+const SQS_ARN = 'arn:aws:sqs:::bench';
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (x: number | undefined) => `${(x ?? Number.NaN).toFixed(1)} ms`;
 const p95 = (xs: number[]) => quantile(xs, 0.95);
@@ -54,27 +56,22 @@ export async function handlersRow(ctx: BenchContext): Promise<RowResult> {
       s3.client.send(new PutObjectCommand({ Bucket: 'articles', Key: f.key, Body: f.text })),
     );
     await ensureTable(dynamo.client, 'feedbucket');
-    const batches = [];
-    for (let i = 0; i < files.length; i += 10) {
-      const records = files.slice(i, i + 10).map((f, j) => {
-        const change = {
-          bucket: 'articles',
-          key: f.key,
-          eventName: 'ObjectCreated:Put',
-          size: Buffer.byteLength(f.text),
-        } as const;
-        const sequencer = (i + j + 1).toString(16).padStart(16, '0');
-        return sqsRecord({
-          id: `m-${i + j}`,
-          body: JSON.stringify({ Records: [notificationRecord(change, sequencer)] }),
-          receives: 1,
-          sentAt: Date.now(),
-          senderId: 'bench',
-          arn: 'arn:aws:sqs:::bench',
-        });
+    const messages = files.map((f, i) => {
+      const change = { bucket: 'articles', key: f.key, size: Buffer.byteLength(f.text) };
+      const record = notificationRecord({ ...change, eventName: 'ObjectCreated:Put' }, sequencer(i + 1));
+      const body = JSON.stringify({ Records: [record] });
+      return sqsRecord({
+        id: `m-${i}`,
+        body,
+        receives: 1,
+        sentAt: Date.now(),
+        senderId: 'bench',
+        arn: SQS_ARN,
       });
-      batches.push({ Records: records });
-    }
+    });
+    const batches = Array.from({ length: Math.ceil(files.length / 10) }, (_, b) => ({
+      Records: messages.slice(b * 10, b * 10 + 10),
+    }));
     const ingest = await run('ingest', batches);
     ctx.progress(`row 9: ${files.length} files through the bundled ingest handler`);
 

@@ -20,7 +20,7 @@ import { meterClient, scanItems } from '../../lib/capacity.js';
 import { generateCorpus } from '../../lib/corpus.js';
 import { type StackHandle, startStack } from '../../lib/stack.js';
 import { mapLimit, median, now, quantile, sleep, waitFor } from '../../lib/stats.js';
-import { type BenchContext, compare, failed, measure, type RowResult } from '../lib/report.js';
+import { type BenchContext, compare, failed, measure, measuredOnce, type RowResult } from '../lib/report.js';
 
 const UPLOAD_CONCURRENCY = 16;
 
@@ -50,15 +50,10 @@ async function batchWrite(stack: StackHandle, table: string, items: Record<strin
   });
 }
 
-let memo: Promise<{ ingest?: RowResult; drop?: RowResult }> | undefined;
-
 /** Rows 2 and 8 share one stack: row 8 drops into the table row 2 filled (or one seeded with 300 articles). */
-export const ingestRows = (ctx: BenchContext) => {
-  memo ??= measureIngest(ctx);
-  return memo;
-};
+export const ingestRows = measuredOnce(measureIngest);
 
-async function measureIngest(ctx: BenchContext) {
+async function measureIngest(ctx: BenchContext): Promise<{ ingest?: RowResult; drop?: RowResult }> {
   const count = ctx.quick ? 1000 : 10_000;
   const both = ctx.selected.includes(2);
   const stack = await startStack({

@@ -5,9 +5,12 @@
  * Every server and the load generator run in their own processes; runs alternate between the servers.
  * The feed is requested gzip-encoded, as feed readers ask for it.
  */
+
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
 import { beside, type Child, cpuMsOf, startTs } from '../../lib/procs.js';
 import { startStack } from '../../lib/stack.js';
@@ -19,7 +22,8 @@ import {
   compare,
   type Figure,
   measure,
-  type RowReport,
+  measuredOnce,
+  type RowResult,
   type Unit,
 } from '../lib/report.js';
 import { baseEntries, mostPopular } from '../lib/seed-table.js';
@@ -31,21 +35,10 @@ const SEED_FILES = 200;
 const ACCEPT = { 'accept-encoding': 'gzip' };
 
 /** One request without any client magic (fetch would add and undo its own content coding). */
-function get(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const h = Object.fromEntries(
-          Object.entries(res.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
-        );
-        resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(url: string, headers: Record<string, string> = {}) {
+  const [res] = (await once(request(url, { headers }).end(), 'response')) as [IncomingMessage];
+  const strings = Object.entries(res.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return { status: res.statusCode ?? 0, headers: Object.fromEntries(strings), body: await buffer(res) };
 }
 
 /** A server under load: its URL and headers, the status it must answer, its process (for its CPU time). */
@@ -59,15 +52,10 @@ interface Target {
 /** Per run: wall-clock req/s, latency quantiles, and requests per CPU-second of the server (NaN without /proc). */
 type Series = Record<'rps' | 'p50' | 'p99' | 'capacity', number[]>;
 
-let memo: Promise<{ feed: RowReport; notModified: RowReport }> | undefined;
-
 /** Rows 3 and 4 share their servers; whichever is asked first measures both. */
-export const servingRows = (ctx: BenchContext) => {
-  memo ??= measureServing(ctx);
-  return memo;
-};
+export const servingRows = measuredOnce(measureServing);
 
-async function measureServing(ctx: BenchContext) {
+async function measureServing(ctx: BenchContext): Promise<Record<'feed' | 'notModified', RowResult>> {
   const runs = ctx.quick ? 1 : 3;
   const slug = mostPopular(baseEntries(SEED_FILES, ctx.seed));
   const children: Child<unknown>[] = [];
@@ -159,14 +147,10 @@ async function measureServing(ctx: BenchContext) {
     const label = `warm topic feed (${(full.body.length / 1024).toFixed(1)} KB gzip, ${items} items)`;
     return {
       feed: {
-        row: 3,
-        title: 'warm 50-item topic feed over HTTP',
         figures: figuresOf('3', label, fullSeries, notes),
         data: { ...data, bytes: full.body.length, items, series: Object.fromEntries(fullSeries) },
       },
       notModified: {
-        row: 4,
-        title: '304 to a conditional request',
         figures: figuresOf('4', '304 Not Modified (If-None-Match)', condSeries, notes),
         data: { ...data, series: Object.fromEntries(condSeries) },
       },
