@@ -5,6 +5,18 @@ import type { StoredObject } from '../../shared/ingest/objects.js';
 import type { Log } from '../../shared/logger.js';
 import type { FeedStore } from '../../shared/store/types.js';
 
+/** The environment a handler of the tools starts with: the local servers' region and keys (s3rver's), quiet. */
+export const HANDLER_ENV = {
+  TABLE_NAME: 'feedbucket',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  LOG_LEVEL: 'SILENT',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
 export const QUIET: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
 export const FEEDS_CONFIG = {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build } from 'esbuild';
+import { HANDLER_ENV } from './app.js';
 import { REPO_ROOT, runToEnd } from './procs.js';
 
 export interface Bundle {
@@ -46,17 +47,6 @@ export async function bundle(
   const byPackage = [...sizes].sort((a, b) => b[1] - a[1]);
   return { file, bytes: statSync(file).size, gzip: gzipSync(readFileSync(file)).length, byPackage };
 }
-
-/** The environment a bundled handler starts with (no network is touched at init). */
-export const HANDLER_ENV = {
-  TABLE_NAME: 'feedbucket',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  LOG_LEVEL: 'SILENT',
-  POWERTOOLS_LOG_LEVEL: 'ERROR',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-};
 
 /** Imports a bundle (its module init), then calls its handler on each event of EVENTS in order. */
 const RUNNER = `import { readFileSync } from 'node:fs';

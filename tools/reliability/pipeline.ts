@@ -12,7 +12,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { decodeInvocation } from '../../functions/ingest/events.js';
 import { EventQueue, type EventQueueOptions } from '../../local/event-queue.js';
 import { notificationRecord, Sequencer, watchObjectChanges } from '../../local/s3-notifications.js';
-import { LOCAL_REGION, S3RVER_CREDENTIALS, startS3 } from '../../local/servers.js';
+import { LOCAL_REGION, startS3 } from '../../local/servers.js';
 import { parseArticle } from '../../shared/article/article.js';
 import { providerFeedOf } from '../../shared/article/entry-feeds.js';
 import { givenBefore, NO_NAME_CLAIM } from '../../shared/article/name-claim.js';
@@ -22,7 +22,7 @@ import { InvalidArticleError } from '../../shared/errors.js';
 import { S3Objects } from '../../shared/ingest/objects.js';
 import { listArticleObjects } from '../../shared/ingest/reconcile.js';
 import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
-import { toolsIngester } from '../lib/app.js';
+import { HANDLER_ENV, toolsIngester } from '../lib/app.js';
 import { fmt } from './check.js';
 import { checkOnce, diffDumps, dumpTable, type Names } from './tables.js';
 
@@ -40,19 +40,9 @@ export async function startPipeline(options: {
   deliver?: boolean;
   queue?: Partial<EventQueueOptions>;
 }) {
-  const env = process.env;
-  Object.assign(env, {
-    TABLE_NAME: TABLE,
-    DYNAMODB_ENDPOINT: options.dynamoEndpoint,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
   const s3 = await startS3({ directory: path.join(options.root, 's3'), buckets: [BUCKET] });
-  env.S3_ENDPOINT = s3.endpoint;
+  const endpoints = { DYNAMODB_ENDPOINT: options.dynamoEndpoint, S3_ENDPOINT: s3.endpoint };
+  Object.assign(process.env, HANDLER_ENV, { TABLE_NAME: TABLE }, endpoints);
   // Like the functions' client, it retries (8 attempts) and then gives up.
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const endpoint = options.dynamoEndpoint;

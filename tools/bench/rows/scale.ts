@@ -110,17 +110,16 @@ export async function scaleRow(ctx: BenchContext): Promise<RowResult> {
     });
 
     // Alternating rounds on the two tables; each round gives one p50 per table, the figure is their median.
-    const feedSmall: number[] = [];
-    const feedBig: number[] = [];
-    const querySmall: number[] = [];
-    const queryBig: number[] = [];
     await timeFeed(a, 5);
-    for (let r = 0; r < ctx.runs; r++) {
-      feedSmall.push(median(await timeFeed(a, 15)));
-      feedBig.push(median(await timeFeed(b, 15)));
-      querySmall.push(median(await timeQuery(a, 40)));
-      queryBig.push(median(await timeQuery(b, 40)));
-    }
+    const alternating = await repeat(ctx.runs, async () => [
+      median(await timeFeed(a, 15)),
+      median(await timeFeed(b, 15)),
+      median(await timeQuery(a, 40)),
+      median(await timeQuery(b, 40)),
+    ]);
+    const [feedSmall, feedBig, querySmall, queryBig] = [0, 1, 2, 3].map((k) =>
+      alternating.map((r) => r[k] as number),
+    ) as [number[], number[], number[], number[]];
     const watched = b.watchedCount;
     const mem = rssMb(b.child.pid);
     return {

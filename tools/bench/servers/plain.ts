@@ -18,21 +18,13 @@ export interface Fixture {
 const fixture = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Fixture;
 const body = Buffer.from(fixture.body, 'base64');
 const full = { ...fixture.headers, 'content-length': String(body.length) };
-const etag = fixture.headers.etag;
-const notModified: Record<string, string> = {};
-for (const name of ['etag', 'last-modified', 'cache-control']) {
-  const value = fixture.headers[name];
-  if (value !== undefined) notModified[name] = value;
-}
+const { etag } = fixture.headers;
+const kept = ['etag', 'last-modified', 'cache-control'].filter((name) => fixture.headers[name] !== undefined);
+const notModified = Object.fromEntries(kept.map((name) => [name, fixture.headers[name] as string]));
 
 const server = createServer((req, res) => {
-  if (etag !== undefined && req.headers['if-none-match'] === etag) {
-    res.writeHead(304, notModified);
-    res.end();
-    return;
-  }
-  res.writeHead(200, full);
-  res.end(body);
+  if (etag !== undefined && req.headers['if-none-match'] === etag) res.writeHead(304, notModified).end();
+  else res.writeHead(200, full).end(body);
 });
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
