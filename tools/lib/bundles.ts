@@ -79,7 +79,6 @@ export interface BundleRun {
     bytes: number;
     encoding: string;
   }[];
-  /** Peak RSS of the process. */
   maxRssKB: number;
 }
 

@@ -12,9 +12,7 @@ import { type AttributeValue, type DynamoDBClient, paginateScan } from '@aws-sdk
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
 
 export interface CapacityTotals {
-  /** Read units reported by the table. */
   read: number;
-  /** Write units reported by the table. */
   write: number;
   /** Write units of the global secondary index, computed (see above). */
   indexWrite: number;

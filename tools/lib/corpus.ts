@@ -29,7 +29,6 @@ export interface CorpusOptions {
 export interface CorpusFile {
   /** Bucket key, shaped like the real ones: `<6-digit index>_<16 hex>.txt` (`.md` for files with a body). */
   key: string;
-  /** The whole file. */
   text: string;
   /** The YAML between the `---` fences. */
   frontMatter: string;

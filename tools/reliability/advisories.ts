@@ -1,9 +1,7 @@
 /**
- * The audit check: `npm audit --omit=dev` (no high or critical advisory), and the review by hand of the
- * production dependencies (tools/reliability/advisories.json) checked against what is installed: every
- * production package reviewed at its installed version, and no advisory's affected range holding an installed
- * version unless the review says why it does not reach us. The review stands in for npm audit where the
- * registry refuses the audit endpoint; where npm audit runs, a stale review is only noted.
+ * The audit check: `npm audit --omit=dev`, and the review by hand (tools/reliability/advisories.json) checked
+ * against the installed production tree: in place of the audit where the registry refuses it, else noted if
+ * stale.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,13 +1,7 @@
 /**
- * DynamoDB failing in the middle of an ingest through the local pipeline (pipeline.ts). Every file must end
- * ingested exactly once, none rejected: the table must equal a clean ingest of the same events.
- * - `faults`: dynalite, in another process, is killed (SIGKILL) when half the files are done, kept down, then
- *   started again on the same port and data.
- * - `throttle`: the local DynamoDB throttles a share of the data requests while the handler runs in its local
- *   Lambda environments with the functions' time limit, and the queue dead-letters after 5 receives: nothing
- *   may be dead-lettered.
- * - `time-limit`: the same with a time limit that throttled batches overrun (at least one invocation must be
- *   stopped); what is dead-lettered is redriven once the throttling stops, under the functions' own limit.
+ * The faults, throttle and time-limit checks: DynamoDB failing in the middle of an ingest through the local
+ * pipeline (pipeline.ts), each file ingested exactly once all the same (what each requires:
+ * docs/RELIABILITY.md).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';

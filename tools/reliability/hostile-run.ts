@@ -1,8 +1,7 @@
 /**
- * The hostile catalogue against the real local stack (in its own process): the files go in through its S3
- * endpoint and must end as the catalogue says; every hostile request, the raw-protocol ones included, is sent
- * to its HTTP port; its pages are opened in Chromium. Also times the catalogue and the properties through the
- * in-memory cores. Nothing may crash, make a malformed feed or page, or run a script.
+ * The hostile check: the catalogues against the local stack in its own process (files through its S3
+ * endpoint, raw requests to its HTTP port, pages in Chromium), and the properties through the in-memory
+ * cores, timed.
  */
 import fc from 'fast-check';
 import { REPO_ROOT } from '../lib/procs.js';

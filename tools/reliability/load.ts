@@ -1,8 +1,6 @@
 /**
- * Load on the local stack's feeds: the stack in a child process with a generated corpus, every topic's feeds
- * requested once (a warm cache, and the ETags to revalidate), then autocannon in this process with the mix of
- * load-mix.ts, unmeasured until the stack's resident memory has settled, then measured. Each kind must get its
- * status; no 5xx, no connection error, no timeout; resident memory must stay flat.
+ * The load check: the mix of load-mix.ts by autocannon against the local stack in a child process, measured
+ * once its resident memory has settled (what it requires: docs/RELIABILITY.md).
  */
 import autocannon from 'autocannon';
 import { rssMb } from '../lib/procs.js';

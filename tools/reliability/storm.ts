@@ -1,9 +1,7 @@
 /**
- * An event storm: N bucket changes (new files, edits, a file's link changed, second files with a link already
- * known, deletions) are recorded as S3 notifications; each is then delivered three times, all in random order,
- * through the queue to the real ingest handler. The table must equal the table a clean ingest (each event
- * once, in order) makes from the same bucket, and each topic's name must be the bucket's (the spelling of its
- * earliest upload).
+ * The storm check: bucket events delivered three times each, all shuffled; the table must equal a clean
+ * ingest's and each topic's name be the bucket's (the spelling of its earliest upload). Described in
+ * docs/RELIABILITY.md.
  */
 import type { S3EventRecord } from 'aws-lambda';
 import { startDynamo } from '../../local/servers.js';

@@ -1,9 +1,6 @@
 /**
- * WebSub hubs that fail, during an ingest: the local stack (in a child process) ingests N corpus files with
- * three hubs configured (in this process, which only waits for it): one down (nothing listens), one that hangs
- * (never answers) and one that accepts (it counts the publisher's runs). Run with failing hubs and with none
- * (the baseline), in the order none, hubs, hubs, none: ingest throughput and the table must not change, and
- * each ping to a failing hub must end as one warning naming the hub and the feed.
+ * The websub check: the local stack (in a child process) ingests with three failing or counting hubs (in this
+ * process) and without, in the order none, hubs, hubs, none (what it requires: docs/RELIABILITY.md).
  */
 import { loadavg } from 'node:os';
 import path from 'node:path';

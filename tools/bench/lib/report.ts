@@ -150,7 +150,6 @@ export function markdownTable(rows: RowReport[]): string {
 export interface BenchContext {
   /** The rows this run measures. */
   selected: number[];
-  /** Corpus seed. */
   seed: number;
   /** Runs per figure (each figure is their median). */
   runs: number;

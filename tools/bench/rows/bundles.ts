@@ -1,10 +1,6 @@
 /**
- * Row 6: each function's bundle (esbuild, minified, ESM, the AWS SDK bundled in: the options of the CDK
- * construct in infra/constructs/app-function.ts) and its module init time, beside a bundle of only the SDK
- * clients that function needs, created at module load as the handler creates them.
- * Init time = a fresh `node` process timing `await import(bundle)`; runs alternate between the bundles. A third
- * bundle leaves `@aws-sdk/*` external (loaded from node_modules as from the Lambda runtime's copy): what bundling
- * the SDK saves.
+ * Row 6: each function's bundle and its module init, beside a bundle of only the SDK clients it needs and one
+ * with the SDK left external (the method: docs/PERFORMANCE.md, "How each row is measured").
  */
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,11 +1,6 @@
 /**
- * Row 7: DynamoDB capacity units, the figures behind the stack's cost estimate. Write units: the real ingest
- * core (the code the ingest Lambda runs) applies upload events for corpus files in s3rver to the real DynamoDB
- * adapter against dynalite; then an edit of some of them, then a forced re-index (`npm run reindex`) of the
- * unchanged bucket. Read units per request: the real feeds app on the same table, its metadata reuse off so each
- * request pays its reads; then, the table grown to 1,000 articles of the same corpus, the read units of tailored
- * pages (sources, top stories, filters). Units come from ReturnConsumedCapacity (see tools/lib/capacity.ts for
- * what dynalite reports and what is computed); item sizes as DynamoDB counts them.
+ * Row 7: DynamoDB capacity units of ingest, edits, a re-index and feed requests, the figures behind the cost
+ * estimate (the method: docs/PERFORMANCE.md, "How each row is measured"; the meter: tools/lib/capacity.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

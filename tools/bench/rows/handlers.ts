@@ -1,10 +1,6 @@
 /**
- * Row 9: the bundled handlers (row 6's bundles) on Lambda events, each in a fresh process as in a new Lambda
- * instance: the figures behind the functions' memory and time limits (docs/PERFORMANCE.md, Sizing). The ingest
- * handler applies SQS batches of 10 S3 events (built by the local queue's own record builders) for corpus files
- * in s3rver, against dynalite; then the feeds handler answers Function URL events from that table: a cold
- * render, a render-cache hit, a 304, uncached renders, and each format in each encoding. Times are per event
- * (wall and CPU of the process); peak RSS is the process's.
+ * Row 9: the bundled handlers on Lambda events in fresh processes, the figures behind the functions' memory
+ * and time limits (the method: docs/PERFORMANCE.md, "How each row is measured"; their use: its Sizing).
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

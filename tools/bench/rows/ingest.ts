@@ -1,13 +1,6 @@
 /**
- * Row 2: local ingest end to end. 10,000 corpus files are uploaded to the local stack's S3 endpoint (the stack
- * runs in its own process: s3rver, its notifications, the ingest queue, the real ingest handler, dynalite),
- * timed from the first upload until every article is counted in the all-articles feed and in each of its
- * topics. Baseline: the items the ingest left in the table, read back and written again with raw
- * BatchWriteItem into another table of the same dynalite, in the same run.
- *
- * Row 8: drop to feed. 100 single uploads of new articles through the same stack, each timed from the
- * acknowledged PutObject until the article is in its topic's feed over HTTP (and, to see where the time
- * goes, until its record is complete in the table).
+ * Row 2, local ingest end to end against raw BatchWriteItem, and row 8, drop to feed, through one local stack
+ * in its own process (the method: docs/PERFORMANCE.md, "How each row is measured").
  */
 
 import { join } from 'node:path';

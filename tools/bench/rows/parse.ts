@@ -1,9 +1,7 @@
 /**
- * Row 1: parse + validate + normalize throughput on one core (the ingest core's `parseArticle` on each file's
- * bytes), beside raw js-yaml `load` of the same front matter. Runs alternate between the two, in this process;
- * each figure is the median of the runs. Throughput is per CPU-second of this single-threaded loop (process
- * CPU time, GC included), so that other work on the machine does not skew it; wall-clock rates are kept in
- * latest.json.
+ * Row 1: parse + validate + normalize against js-yaml `load`, per CPU-second of this process so that other
+ * work on the machine does not skew it; wall-clock rates go to latest.json (docs/PERFORMANCE.md, "How each
+ * row is measured").
  */
 import { load } from 'js-yaml';
 import { parseArticle } from '../../../shared/article/article.js';

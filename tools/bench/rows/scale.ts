@@ -1,10 +1,7 @@
 /**
- * Row 5: latency of the 50-item feed of the most popular topic with 100,000 articles in the table, beside the
- * same with 1,000. Two dynalite processes (in memory): the small table stays at 1,000 articles, the big one
- * grows through 1k, 3k, 10k, 30k and 100k, measured at each size. The feed is requested from
- * the feeds app in this process with its caches off (metadata read, Query, render and compression on every
- * request: the path a change or a cold start takes); the Query alone is timed too. The final ratio comes
- * from rounds that alternate between the two tables.
+ * Row 5: an uncached 50-item topic feed (and its Query alone) with 100,000 articles in the table against
+ * 1,000, the caches off as after a change or a cold start (the method: docs/PERFORMANCE.md, "How each row is
+ * measured").
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoStore } from '../../../shared/store/dynamodb.js';

@@ -1,9 +1,7 @@
 /**
- * Rows 3 and 4: a warm 50-item topic feed, and the 304 answer to a conditional request for it, served over
- * HTTP by the local stack (the real feeds handler behind the Function URL adapter), beside a plain Node
- * `http` server and nginx serving the identical bytes (body and headers captured from the stack) from memory.
- * Every server and the load generator run in their own processes; runs alternate between the servers.
- * The feed is requested gzip-encoded, as feed readers ask for it.
+ * Rows 3 and 4: a warm topic feed and its 304 over the stack's HTTP server, beside plain Node and nginx
+ * serving the identical bytes, each in its own process (the method: docs/PERFORMANCE.md, "How each row is
+ * measured").
  */
 
 import { once } from 'node:events';

@@ -107,7 +107,6 @@ export const hostileFields: fc.Arbitrary<Record<string, unknown>> = fc
     return fields;
   });
 
-/** A whole hostile article file. */
 export const hostileArticle: fc.Arbitrary<Buffer> = fc
   .tuple(hostileFields, hostileMarkdown)
   .map(([fields, body]) => Buffer.from(frontMatter(fields, body), 'utf8'));

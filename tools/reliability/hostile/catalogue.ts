@@ -11,7 +11,6 @@ export interface HostileFile {
   name: string;
   /** What the file tries. */
   what: string;
-  /** Bucket key. */
   key: string;
   body: Buffer;
   /** What must become of it; `either` when both are defensible, as long as it ends one way, with a reason. */

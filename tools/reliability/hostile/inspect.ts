@@ -124,7 +124,6 @@ const TAG =
 const ATTR = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
 export interface HtmlOptions {
-  /** Allowed tags. */
   tags: ReadonlySet<string>;
   /** Schemes allowed for a URL attribute besides http(s) and mailto, by tag (e.g. `link: data:` for an icon). */
   extraSchemes?: Record<string, RegExp>;
@@ -203,5 +202,4 @@ export function htmlProblems(html: string, options: HtmlOptions): string[] {
 
 /** Options for our pages: their tags, one style sheet, a `data:` icon. */
 export const PAGE_HTML: HtmlOptions = { tags: PAGE_TAGS, maxStyles: 1, extraSchemes: { link: /^data:,$/ } };
-/** Options for HTML carried inside feeds. */
 export const CONTENT_HTML: HtmlOptions = { tags: CONTENT_TAGS };

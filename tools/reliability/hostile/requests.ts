@@ -7,7 +7,6 @@ export interface HostileRequest {
   name: string;
   /** The exact bytes sent. */
   bytes: string;
-  /** Acceptable statuses. */
   expect: number[];
   /**
    * Malformed at the protocol level: refused by the local server's HTTP layer (`functionUrlServer` in
