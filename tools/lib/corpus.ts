@@ -1,10 +1,7 @@
 /**
- * A deterministic corpus of article files shaped like the real ones (YAML front matter in the same field set
- * and style, about 2.7 KB of it on average, plus an optional markdown body), with realistic spreads:
- * 1–5 topics per article drawn from a few hundred topics with Zipf-like popularity, publication dates over two
- * years, a tenth with markdown bodies, occasional images and related lists, a dozen providers.
- *
- * Library: `generateCorpus({ count, seed })`. CLI: `npx tsx tools/lib/corpus.ts --count N --out DIR [--seed S]`.
+ * A deterministic corpus of article files shaped like the real ones (its shape: docs/PERFORMANCE.md, "How to
+ * run"). Library: `generateCorpus({ count, seed })`. CLI: `npx tsx tools/lib/corpus.ts --count N --out DIR
+ * [--seed S]`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

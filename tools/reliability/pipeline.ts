@@ -1,9 +1,8 @@
 /**
- * The ingest pipeline of the local stack, assembled from its own pieces so a run can control each one:
- * s3rver with S3-shaped notifications (local/s3-notifications.ts), the SQS-like queue with redelivery
- * (local/event-queue.ts) and the real ingest Lambda handler, against a DynamoDB endpoint given by the
- * caller (which may stop it). Every notification record is kept, for a clean ingest to compare with
- * (`againstClean`): the faults and storm scenarios end with it.
+ * The ingest pipeline of the local stack, assembled from its own pieces (s3rver with S3-shaped notifications,
+ * the SQS-like queue, the real ingest handler) so that a run controls each one, against a DynamoDB endpoint
+ * the caller may stop; every notification record is kept, for a clean ingest to compare with
+ * (`againstClean`).
  */
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,7 +1,6 @@
 /**
- * The HTTP load generator of rows 3 and 4: autocannon (a dev dependency), run as its own process so that it
- * shares no event loop with the servers it loads. It shares the two cores with them, so its wall-clock figures
- * lean towards 1 when a server is faster than the generator; the rows' ratio is per CPU-second of each server.
+ * The load generator of rows 3 and 4: autocannon in its own process, sharing no event loop with the servers
+ * it loads (it shares the cores: hence the rows' ratio per CPU-second of each server).
  */
 import { createRequire } from 'node:module';
 import { runToEnd } from '../../lib/procs.js';

@@ -1,13 +1,11 @@
 /**
- * dynalite in a child process of the bench (in memory), serving the DynamoDB API. Each line `{"target": N}` on
- * its stdin adds seeded articles until the table holds N, verifies them through the store and announces
- * `{"grown": {count, watchedCount, seconds}}` (or `{"grown": {"error": …}}`).
+ * dynalite (in memory) in a child process of the bench. Each line `{"target": N}` on its stdin seeds articles
+ * until the table holds N, verifies them through the store and announces `{"grown": {count, watchedCount,
+ * seconds}}` (or `{"grown": {"error": …}}`); BENCH_SEED = {"bases": B, "seed": S} (see seed-table.ts).
  *
- * The seeding writes into dynalite's item store in this process what its PutItem would store (see `direct`)
- * rather than through the SDK and HTTP: it is preparation, not what is measured, and about five times faster,
- * which keeps `npm run bench` short. Topic counts (index items) and the verification go through the real store
- * over HTTP. The articles are derived from
- * BENCH_SEED = {"bases": B, "seed": S} (see tools/bench/lib/seed-table.ts); the watched feed is announced.
+ * The seeding writes into dynalite's item store what its PutItem would store (see `direct`) rather than over
+ * HTTP: it is preparation, not what is measured, and about five times faster, which keeps `npm run bench`
+ * short.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
