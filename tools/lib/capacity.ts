@@ -1,12 +1,9 @@
 /**
  * Counts DynamoDB capacity units of every request a client sends, without changing the code that sends them:
- * a middleware adds `ReturnConsumedCapacity: "TOTAL"` to each request and adds up what the table answers.
- *
- * dynalite computes consumed capacity like DynamoDB for the table itself (each item rounded up to 1 KB for a
- * write, the larger of the old and new item; reads summed and rounded up to 4 KB, halved when eventually
- * consistent). It does not charge global secondary index writes. Those are computed here from DynamoDB's rule:
- * a write of an item that carries the index's partition key writes the index too, and with an ALL
- * projection the index item is the table item, so it costs as many units as the table write.
+ * a middleware asks each request for `ReturnConsumedCapacity: "TOTAL"` and adds up the answers. dynalite
+ * counts the table's units as DynamoDB does but charges no global secondary index write: those are computed
+ * here by DynamoDB's rule (a write of an item carrying the index's partition key writes the index too; with
+ * an ALL projection, for as many units as the table write).
  */
 import { type AttributeValue, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
