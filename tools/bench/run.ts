@@ -54,10 +54,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
     },
   });
-  const only = values.only
-    ?.split(',')
-    .map((s) => Number(s.trim()))
-    .filter((n) => Number.isInteger(n));
+  const only = values.only?.split(',').map(Number).filter(Number.isInteger);
   const unknown = only?.filter((n) => !ROWS.some((r) => r.row === n)) ?? [];
   if (unknown.length > 0) {
     console.error(`unknown row(s) ${unknown.join(', ')}; rows are ${ROWS.map((r) => r.row).join(', ')}`);
@@ -66,7 +63,8 @@ async function main(): Promise<void> {
   const rows = ROWS.filter((r) => !only || only.includes(r.row));
   const tmp = mkdtempSync(join(tmpdir(), 'feedbucket-bench-'));
   const started = now();
-  const loadAtStart = loadavg().map((l) => Number(l.toFixed(2)));
+  const load = () => loadavg().map((l) => Number(l.toFixed(2)));
+  const loadAtStart = load();
   const [busy = 0] = loadAtStart;
   if (busy > cpus().length * 0.5) {
     process.stderr.write(
@@ -89,15 +87,13 @@ async function main(): Promise<void> {
     for (const def of rows) {
       ctx.progress(`row ${def.row}: ${def.title}`);
       const t = now();
-      let report: RowReport;
-      try {
-        report = { row: def.row, title: def.title, ...(await def.run(ctx)) };
-      } catch (error) {
-        report = { row: def.row, title: def.title, figures: [failed(String(def.row), def.title, error)] };
+      const result = await def.run(ctx).catch((error): RowResult => {
         ctx.progress(
           `row ${def.row} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
         );
-      }
+        return { figures: [failed(String(def.row), def.title, error)] };
+      });
+      const report: RowReport = { row: def.row, title: def.title, ...result };
       report.seconds = Number(((now() - t) / 1000).toFixed(1));
       reports.push({ ...report, at: new Date().toISOString() });
     }
@@ -119,7 +115,7 @@ async function main(): Promise<void> {
       cpus: cpus().length,
       model: cpus()[0]?.model ?? 'unknown',
       node: process.version,
-      loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+      loadAverage: load(),
       loadAverageAtStart: loadAtStart,
     },
     seconds: Math.round((now() - started) / 1000),

@@ -45,15 +45,6 @@ const DOC = path.join(REPO_ROOT, 'docs', 'RELIABILITY.md');
 
 type Step = Outcome & { name: string; ms: number };
 
-interface RunReport {
-  startedAt: string;
-  command: string;
-  machine: { node: string; cpus: number; loadAverage: number[] };
-  steps: Step[];
-  /** Later runs of some checks only (`--merge`), whose steps replaced those of this run. */
-  later?: { startedAt: string; command: string; steps: string[] }[];
-}
-
 /** The options that take a number, with their defaults, by the checks that read them. */
 const NUMBERS = {
   load: { duration: 30, warmup: 30, 'warmup-max': 120, connections: 100, corpus: 1000 },
@@ -72,12 +63,15 @@ const wanted = values.only?.split(',') ?? ALL;
 for (const w of wanted)
   if (!ALL.includes(w)) throw new Error(`--only: unknown check "${w}" (${ALL.join(', ')})`);
 
-const report: RunReport = {
+const report = {
   startedAt: new Date().toISOString(),
   command: `npm run reliability${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   machine: { node: process.versions.node, cpus: cpus().length, loadAverage: loadavg() },
-  steps: [],
+  steps: [] as Step[],
+  /** Later runs of some checks only (`--merge`), whose steps replaced those of this run. */
+  later: undefined as { startedAt: string; command: string; steps: string[] }[] | undefined,
 };
+type RunReport = typeof report;
 
 for (const name of ALL.filter((n) => wanted.includes(n))) {
   const root = await mkdtemp(path.join(tmpdir(), `fb-reliability-${name}-`));
