@@ -1,12 +1,7 @@
 /**
  * `npm run bench`: every row of the benchmark table, each figure a median of several runs beside its baseline
  * measured in the same run. Prints one table; writes tools/bench/results/latest.json (and the table in
- * latest.md).
- *
- *   npm run bench                      all rows
- *   npm run bench -- --only 1,3        some rows (their results replace those rows in latest.json)
- *   npm run bench -- --runs 5          runs per figure (default 3)
- *   npm run bench -- --quick           small corpora and short runs, to try the harness (writes no results)
+ * latest.md). Options (--only, --runs, --quick, --seed): docs/PERFORMANCE.md, "How to run".
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

@@ -3,13 +3,8 @@
  * (each scenario in processes of its own, apart from what measures it), prints a verdict per check, writes
  * the figures into docs/RELIABILITY.md (between its markers; the prose around them is kept) and
  * tools/reliability/results/latest.json, and exits 1 when a check failed. A check that cannot run here (no
- * Chromium, no registry for npm audit) is reported as not run.
- *
- *   npm run reliability [-- --only load,faults,storm,throttle,time-limit,websub,hostile,audit]
- *     [--seed S (storm)] [--duration 30] [--warmup 30] [--warmup-max 120] [--connections 100] [--corpus 1000]
- *     [--kinds "topic feed,merged topics"] (only these kinds of request in the load) [--files 2000] [--outage 10]
- *     [--events 1000] [--runs 1000] [--limits-files 200] [--websub-files 300] [--no-write]
- *   npm run reliability -- --only throttle --merge   (the checks run replace theirs in the latest figures; the rest stay)
+ * Chromium, no registry for npm audit) is reported as not run. Options (--only, --merge, --no-write and each
+ * check's own): docs/RELIABILITY.md, "Reproduce".
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
