@@ -127,13 +127,6 @@ export const startTs = <T>(
 ) =>
   startChild<T>(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], options);
 
-/** A scenario run in a child: the value of its `key` line, once it has exited. */
-export async function childResult<T>(script: string, key: string, args: string[], env?: NodeJS.ProcessEnv) {
-  const child = await startTs<T>(script, args, { key, env, echo: true });
-  await child.exited;
-  return child.info;
-}
-
 /** The path of a file beside `base` (an import.meta.url). */
 export const beside = (base: string, relative: string) => fileURLToPath(new URL(relative, base));
 

@@ -1,5 +1,5 @@
 /** What every reliability check gives back, and how a scenario runs in a child process (scenario.ts). */
-import { beside, childResult } from '../lib/procs.js';
+import { beside, startTs } from '../lib/procs.js';
 
 export type Verdict = 'pass' | 'FAIL' | 'not run';
 
@@ -16,10 +16,12 @@ export interface Outcome<T = unknown> {
 export type Options = Record<string, string | boolean | undefined>;
 
 /** Runs `scenario`, a function that tools/reliability/<module>.ts exports, in a child process; its result. */
-export const inChild = <O, T>(module: string, scenario: (options: O) => Promise<T>, options: O) => {
+export async function inChild<O, T>(module: string, scenario: (options: O) => Promise<T>, options: O) {
   const args = [module, scenario.name, JSON.stringify(options)];
-  return childResult<T>(beside(import.meta.url, 'scenario.ts'), 'result', args);
-};
+  const child = await startTs<T>(beside(import.meta.url, 'scenario.ts'), args, { key: 'result', echo: true });
+  await child.exited;
+  return child.info;
+}
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
 export const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
