@@ -9,7 +9,7 @@ import { startStack } from '../lib/stack.js';
 import { checkPages } from './browser.js';
 import { fmt, type Options, type Outcome, verdictOf } from './check.js';
 import { corrupted, hostileArticle } from './hostile/arbitraries.js';
-import { frontMatter, hostileCatalogue, validFields } from './hostile/catalogue.js';
+import { frontMatter, type HostileFile, hostileCatalogue, validFields } from './hostile/catalogue.js';
 import { HostileWorld, responseProblems } from './hostile/harness.js';
 import { rawRequest, refusalProblem } from './hostile/raw-http.js';
 import { hostileRequests } from './hostile/requests.js';
@@ -70,23 +70,17 @@ async function runHostile(root: string, runs: number) {
     const { states, feeds, httpPort, outsideDataDir } = stack.info;
     // refusedByS3: keys the local S3 endpoint refused outright (with a reason); `unexpected`: files that did
     // not end as the catalogue says; outsideDataDir: objects s3rver wrote outside its folder (`..` keys).
-    const [files, unexpected] = [{ articles: 0, rejected: 0, refusedByS3: 0 }, [] as string[]];
-    for (const f of catalogue) {
-      const state = states[f.key] ?? 'missing';
-      const [article, rejected] = [state === 'ok', state.startsWith('rejected')];
+    const stateOf = (f: HostileFile) => states[f.key] ?? 'missing';
+    const count = (prefix: string) => catalogue.filter((f) => stateOf(f).startsWith(prefix)).length;
+    const files = { articles: count('ok'), rejected: count('rejected'), refusedByS3: count('refused') };
+    const asExpected = (f: HostileFile, state = stateOf(f)) => {
+      const [article, rejected, refused] = ['ok', 'rejected', 'refused'].map((p) => state.startsWith(p));
+      if (f.expect === 'article') return article;
       // Refused by the S3 endpoint (a key it will not store) is a rejection with a reason, one layer earlier.
-      const refused = state.startsWith('refused');
-      if (article) files.articles++;
-      if (rejected) files.rejected++;
-      if (refused) files.refusedByS3++;
-      const ok =
-        f.expect === 'article'
-          ? article
-          : f.expect === 'rejected'
-            ? (rejected && (!f.reason || f.reason.test(state))) || refused
-            : article || rejected || refused;
-      if (!ok) unexpected.push(`${f.name}: ${state}`);
-    }
+      if (f.expect === 'rejected') return (rejected && (!f.reason || f.reason.test(state))) || refused;
+      return article || rejected || refused;
+    };
+    const unexpected = catalogue.filter((f) => !asExpected(f)).map((f) => `${f.name}: ${stateOf(f)}`);
 
     const json = async <T>(path: string) => (await (await fetch(new URL(path, feeds))).json()) as T;
     const next = (await json<{ next_url: string }>('/feed.json?limit=2')).next_url;
