@@ -11,7 +11,7 @@ export interface LoadOptions {
   connections: number;
   seconds: number;
   /** The status every answer must have (200, 304); a run with others fails. */
-  expectStatus: number;
+  status: number;
 }
 
 interface AutocannonJson {
@@ -30,7 +30,7 @@ export async function loadRun(o: LoadOptions) {
   const args = [AUTOCANNON, '-c', String(o.connections), '-d', String(o.seconds), '-j', '-n'];
   for (const [k, v] of Object.entries(o.headers ?? {})) args.push('-H', `${k}=${v}`);
   const r = JSON.parse(await runToEnd(process.execPath, [...args, o.url])) as AutocannonJson;
-  const klass = `${Math.floor(o.expectStatus / 100)}xx`;
+  const klass = `${Math.floor(o.status / 100)}xx`;
   const good = Number(r[klass] ?? 0);
   const total = Number(r.requests.total);
   if (r.errors > 0 || r.timeouts > 0 || good < total)

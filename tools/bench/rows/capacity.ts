@@ -43,36 +43,28 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
       });
       if (outcome !== 'ingested') throw new Error(`${key} was ${outcome}, not ingested`);
     };
-    const metered = async (work: () => Promise<unknown>): Promise<CapacityTotals> => {
+    /** The units `work` cost, and what it returned. */
+    const metered = async <T>(work: () => Promise<T>): Promise<[CapacityTotals, T]> => {
       meter.reset();
-      await work();
-      return meter.totals();
+      const result = await work();
+      return [meter.totals(), result];
     };
     const files = [...generateCorpus({ count, seed: ctx.seed })];
     await mapLimit(files, 16, (f) => put(f.key, f.text));
-    const writes = await metered(async () => {
+    const [writes] = await metered(async () => {
       for (const f of files) await apply(f.key);
     });
     // An edit of a third of the files (same link and topics, new title): what an update costs.
     const edits = files.slice(0, Math.ceil(count / 3));
-    const edited = await metered(async () => {
+    const [edited] = await metered(async () => {
       for (const f of edits) {
         await put(f.key, f.text.replace(/^title: "(.*)"$/m, 'title: "$1 (updated)"'));
         await apply(f.key);
       }
     });
-    let listed = 0;
-    const reindexed = await metered(async () => {
-      const r = await reconcileBucket({
-        bucket: BUCKET,
-        s3: s3.client,
-        store,
-        ingester,
-        log: QUIET,
-        force: true,
-      });
-      listed = r.listed;
-    });
+    const reindex = () =>
+      reconcileBucket({ bucket: BUCKET, s3: s3.client, store, ingester, log: QUIET, force: true });
+    const [reindexed, { listed }] = await metered(reindex);
 
     const items = await scanItems(dynamo.client, TABLE);
     const sizes = new Map<string, number[]>();

@@ -81,11 +81,7 @@ async function ingestRow(ctx: BenchContext, stack: StackHandle, count: number): 
   const uploads = mapLimit(files, UPLOAD_CONCURRENCY, async (f) => {
     await stack.s3.send(new PutObjectCommand({ Bucket: stack.info.bucket, Key: f.key, Body: f.text }));
     uploaded++;
-  });
-  let uploadSeconds = 0;
-  void uploads.then(() => {
-    uploadSeconds = (now() - start) / 1000;
-  });
+  }).then(() => (now() - start) / 1000);
   let last = 0;
   await waitFor(
     `${count} articles in the feeds`,
@@ -102,7 +98,7 @@ async function ingestRow(ctx: BenchContext, stack: StackHandle, count: number): 
     20 * 60_000,
     250,
   );
-  await uploads;
+  const uploadSeconds = await uploads;
   const oursSeconds = (now() - start) / 1000;
   ctx.progress(`row 2: ${count} files in the feeds after ${oursSeconds.toFixed(1)} s; baseline next`);
 

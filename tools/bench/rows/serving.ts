@@ -48,7 +48,8 @@ interface Target {
   pid: number;
 }
 /** Per run: wall-clock req/s, latency quantiles, and requests per CPU-second of the server (NaN without /proc). */
-type Series = Record<'rps' | 'p50' | 'p99' | 'capacity', number[]>;
+const SERIES = ['rps', 'p50', 'p99', 'capacity'] as const;
+type Series = Record<(typeof SERIES)[number], number[]>;
 
 /** Rows 3 and 4 share their servers; whichever is asked first measures both. */
 export const servingRows = measuredOnce(measureServing);
@@ -110,25 +111,16 @@ async function measureServing(ctx: BenchContext): Promise<Record<'feed' | 'notMo
       const out = new Map<string, Series>(
         list.map((t) => [t.name, { rps: [], p50: [], p99: [], capacity: [] }]),
       );
-      const once = (t: Target, seconds: number) =>
-        loadRun({
-          url: t.url,
-          headers: t.headers,
-          connections: CONNECTIONS,
-          seconds,
-          expectStatus: t.status,
-        });
-      for (const t of list) await once(t, 1); // warm-up: JIT, caches, connections
+      const once = (t: Target) => loadRun({ ...t, connections: CONNECTIONS, seconds: 1 });
+      for (const t of list) await once(t); // warm-up: JIT, caches, connections
       for (let r = 0; r < runs; r++) {
         for (const t of list) {
           const cpuBefore = cpuMsOf(t.pid);
-          const result = await once(t, 1);
+          const result = await once(t);
           const cpu = cpuMsOf(t.pid) - cpuBefore;
+          const measured = { ...result, capacity: cpu > 0 ? result.requests / (cpu / 1000) : Number.NaN };
           const series = out.get(t.name) as Series;
-          series.capacity.push(cpu > 0 ? result.requests / (cpu / 1000) : Number.NaN);
-          series.rps.push(result.rps);
-          series.p50.push(result.p50);
-          series.p99.push(result.p99);
+          for (const key of SERIES) series[key].push(measured[key]);
         }
         ctx.progress(`${what}: run ${r + 1}/${runs}`);
       }
