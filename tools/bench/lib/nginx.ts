@@ -3,7 +3,8 @@
  * machine for the serving baselines. One worker process, like the single-threaded Node servers it is
  * compared with; access log off; keep-alive without a request cap (Node's default).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Child, freePort, startChild, which } from '../../lib/procs.js';
 import type { Fixture } from '../servers/plain.js';
@@ -11,9 +12,7 @@ import type { Fixture } from '../servers/plain.js';
 export const NGINX_HINT =
   'nginx is not installed (Debian: apt-get install nginx-light); its baseline is skipped';
 
-export async function findNginx(): Promise<string | undefined> {
-  return process.env.BENCH_NO_NGINX ? undefined : which('nginx');
-}
+export const findNginx = () => (process.env.BENCH_NO_NGINX ? undefined : which('nginx'));
 
 /** Starts nginx serving the fixture's body at `/feed` with the fixture's content type and cache headers. */
 export async function startNginx(
@@ -72,9 +71,7 @@ http {
       },
     );
   } catch (error) {
-    const log = existsSync(join(dir, 'logs/error.log'))
-      ? readFileSync(join(dir, 'logs/error.log'), 'utf8')
-      : '';
+    const log = await readFile(join(dir, 'logs/error.log'), 'utf8').catch(() => '');
     throw new Error(`nginx did not start: ${(error as Error).message.split('\n')[0]}\n${log.slice(-1000)}`);
   }
 }

@@ -86,7 +86,7 @@ async function measureServing(ctx: BenchContext): Promise<Record<'feed' | 'notMo
       { name: 'node', url: plain.info.url, headers: ACCEPT, status: 200, pid: plain.pid },
     ];
     const etags = [etag, etag];
-    const nginxPath = await findNginx();
+    const nginxPath = findNginx();
     if (nginxPath) {
       const nginx = await startNginx(nginxPath, fixture, join(dir, 'nginx'));
       children.push(nginx);

@@ -26,6 +26,8 @@ function request(method: string, target: string, headers = [HOST], body?: string
 }
 const get = (target: string) => request('GET', target);
 const header = (name: string, value: string) => request('GET', '/rss.xml', [HOST, `${name}: ${value}`]);
+/** `n` topic names joined for a merged feed: `t0,t1,…`. */
+const topics = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(',');
 const method = (method: string, target = '/rss.xml', body?: string) => request(method, target, [HOST], body);
 
 /** `topic`: a topic that exists; `cursor`: a real cursor of the all-articles JSON feed (from its next link). */
@@ -55,13 +57,8 @@ export function hostileRequests(ctx: { topic: string; cursor: string }): Hostile
   // ---- overlong ----
   app('long-topic', get(`/topics/${'a'.repeat(8000)}/rss.xml`), 301, 404);
   app('many-segments', get(`/${'a/'.repeat(4000)}`), 404);
-  app('merge-1000', get(`/topics/${Array.from({ length: 1000 }, (_, i) => `t${i}`).join(',')}`), 400);
-  app(
-    'merge-20-unknown',
-    get(`/topics/${Array.from({ length: 20 }, (_, i) => `u${i}`).join(',')}/rss.xml`),
-    301,
-    404,
-  );
+  app('merge-1000', get(`/topics/${topics(1000, 't')}`), 400);
+  app('merge-20-unknown', get(`/topics/${topics(20, 'u')}/rss.xml`), 301, 404);
   protocol('path-60k', get(`/topics/${'b'.repeat(60_000)}`), 431);
   app('query-12k', get(`/rss.xml?${'x=1&'.repeat(3000)}`), 200);
   protocol('query-60k', get(`/rss.xml?q=${'y'.repeat(60_000)}`), 431);
