@@ -4,6 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { stringify } from 'safe-stable-stringify';
 import { ALL } from '../../shared/article/model.js';
 import { documentClient } from '../../shared/store/document-client.js';
 import { decodeEntry } from '../../shared/store/entry-items.js';
@@ -45,13 +46,7 @@ export async function dumpTable(client: DynamoDBClient, table: string): Promise<
 }
 
 /** JSON with object keys sorted, so equal items print equal. */
-export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Item).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : value,
-  );
-}
+export const canonical = (v: unknown): string => stringify(v) ?? 'undefined';
 
 /** The paths (`article.entry.title`) at which two values differ. */
 export function differingPaths(a: unknown, b: unknown, prefix = ''): string[] {
