@@ -87,11 +87,8 @@ export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
 export async function cleanIngest(pipeline: Pipeline, table: string): Promise<void> {
   await ensureTable(pipeline.dynamo, table);
   const ingester = toolsIngester(new DynamoStore(pipeline.dynamo, table), new S3Objects(pipeline.s3.client));
-  for (const record of pipeline.records) {
-    for (const delivery of decodeInvocation({ Records: [record] } as S3Event)) {
-      for (const event of delivery.events) await ingester.apply(event);
-    }
-  }
+  const deliveries = pipeline.records.flatMap((record) => decodeInvocation({ Records: [record] } as S3Event));
+  for (const event of deliveries.flatMap((d) => d.events)) await ingester.apply(event);
 }
 
 /**

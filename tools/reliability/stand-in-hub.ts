@@ -42,22 +42,18 @@ export async function startStandInHub(
       url: form.get('hub.url'),
     };
     pings.push(ping);
-    if (behaviour === 'refuse') {
-      res.writeHead(503).end('Hub overloaded');
-    } else {
-      res.writeHead(202).end();
-      if (ping.url && fetchFeeds) {
-        const fetching = fetch(ping.url).then(
-          async (got) => {
-            ping.fetched = { status: got.status, body: await got.text(), link: got.headers.get('link') };
-          },
-          (e: Error) => {
-            ping.fetched = { status: 0, body: String(e.cause ?? e.message), link: null };
-          },
-        );
-        fetches.push(fetching);
-      }
-    }
+    if (behaviour === 'refuse') return res.writeHead(503).end('Hub overloaded');
+    res.writeHead(202).end();
+    if (!ping.url || !fetchFeeds) return;
+    const fetching = fetch(ping.url).then(
+      async (got) => {
+        ping.fetched = { status: got.status, body: await got.text(), link: got.headers.get('link') };
+      },
+      (e: Error) => {
+        ping.fetched = { status: 0, body: String(e.cause ?? e.message), link: null };
+      },
+    );
+    fetches.push(fetching);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -126,11 +126,10 @@ export async function verifySeed(store: DynamoStore, state: SeedState): Promise<
   const page = await store.queryEntries(state.watchedFeed, 50);
   const expected = [...state.watched].sort().reverse().slice(0, 50);
   const got = page.entries.map((e) => positionOf(e));
-  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+  if (JSON.stringify(got) !== JSON.stringify(expected))
     throw new Error(
       `the store's newest page of ${state.watchedFeed} is not the seeded one: item shapes drifted?`,
     );
-  }
   const first = page.entries[0];
   const article = first && (await store.getArticle(first.articleId));
   if (!article || article.entry.id !== first?.id)
