@@ -54,6 +54,8 @@ export function hostileCatalogue(): HostileFile[] {
   const reject = (name: string, what: string, body: Buffer, reason?: RegExp) =>
     add('rejected', name, what, body, reason);
   const article = (name: string, what: string, body: Buffer) => add('article', name, what, body);
+  const either = (name: string, what: string, body: Buffer, reason?: RegExp) =>
+    add('either', name, what, body, reason);
   /** A valid file with these fields changed (and this body). */
   const valid = (extra: Record<string, unknown> = {}, body = '') =>
     text(frontMatter(validFields(extra), body));
@@ -156,19 +158,13 @@ export function hostileCatalogue(): HostileFile[] {
   article('many-related-images', '3,000 related links and 3,000 images', valid({ related, images }));
   reject('body-over-limit', 'a 400,000-character body', valid({}, 'word '.repeat(80_000)), /body is/);
   const atLimit = valid({}, HOSTILE_MARKDOWN.repeat(400).slice(0, 299_000));
-  add(
-    'either',
-    'body-at-limit',
-    'a 299,000-character body of hostile markdown',
-    atLimit,
-    /table item|body is/,
-  );
+  either('body-at-limit', 'a 299,000-character body of hostile markdown', atLimit, /table item|body is/);
   article('markdown-quote-nesting', '50,000 nested block quotes', valid({}, `${'>'.repeat(50_000)} deep`));
   article('markdown-brackets', '100,000 unmatched link brackets', valid({}, `${'[a]('.repeat(25_000)}x`));
   const emphasis = valid({}, `${'*_'.repeat(50_000)}x`);
   article('markdown-emphasis', 'emphasis delimiters that backtrack (100,000 of them)', emphasis);
   const percent = valid({ webUrl: `https://news.example.com/${'%'.repeat(100_000)}` });
-  add('either', 'percent-url', 'a link of 100,000 percent signs', percent);
+  either('percent-url', 'a link of 100,000 percent signs', percent);
 
   // ---- strange characters ----
   const controls = valid(
@@ -215,7 +211,7 @@ export function hostileCatalogue(): HostileFile[] {
   article('weird-numbers', 'infinite, NaN and overflowing numbers', numbers);
   reject('published-maybe', 'published: "maybe"', valid({ published: 'maybe' }), /published/);
   const credentials = valid({ webUrl: 'https://admin:secret@news.example.com/creds' });
-  add('either', 'credentials-url', 'a link with user and password', credentials);
+  either('credentials-url', 'a link with user and password', credentials);
   SCRIPT_URLS.forEach((url, i) => {
     const what = `a ${url.trim().split(':')[0]}: link`;
     reject(`script-url-${i}`, what, valid({ webUrl: url }), /not an absolute http/);
