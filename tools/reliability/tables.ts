@@ -33,12 +33,9 @@ export async function dumpTable(client: DynamoDBClient, table: string): Promise<
   const items = new Map<string, Item>();
   const pages = paginateScan({ client: documentClient(client) }, { TableName: table, ConsistentRead: true });
   for await (const page of pages) {
-    for (const { lastChange: _, c: _c, w: _w, ...copy } of page.Items ?? []) {
+    for (const { lastChange: _, c: _c, w: _w, z, ...copy } of page.Items ?? []) {
       // A feed entry's compressed form, shown as the entry it keeps (comparable, and readable in a diff).
-      if (copy.z instanceof Uint8Array) {
-        copy.e = decodeEntry(copy.z, String(copy.sk));
-        delete copy.z;
-      }
+      if (z !== undefined) copy.e = decodeEntry(z as Uint8Array, String(copy.sk));
       items.set(`${copy.pk} | ${copy.sk}`, copy);
     }
   }

@@ -128,20 +128,16 @@ export function markdownTable(rows: RowReport[]): string {
     '| # | figure | ours | baseline | ratio | target | result | notes |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const row of rows) {
-    for (const f of row.figures) {
-      const ours = f.ours ? formatValue(f.ours.value, f.ours.unit) : '—';
-      const base = f.baseline
-        ? `${formatValue(f.baseline.value, f.baseline.unit)} (${f.baseline.label})`
-        : '—';
-      const also = (f.also ?? []).map(
-        (a) => `${a.label} ${formatValue(a.value, a.unit)}, ours/${a.label} ${formatRatio(a.ratio)}`,
-      );
-      const notes = [...also, f.note ?? ''].filter(Boolean).join('; ');
-      lines.push(
-        `| ${f.id} | ${cell(f.label)} | ${ours} | ${cell(base)} | ${formatRatio(f.ratio)} | ${formatTarget(f.target)} | ${f.verdict} | ${cell(notes)} |`,
-      );
-    }
+  for (const f of rows.flatMap((row) => row.figures)) {
+    const ours = f.ours ? formatValue(f.ours.value, f.ours.unit) : '—';
+    const base = f.baseline ? `${formatValue(f.baseline.value, f.baseline.unit)} (${f.baseline.label})` : '—';
+    const also = (f.also ?? []).map(
+      (a) => `${a.label} ${formatValue(a.value, a.unit)}, ours/${a.label} ${formatRatio(a.ratio)}`,
+    );
+    const notes = [...also, f.note ?? ''].filter(Boolean).join('; ');
+    lines.push(
+      `| ${f.id} | ${cell(f.label)} | ${ours} | ${cell(base)} | ${formatRatio(f.ratio)} | ${formatTarget(f.target)} | ${f.verdict} | ${cell(notes)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -61,8 +61,7 @@ const timeQuery = (t: Table, n: number) =>
 
 export async function scaleRow(ctx: BenchContext): Promise<RowResult> {
   const sizes = ctx.quick ? [1000, 10_000] : [1000, 3000, 10_000, 30_000, 100_000];
-  const big = sizes[sizes.length - 1] as number;
-  const small = sizes[0] as number;
+  const [small, big] = [sizes[0], sizes.at(-1)] as [number, number];
   const seed = { bases: ctx.quick ? 500 : 2000, seed: ctx.seed };
   const tables: Table[] = [];
   try {

@@ -129,11 +129,8 @@ export function hostileCatalogue(): HostileFile[] {
     'related: [{__proto__: {title: "x"}, title: "Related", webUrl: "https://news.example.com/r"}]',
   ].join('\n');
   const protoTopics = { topics: ['__proto__', 'constructor', 'prototype', 'toString'] };
-  article(
-    'proto-keys',
-    '__proto__, constructor and prototype keys at every level',
-    after(proto, protoTopics),
-  );
+  const protoWhat = '__proto__, constructor and prototype keys at every level';
+  article('proto-keys', protoWhat, after(proto, protoTopics));
 
   // ---- sizes and counts ----
   const manyTopics = valid({ topics: Array.from({ length: 10_000 }, (_, i) => `${payload(i)} ${i}`) });
