@@ -262,9 +262,8 @@ export async function reindex(options: ReindexOptions): Promise<ReconcileResult>
     );
     if (result.rejected > 0) {
       const rejections = await store.listRejections(20);
-      out.write(
-        `rejected files (${rejections.length < result.rejected ? 'first ' : ''}${rejections.length}):\n`,
-      );
+      const first = rejections.length < result.rejected ? 'first ' : '';
+      out.write(`rejected files (${first}${rejections.length}):\n`);
       for (const r of rejections) out.write(`  ${r.key}: ${r.reason}\n`);
     }
     if (result.failed > 0) {

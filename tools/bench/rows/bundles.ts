@@ -31,11 +31,8 @@ export const handler = async () => [dynamo, marshall, unmarshall];`,
 /** "zod 120 KB, markdown-it 98 KB, …": the packages that the function adds beyond the SDK-only bundle. */
 function beyondSdk(ours: Bundle, base: Bundle): string {
   const inBase = new Set(base.byPackage.map(([name]) => name));
-  return ours.byPackage
-    .filter(([name]) => !inBase.has(name))
-    .slice(0, 5)
-    .map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(0)} KB`)
-    .join(', ');
+  const added = ours.byPackage.filter(([name]) => !inBase.has(name)).slice(0, 5);
+  return added.map(([name, bytes]) => `${name} ${kb(bytes)}`).join(', ');
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
