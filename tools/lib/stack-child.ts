@@ -85,12 +85,7 @@ process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
-  const m = process.memoryUsage();
-  announce('memory', {
-    gc: gc !== undefined,
-    rss: mb(m.rss),
-    heapUsed: mb(m.heapUsed),
-    external: mb(m.external),
-  });
+  const { rss, heapUsed, external } = process.memoryUsage();
+  announce('memory', { gc: gc !== undefined, rss: mb(rss), heapUsed: mb(heapUsed), external: mb(external) });
 });
 onStop(() => stack.close({ drainMs: 0 }));

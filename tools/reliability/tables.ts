@@ -63,19 +63,15 @@ export function differingPaths(a: unknown, b: unknown, prefix = ''): string[] {
  */
 export function diffDumps(a: Map<string, Item>, b: Map<string, Item>, names = ['clean', 'other']) {
   const diff = { lines: [] as string[], byPath: {} as Record<string, number>, countersOnly: 0 };
-  const count = (p: string) => {
-    diff.byPath[p] = (diff.byPath[p] ?? 0) + 1;
-  };
   // a's keys in its order, then those only in b.
   for (const key of new Set([...a.keys(), ...b.keys()])) {
     const [item, other] = [a.get(key), b.get(key)];
+    const all = item && other ? differingPaths(item, other) : ['(missing)'];
+    for (const p of all) diff.byPath[p] = (diff.byPath[p] ?? 0) + 1;
     if (!item || !other) {
       diff.lines.push(`${key}: only in the ${names[item ? 0 : 1]} table`);
-      count('(missing)');
       continue;
     }
-    const all = differingPaths(item, other);
-    for (const p of all) count(p);
     const paths = all.filter((p) => !isCounterPath(p));
     if (paths.length === 0) {
       if (all.length > 0) diff.countersOnly++;

@@ -137,12 +137,10 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
       describeRequests(
         Object.fromEntries(Object.entries(t.requests).map(([op, k]) => [op, Number((k / n).toFixed(1))])),
       );
-    const bySize = [...sizes]
-      .map(
-        ([type, s]) =>
-          `${type} ${s.length} × median ${(quantile(s, 0.5) / 1024).toFixed(1)} KB (p95 ${(quantile(s, 0.95) / 1024).toFixed(1)} KB)`,
-      )
-      .join(', ');
+    const kb = (q: number, s: number[]) => `${(quantile(s, q) / 1024).toFixed(1)} KB`;
+    const bySize = [...sizes].map(
+      ([type, s]) => `${type} ${s.length} × median ${kb(0.5, s)} (p95 ${kb(0.95, s)})`,
+    );
     return {
       figures: [
         units(
@@ -199,7 +197,7 @@ export async function capacityRow(ctx: BenchContext): Promise<RowResult> {
           'table storage per article',
           'bytes',
           storage,
-          `item sizes plus 100 bytes per item; items by type (A article, F feed entry, K file, T topic): ${bySize}`,
+          `item sizes plus 100 bytes per item; items by type (A article, F feed entry, K file, T topic): ${bySize.join(', ')}`,
         ),
         ...pages.map((page, i) =>
           units(
