@@ -76,14 +76,9 @@ export function compare(
 }
 
 /** A figure without a baseline: one value, reported, or held to a target on the value. */
-export const single = (
-  id: string,
-  label: string,
-  unit: Unit,
-  value: number,
-  note?: string,
-  target?: Target,
-) => compare(id, label, measure(label.split(' ')[0] as string, unit, [value]), undefined, target, note);
+export function single(id: string, label: string, unit: Unit, value: number, note?: string, target?: Target) {
+  return compare(id, label, measure(label.split(' ')[0] as string, unit, [value]), undefined, target, note);
+}
 
 export function failed(id: string, label: string, error: unknown): Figure {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';

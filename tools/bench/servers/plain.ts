@@ -3,6 +3,7 @@
  * Child process: `node --import tsx tools/bench/servers/plain.ts <fixture.json>`; prints its URL when ready.
  * The fixture holds the body and headers captured from the feeds server, so both send the identical bytes.
  */
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +27,6 @@ const server = createServer((req, res) => {
   if (etag !== undefined && req.headers['if-none-match'] === etag) res.writeHead(304, notModified).end();
   else res.writeHead(200, full).end(body);
 });
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  announce('ready', { url: `http://127.0.0.1:${port}/` });
-});
+await once(server.listen(0, '127.0.0.1'), 'listening');
+announce('ready', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` });
 onStop(() => server.closeAllConnections());
