@@ -56,8 +56,8 @@ class Environment {
   constructor(env: Env, handlerModule?: string, onChanged?: (message: ChangeMessage) => void) {
     // A plain-JavaScript entry that loads TypeScript support in the thread, wherever the stack was started
     // from (npm start, tests, the bench).
-    this.worker = new Worker(new URL('./ingest-worker.mjs', import.meta.url), {
-      workerData: { env, handlerModule, publish: onChanged !== undefined },
+    this.worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+      workerData: { entry: './ingest-worker.ts', env, handlerModule, publish: onChanged !== undefined },
       execArgv: [],
     });
     this.ready = new Promise<void>((resolve, reject) => {
