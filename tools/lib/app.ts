@@ -1,16 +1,17 @@
 /** The real feeds app and ingest core in the tools' own process, quiet and with fixed settings. */
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from '../../local/function-env.js';
 import { createFeedsApp, type FeedsApp, type FeedsAppOptions } from '../../shared/feeds/app.js';
 import { Ingester, type IngesterOptions } from '../../shared/ingest/ingester.js';
 import type { StoredObject } from '../../shared/ingest/objects.js';
 import type { Log } from '../../shared/logger.js';
 import type { FeedStore } from '../../shared/store/types.js';
 
-/** The environment a handler of the tools starts with: the local servers' region and keys (s3rver's), quiet. */
+/** The environment a handler of the tools starts with: the local servers' region and keys, quiet. */
 export const HANDLER_ENV = {
   TABLE_NAME: 'feedbucket',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   AWS_EC2_METADATA_DISABLED: 'true',
   LOG_LEVEL: 'SILENT',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
