@@ -1,7 +1,8 @@
 /**
  * Seeds a table with N articles quickly, for row 5: the items ingest leaves for each article, in
- * DynamoStore's shapes (its keys and entryFields), handed to a writer (servers/dynamo.ts), then the topic
- * counts through the store; `verifySeed` reads the table back through DynamoStore, so a drift fails loudly.
+ * DynamoStore's shapes (its keys and entryFields), handed to a writer (tools/bench/servers/dynamo.ts), then
+ * the topic counts through the store; `verifySeed` reads the table back through DynamoStore, so a drift fails
+ * loudly.
  *
  * Articles are made from a base of parsed corpus files (parsing 100,000 would take longer than the rest of
  * the bench): article i takes base i mod B's content and topics, its own link, id and date.

@@ -1,7 +1,8 @@
 /**
  * dynalite (in memory) in a child process of the bench. Each line `{"target": N}` on its stdin seeds articles
  * until the table holds N, verifies them through the store and announces `{"grown": {count, watchedCount,
- * seconds}}` (or `{"grown": {"error": …}}`); BENCH_SEED = {"bases": B, "seed": S} (see seed-table.ts).
+ * seconds}}` (or `{"grown": {"error": …}}`); BENCH_SEED = {"bases": B, "seed": S} (see
+ * tools/bench/lib/seed-table.ts).
  *
  * The seeding writes into dynalite's item store what its PutItem would store (see `direct`) rather than over
  * HTTP: it is preparation, not what is measured, and about five times faster, which keeps `npm run bench`
