@@ -28,32 +28,27 @@ const files: { key: string; body: string | Buffer }[] = options.hostile
       body: f.text,
     }));
 const started = Date.now();
-/** Keys the S3 endpoint refused with a reason (4xx): an answer for a hostile key, a failure for any other. */
-const refused = new Map<string, string>();
+/**
+ * What became of each hostile file: refused by the S3 endpoint with a reason (4xx: an answer for a hostile key,
+ * a failure for any other), else its file record's state.
+ */
+const states: Record<string, string> = {};
 await mapLimit(files, 16, async (f) => {
   try {
     await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: f.key, Body: f.body }));
   } catch (e) {
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
     if (!options.hostile || status < 400 || status >= 500) throw e;
-    refused.set(f.key, `${status} ${(e as Error).message}`);
+    states[f.key] = `refused by the S3 endpoint: ${status} ${(e as Error).message}`;
   }
 });
 await stack.idle();
 
-// What became of each hostile file, and whether any object landed outside s3rver's folder.
-const states: Record<string, string> = {};
-for (const f of options.hostile ? files : []) {
+for (const f of options.hostile ? files.filter((upload) => !states[upload.key]) : []) {
   const file = await stack.store.getFile(f.key);
-  const refusal = refused.get(f.key);
-  states[f.key] = refusal
-    ? `refused by the S3 endpoint: ${refusal}`
-    : !file
-      ? 'missing'
-      : file.status === 'rejected'
-        ? `rejected: ${file.reason}`
-        : file.status;
+  states[f.key] = !file ? 'missing' : file.status === 'rejected' ? `rejected: ${file.reason}` : file.status;
 }
+// Whether any object landed outside s3rver's folder.
 const everything = await readdir(options.root, { withFileTypes: true, recursive: true });
 const outsideDataDir = everything
   .filter((e) => e.isFile())
