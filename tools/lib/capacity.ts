@@ -5,11 +5,15 @@
  * dynalite computes consumed capacity like DynamoDB for the table itself (each item rounded up to 1 KB for a
  * write, the larger of the old and new item; reads summed and rounded up to 4 KB, halved when eventually
  * consistent). It does not charge global secondary index writes. Those are computed here from DynamoDB's rule:
- * a write of an item that carries the index's partition key writes the index too, and with an ALL
- * projection the index item is the table item, so it costs as many units as the table write.
+ * a write that changes a projected attribute of an item carrying the index's keys writes the index too, and
+ * with an ALL projection every attribute is projected and the index item is the table item, so it costs as
+ * many units as the table write. Which items carry the keys: a request that sets them, and the metadata item
+ * of every feed but the all-articles one (table-layout.ts), whatever it writes (its count, its name, a count
+ * token). Not seen: a file record's write that drops its key (a rejected file accepted later; none here).
  */
 import { type AttributeValue, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
+import { feedIndexKey, itemOf } from '../../shared/store/table-layout.js';
 
 export interface CapacityTotals {
   /** Read units reported by the table. */
@@ -28,9 +32,12 @@ export interface CapacityTotals {
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
-/** Whether a serialized write request sets the GSI partition key of the item it writes. */
+/** Whether a serialized write request writes the index too (see above). */
 function writesIndexKey(op: string, body: Record<string, unknown>): boolean {
   const key = TABLE_SCHEMA.gsi1.partitionKey;
+  const pk = (body.Key ?? body.Item) as Record<string, { S?: string }> | undefined;
+  const item = itemOf(pk?.[TABLE_SCHEMA.partitionKey]?.S ?? '');
+  if (item?.kind === 'feed' && feedIndexKey(item.feed ?? '') !== undefined) return true;
   if (op === 'PutItem') return key in ((body.Item as Record<string, unknown>) ?? {});
   if (op === 'UpdateItem') {
     const names = (body.ExpressionAttributeNames as Record<string, string>) ?? {};
