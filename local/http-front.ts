@@ -33,6 +33,7 @@ export async function startHttpFront(options: {
   });
   const send = (message: ToFeedsWorker) => worker.postMessage(message);
   let closed: (() => void) | undefined;
+  let closing = false;
   const port = await new Promise<number>((resolve, reject) => {
     worker.on('message', (message: FromFeedsWorker) => {
       if ('listening' in message) resolve(message.listening);
@@ -48,7 +49,12 @@ export async function startHttpFront(options: {
       reject(error);
       options.out.log(`error     the HTTP front's thread failed: ${error.message}`);
     });
-    worker.once('exit', (code) => reject(new Error(`the HTTP front's thread exited (code ${code})`)));
+    worker.once('exit', (code) => {
+      const error = new Error(`the HTTP front's thread exited (code ${code})`);
+      reject(error);
+      if (!closing)
+        options.out.log(`error     ${error.message}: feeds are not served until the stack restarts`);
+    });
   }).catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
@@ -59,6 +65,7 @@ export async function startHttpFront(options: {
     serveFeeds: (env) => send({ serve: env }),
     // The server closes in its thread (busy connections finish their response, 2 s at most), then the thread ends.
     close: async () => {
+      closing = true;
       const done = new Promise<void>((resolve) => {
         closed = resolve;
         worker.once('exit', () => resolve());
