@@ -56,6 +56,7 @@ export async function startHttpFront(options: {
         options.out.log(`error     ${error.message}: feeds are not served until the stack restarts`);
     });
   }).catch(async (error: unknown) => {
+    closing = true;
     await worker.terminate();
     throw error;
   });
