@@ -9,6 +9,7 @@ import type { Env } from '../shared/config.js';
 import type { StatusConsole } from './console.js';
 import type { LocalAnswer } from './dead-letters.js';
 import type { FromFeedsWorker, ToFeedsWorker } from './feeds-worker.js';
+import { functionThreadArgv } from './function-env.js';
 
 export const HOST = '127.0.0.1';
 
@@ -29,7 +30,7 @@ export async function startHttpFront(options: {
 }): Promise<HttpFront> {
   const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
     workerData: { entry: './feeds-worker.ts', host: HOST, listenPort: options.port },
-    execArgv: [],
+    execArgv: functionThreadArgv(),
   });
   const send = (message: ToFeedsWorker) => worker.postMessage(message);
   let closed: (() => void) | undefined;
