@@ -4,7 +4,6 @@
  * dead-letter queue (for 14 days there). Shown at /_dead-letters and on the console by the local stack.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { DeadLetter } from './event-queue.js';
 
@@ -69,55 +68,66 @@ const shown = (l: DeadLetter) => ({
   messageId: l.messageId,
 });
 
-function json(res: ServerResponse, status: number, value: unknown, head: boolean): void {
+/** An answer of the stack's own routes as plain data: it is made in the main thread, which keeps the list and
+ * the queue, and written by the HTTP front in its own thread (feeds-worker.ts). */
+export interface LocalAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** Left out of the response to a HEAD request (its Content-Length stays). */
+  body: string;
+}
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): LocalAnswer {
   const body = `${JSON.stringify(value, null, 2)}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(head ? undefined : body);
+  return {
+    status,
+    headers: {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-length': String(Buffer.byteLength(body)),
+    },
+    body,
+  };
 }
 
 /**
  * The local stack's dead-letter pages: GET /_dead-letters lists them; POST /_dead-letters/redrive puts them all
- * back on the queue (or only those named, `?key=K`, repeatable), as an SQS redrive does. Returns false for
- * other paths.
+ * back on the queue (or only those named, `?key=K`, repeatable), as an SQS redrive does. Undefined for other
+ * request targets.
  */
 export function deadLetterRoutes(
   list: DeadLetterList,
   redrive: (letters: DeadLetter[]) => void,
-): (req: IncomingMessage, res: ServerResponse) => boolean {
-  return (req, res) => {
+): (method: string, target: string) => Promise<LocalAnswer> | undefined {
+  return (method, target) => {
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://local');
+      url = new URL(target, 'http://local');
     } catch {
-      return false; // not a path of ours; the feeds answer it
+      return undefined; // not a path of ours; the feeds answer it
     }
     if (url.pathname === '/_dead-letters') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.setHeader('allow', 'GET, HEAD');
-        json(res, 405, { error: `${req.method} is not supported here: read the list with GET` }, false);
-      } else json(res, 200, list.list().map(shown), req.method === 'HEAD');
-      return true;
+      if (method !== 'GET' && method !== 'HEAD') {
+        const error = `${method} is not supported here: read the list with GET`;
+        return Promise.resolve(json(405, { error }, { allow: 'GET, HEAD' }));
+      }
+      return Promise.resolve(json(200, list.list().map(shown)));
     }
     if (url.pathname === '/_dead-letters/redrive') {
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        json(res, 405, { error: 'redrive with POST (curl -X POST …/_dead-letters/redrive)' }, false);
-        return true;
+      if (method !== 'POST') {
+        const error = 'redrive with POST (curl -X POST …/_dead-letters/redrive)';
+        return Promise.resolve(json(405, { error }, { allow: 'POST' }));
       }
       const keys = url.searchParams.getAll('key');
-      void list.take(keys.length ? keys : undefined).then(
+      return list.take(keys.length ? keys : undefined).then(
         (letters) => {
           redrive(letters);
-          json(res, 200, { redriven: letters.map((l) => l.key) }, false);
+          return json(200, { redriven: letters.map((l) => l.key) });
         },
-        (error: unknown) => json(res, 500, { error: String(error) }, false),
+        (error: unknown) => json(500, { error: String(error) }),
       );
-      return true;
     }
-    return false;
+    return undefined;
   };
 }

@@ -1,15 +1,15 @@
 /**
- * The local stack's HTTP front on 127.0.0.1: its own routes (/_errors, the rejections; /_dead-letters, the
- * dead-letter list and its redrive), everything else to the feeds function, as its Function URL would pass it. It listens
- * before the handlers are made, so that a port in use is reported at once; until the feeds handler is set,
- * requests get a 503.
+ * The local stack's HTTP front on 127.0.0.1, seen from the main thread: the HTTP server and the feeds function
+ * run in a worker thread of their own (feeds-worker.ts); the dead-letter routes, which need the list and the
+ * queue kept here, are answered from here by message. It listens before the handlers are made, so that a port
+ * in use is reported at once; until the feeds function's settings are given, feed requests get a 503.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { DynamoStore } from '../shared/store/dynamodb.js';
+import { Worker } from 'node:worker_threads';
+import type { Env } from '../shared/config.js';
 import type { StatusConsole } from './console.js';
-import { feedsListener } from './feeds-listener.js';
-import { type FunctionUrlHandler, functionUrlListener, functionUrlServer } from './function-url.js';
+import type { LocalAnswer } from './dead-letters.js';
+import type { FromFeedsWorker, ToFeedsWorker } from './feeds-worker.js';
+import { functionThreadArgv } from './function-env.js';
 
 export const HOST = '127.0.0.1';
 
@@ -17,78 +17,64 @@ export interface HttpFront {
   port: number;
   /** http://127.0.0.1:<port> */
   base: string;
-  /** The feeds function that answers from now on. */
-  serveFeeds(handler: FunctionUrlHandler): void;
+  /** Makes the feeds function from its settings (named as its environment variables); it answers from now on. */
+  serveFeeds(env: Env): void;
   close(): Promise<void>;
 }
 
 export async function startHttpFront(options: {
   port: number;
-  store: DynamoStore;
-  /** The dead-letter routes: true when the request was theirs. */
-  deadLetters: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The dead-letter routes: undefined when the request is not theirs. */
+  deadLetters: (method: string, target: string) => Promise<LocalAnswer> | undefined;
   out: StatusConsole;
 }): Promise<HttpFront> {
-  const { store, deadLetters, out } = options;
-  const onFeedsError = (error: unknown, req: IncomingMessage) =>
-    out.log(`error     ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-  let serveFeeds = functionUrlListener(async () => ({ statusCode: 503, body: 'Starting.\n' }), onFeedsError);
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    const pathname = (req.url ?? '/').split('?')[0];
-    if (pathname === '/_errors' && (req.method === 'GET' || req.method === 'HEAD')) {
-      void serveErrors(store, req, res);
-      return;
-    }
-    // The dead-letter routes parse a URL: asked only for their own paths (every feed request passes here).
-    if (pathname?.includes('/_dead-letters') && deadLetters(req, res)) return;
-    serveFeeds(req, res);
-  };
-  // Malformed requests, CONNECT and a missing Host get a reason too (Node's HTTP layer gives none).
-  const http = functionUrlServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, HOST, () => {
-      http.off('error', reject);
-      resolve();
-    });
+  const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+    workerData: { entry: './feeds-worker.ts', host: HOST, listenPort: options.port },
+    execArgv: functionThreadArgv(),
   });
-  const port = (http.address() as AddressInfo).port;
+  const send = (message: ToFeedsWorker) => worker.postMessage(message);
+  let closed: (() => void) | undefined;
+  let closing = false;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: FromFeedsWorker) => {
+      if ('listening' in message) resolve(message.listening);
+      else if ('failed' in message) reject(Object.assign(new Error(message.failed.message), message.failed));
+      else if ('log' in message) options.out.log(message.log);
+      else if ('closed' in message) closed?.();
+      else {
+        const answer = options.deadLetters(message.method, message.target);
+        void (answer ?? Promise.resolve(null)).then((response) => send({ answer: message.ask, response }));
+      }
+    });
+    worker.on('error', (error) => {
+      reject(error);
+      options.out.log(`error     the HTTP front's thread failed: ${error.message}`);
+    });
+    worker.once('exit', (code) => {
+      const error = new Error(`the HTTP front's thread exited (code ${code})`);
+      reject(error);
+      if (!closing)
+        options.out.log(`error     ${error.message}: feeds are not served until the stack restarts`);
+    });
+  }).catch(async (error: unknown) => {
+    closing = true;
+    await worker.terminate();
+    throw error;
+  });
   return {
     port,
     base: `http://${HOST}:${port}`,
-    // The real handler's app, called without the event round trip (feeds-listener.ts).
-    serveFeeds: (handler) => {
-      serveFeeds = feedsListener(handler, onFeedsError);
+    serveFeeds: (env) => send({ serve: env }),
+    // The server closes in its thread (busy connections finish their response, 2 s at most), then the thread ends.
+    close: async () => {
+      closing = true;
+      const done = new Promise<void>((resolve) => {
+        closed = resolve;
+        worker.once('exit', () => resolve());
+      });
+      send({ close: true });
+      await done;
+      await worker.terminate();
     },
-    close: () => closeHttp(http),
   };
-}
-
-async function serveErrors(store: DynamoStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  try {
-    const rejections = await store.listRejections();
-    const body = `${JSON.stringify(
-      rejections.map((r) => ({ key: r.key, reason: r.reason, time: r.at })),
-      null,
-      2,
-    )}\n`;
-    res.writeHead(200, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-length': Buffer.byteLength(body),
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  } catch {
-    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('The table is not available right now.\n');
-  }
-}
-
-/** Closes the HTTP server: idle connections at once, busy ones after their response (2 s at most). */
-async function closeHttp(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), 2000);
-  await closed;
-  clearTimeout(timer);
 }

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Env } from '../shared/config.js';
 import { INGEST_TIMEOUT_S } from '../shared/limits.js';
+import { functionThreadArgv } from './function-env.js';
 
 /** Lambda's error for an invocation stopped at its timeout. */
 export class InvocationTimeout extends Error {
@@ -56,9 +57,9 @@ class Environment {
   constructor(env: Env, handlerModule?: string, onChanged?: (message: ChangeMessage) => void) {
     // A plain-JavaScript entry that loads TypeScript support in the thread, wherever the stack was started
     // from (npm start, tests, the bench).
-    this.worker = new Worker(new URL('./ingest-worker.mjs', import.meta.url), {
-      workerData: { env, handlerModule, publish: onChanged !== undefined },
-      execArgv: [],
+    this.worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
+      workerData: { entry: './ingest-worker.ts', env, handlerModule, publish: onChanged !== undefined },
+      execArgv: functionThreadArgv(),
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: Reply) => {

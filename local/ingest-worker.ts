@@ -3,7 +3,7 @@
  * function in an environment apart from S3 and the queue. The handler is made once (its cold start) by the
  * same factory as in Lambda, from the settings the function is configured with (its environment variables,
  * given as workerData: this thread's own process.env is left alone), then answers invocations one message at
- * a time from the main thread (`IngestFunction` in ingest-function.ts; entered through ingest-worker.mjs),
+ * a time from the main thread (`IngestFunction` in ingest-function.ts; entered through ts-worker.mjs),
  * several in flight at once like Lambda's concurrent executions.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -14,6 +14,7 @@ import { type Env, readEndpoints, readIngestConfig } from '../shared/config.js';
 import { S3Objects } from '../shared/ingest/objects.js';
 import { createLogger } from '../shared/logger.js';
 import { DynamoStore } from '../shared/store/dynamodb.js';
+import { clientTargetOf } from './function-env.js';
 
 if (!parentPort) throw new Error('local/ingest-worker.ts runs as a worker thread (see ingest-function.ts)');
 const port = parentPort;
@@ -22,13 +23,7 @@ const data = workerData as { env: Env; handlerModule?: string; publish?: boolean
 /** The ingest handler as the function's settings make it; AWS's region and keys from them too (locally only). */
 function ingestHandler(env: Env): IngestHandler {
   const config = readIngestConfig(env);
-  const { dynamo, s3 } = tableAndBucketClients(readEndpoints(env), {
-    region: env.AWS_REGION,
-    credentials:
-      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
-        : undefined,
-  });
+  const { dynamo, s3 } = tableAndBucketClients(readEndpoints(env), clientTargetOf(env));
   return createIngestHandler({
     config,
     store: new DynamoStore(dynamo, config.tableName),

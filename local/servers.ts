@@ -7,11 +7,10 @@ import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from './function-env.js';
 import { fixS3rver, repairStore } from './s3rver-fixes.js';
 
-/** s3rver accepts only these credentials. */
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_REGION, S3RVER_CREDENTIALS } from './function-env.js';
 
 export interface LocalDynamo {
   endpoint: string;

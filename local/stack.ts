@@ -13,13 +13,9 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFeedsHandler } from '../functions/feeds/create.js';
 import { PARSER_VERSION } from '../shared/article/article.js';
-import { dynamoClient } from '../shared/clients.js';
 import { type Env, readFeedsConfig, readIngestConfig } from '../shared/config.js';
 import { recountTopics } from '../shared/ingest/reconcile.js';
-import { FEEDS_SDK_BUDGET } from '../shared/limits.js';
-import { createLogger } from '../shared/logger.js';
 import { DynamoStore, ensureTable } from '../shared/store/dynamodb.js';
 import { IngestProgress, routeBucketEvents } from './bucket-events.js';
 import { consoleLog, drifted, loadExamples, reconcile } from './catch-up.js';
@@ -28,6 +24,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { DeadLetterList, deadLetterRoutes } from './dead-letters.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror } from './folder-mirror.js';
+import { localFunctionEnv } from './function-env.js';
 import { startHttpFront } from './http-front.js';
 import { IngestFunction } from './ingest-function.js';
 import { localPublisher } from './publisher.js';
@@ -113,18 +110,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let redrive: (letters: Parameters<EventQueue['redrive']>[0]) => void = () => {};
     const http = await startHttpFront({
       port: options.port ?? 3000,
-      store,
       deadLetters: deadLetterRoutes(deadLetters, (letters) => redrive(letters)),
       out,
     });
     cleanups.push(() => http.close());
     const { base } = http;
 
-    // The functions reach the local servers as the local credentials and region.
-    const aws = { region: LOCAL_REGION, credentials: S3RVER_CREDENTIALS };
-    // The ingest function runs in environments of its own (worker threads), as in Lambda, one per core up
-    // to the queue's concurrency, configured as the function is in AWS (its environment variables); the feeds
-    // function answers in this thread, behind the HTTP server.
+    // The functions run in environments of their own (worker threads), as in Lambda, configured as they are
+    // in AWS (their environment variables), and reach the local servers with the local region and keys: the
+    // ingest function one per core up to the queue's concurrency; the feeds function behind the HTTP server.
     const batchesAtOnce = options.concurrency ?? 4;
     // With WebSub hubs, the feeds each ingest batch changed go through the publish queue to the publisher.
     const publisher =
@@ -138,16 +132,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           })
         : undefined;
     const ingest = new IngestFunction(
-      {
-        TABLE_NAME: tableName,
-        MAX_OBJECT_BYTES: String(maxObjectBytes),
-        LOG_LEVEL: settings.LOG_LEVEL,
-        DYNAMODB_ENDPOINT: dynamo.endpoint,
-        S3_ENDPOINT: s3.endpoint,
-        AWS_REGION: aws.region,
-        AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
-      },
+      localFunctionEnv(
+        { TABLE_NAME: tableName, MAX_OBJECT_BYTES: String(maxObjectBytes), LOG_LEVEL: settings.LOG_LEVEL },
+        { dynamo: dynamo.endpoint, s3: s3.endpoint },
+      ),
       Math.min(batchesAtOnce, availableParallelism()),
       {
         timeoutMs: options.ingestTimeoutMs,
@@ -157,13 +145,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => ingest.close());
     if (publisher) cleanups.push(() => publisher.stop(0, { abort: true }));
     await ingest.start();
-    http.serveFeeds(
-      createFeedsHandler({
-        config: feedsConfig,
-        dynamo: dynamoClient({ ...aws, endpoint: dynamo.endpoint }, FEEDS_SDK_BUDGET),
-        log: createLogger('feeds', settings.LOG_LEVEL),
-      }),
-    );
+    http.serveFeeds(localFunctionEnv(settings, { dynamo: dynamo.endpoint }));
 
     let stopping = false;
     let mirror: FolderMirror | undefined;
