@@ -28,3 +28,9 @@ export const clientTargetOf = (env: Env): Omit<ClientTarget, 'endpoint'> => ({
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
       : undefined,
 });
+
+/**
+ * A function thread's Node options: none of the process's (the thread loads its own TypeScript support), but
+ * the CPU profiler's when the process runs with it (the bench's BENCH_PROFILE), so that the thread is profiled.
+ */
+export const functionThreadArgv = (): string[] => process.execArgv.filter((a) => a.startsWith('--cpu-prof'));

@@ -9,6 +9,7 @@ import type { Env } from '../shared/config.js';
 import type { StatusConsole } from './console.js';
 import type { LocalAnswer } from './dead-letters.js';
 import type { FromFeedsWorker, ToFeedsWorker } from './feeds-worker.js';
+import { functionThreadArgv } from './function-env.js';
 
 export const HOST = '127.0.0.1';
 
@@ -29,10 +30,11 @@ export async function startHttpFront(options: {
 }): Promise<HttpFront> {
   const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
     workerData: { entry: './feeds-worker.ts', host: HOST, listenPort: options.port },
-    execArgv: [],
+    execArgv: functionThreadArgv(),
   });
   const send = (message: ToFeedsWorker) => worker.postMessage(message);
   let closed: (() => void) | undefined;
+  let closing = false;
   const port = await new Promise<number>((resolve, reject) => {
     worker.on('message', (message: FromFeedsWorker) => {
       if ('listening' in message) resolve(message.listening);
@@ -48,8 +50,14 @@ export async function startHttpFront(options: {
       reject(error);
       options.out.log(`error     the HTTP front's thread failed: ${error.message}`);
     });
-    worker.once('exit', (code) => reject(new Error(`the HTTP front's thread exited (code ${code})`)));
+    worker.once('exit', (code) => {
+      const error = new Error(`the HTTP front's thread exited (code ${code})`);
+      reject(error);
+      if (!closing)
+        options.out.log(`error     ${error.message}: feeds are not served until the stack restarts`);
+    });
   }).catch(async (error: unknown) => {
+    closing = true;
     await worker.terminate();
     throw error;
   });
@@ -59,6 +67,7 @@ export async function startHttpFront(options: {
     serveFeeds: (env) => send({ serve: env }),
     // The server closes in its thread (busy connections finish their response, 2 s at most), then the thread ends.
     close: async () => {
+      closing = true;
       const done = new Promise<void>((resolve) => {
         closed = resolve;
         worker.once('exit', () => resolve());

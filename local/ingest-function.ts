@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Env } from '../shared/config.js';
 import { INGEST_TIMEOUT_S } from '../shared/limits.js';
+import { functionThreadArgv } from './function-env.js';
 
 /** Lambda's error for an invocation stopped at its timeout. */
 export class InvocationTimeout extends Error {
@@ -58,7 +59,7 @@ class Environment {
     // from (npm start, tests, the bench).
     this.worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
       workerData: { entry: './ingest-worker.ts', env, handlerModule, publish: onChanged !== undefined },
-      execArgv: [],
+      execArgv: functionThreadArgv(),
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: Reply) => {

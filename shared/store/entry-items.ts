@@ -41,7 +41,10 @@ const DICTIONARIES: Record<number, Buffer> = {
 };
 const VERSION = 1;
 
-/** What a creation token (`c`) looks like, for measuring an entry item before it is written. */
+/**
+ * What a creation token (`c`) looks like, for measuring an entry item before it is written: the longest kept
+ * (16 characters now; an item written by an earlier version may keep a 36-character one).
+ */
 export const ENTRY_TOKEN = '00000000-0000-4000-8000-000000000000';
 
 /** The plain item (before marshalling) that keeps `entry` at `position` in `feed`. */

@@ -2,9 +2,8 @@
  * The two stores a store test runs against: the in-memory fake and the DynamoDB adapter on dynalite (free port,
  * one table shared by the cases of a file). Registers the hooks that start and stop dynalite.
  */
-import { afterAll, beforeAll } from 'vitest';
-import { type LocalDynamo, startDynamo } from '../../local/servers.js';
-import { DynamoStore, ensureTable } from '../../shared/store/dynamodb.js';
+import type { LocalDynamo } from '../../local/servers.js';
+import { DynamoStore } from '../../shared/store/dynamodb.js';
 import { MemoryStore } from '../../shared/store/memory.js';
 import type {
   FeedStore,
@@ -13,6 +12,7 @@ import type {
   RejectionStore,
   TopicRecount,
 } from '../../shared/store/types.js';
+import { dynaliteTable } from './dynalite-table.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -24,18 +24,7 @@ export function bothStores(table: string): {
   /** dynalite, once started. */
   dynamo: () => LocalDynamo;
 } {
-  let dynamo: LocalDynamo | undefined;
-  beforeAll(async () => {
-    dynamo = await startDynamo();
-    await ensureTable(dynamo.client, table);
-  });
-  afterAll(async () => {
-    await dynamo?.close();
-  });
-  const started = () => {
-    if (!dynamo) throw new Error('dynalite is not started yet');
-    return dynamo;
-  };
+  const { dynamo: started } = dynaliteTable(table);
   return {
     stores: [
       ['the in-memory store', () => new MemoryStore()],

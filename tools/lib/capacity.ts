@@ -1,12 +1,16 @@
 /**
  * Counts DynamoDB capacity units of every request a client sends, without changing the code that sends them:
  * a middleware asks each request for `ReturnConsumedCapacity: "TOTAL"` and adds up the answers. dynalite
- * counts the table's units as DynamoDB does but charges no global secondary index write: those are computed
- * here by DynamoDB's rule (a write of an item carrying the index's partition key writes the index too; with
- * an ALL projection, for as many units as the table write).
+ * counts the table's units as DynamoDB does (docs/PERFORMANCE.md, row 7) but charges no global secondary
+ * index write: those are computed here by DynamoDB's rule (a write that changes a projected attribute of an
+ * item carrying the index's keys writes the index too; with an ALL projection, for as many units as the table
+ * write). Items carrying the keys: those a request gives them, and the metadata item of every feed but the
+ * all-articles one (table-layout.ts), whatever it writes (its count, its name, a count token). Not seen: a
+ * file record's write that drops its key (a rejected file accepted later; none here).
  */
 import { type AttributeValue, type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { TABLE_SCHEMA } from '../../shared/store/dynamodb.js';
+import { feedIndexKey, itemOf } from '../../shared/store/table-layout.js';
 
 export interface CapacityTotals {
   read: number;
@@ -23,9 +27,12 @@ export interface CapacityTotals {
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
-/** Whether a serialized write request sets the GSI partition key of the item it writes. */
+/** Whether a serialized write request writes the index too (see above). */
 function writesIndexKey(op: string, body: Record<string, unknown>): boolean {
   const key = TABLE_SCHEMA.gsi1.partitionKey;
+  const pk = (body.Key ?? body.Item) as Record<string, { S?: string }> | undefined;
+  const item = itemOf(pk?.[TABLE_SCHEMA.partitionKey]?.S ?? '');
+  if (item?.kind === 'feed' && feedIndexKey(item.feed ?? '') !== undefined) return true;
   if (op === 'PutItem') return key in ((body.Item as Record<string, unknown>) ?? {});
   if (op === 'UpdateItem') {
     const names = (body.ExpressionAttributeNames as Record<string, string>) ?? {};

@@ -26,7 +26,7 @@ export interface StackHandle extends Child<StackInfo> {
 
 /**
  * Starts the stack child. `gc`: with --expose-gc, so that SIGUSR2 reports the heap after a full GC.
- * BENCH_PROFILE=<dir>: a CPU profile of the stack process (where its time goes), written when it stops.
+ * BENCH_PROFILE=<dir>: CPU profiles of the stack process, one per thread (the functions' too), written as they stop.
  */
 export async function startStack(options: StackOptions & { gc?: boolean }): Promise<StackHandle> {
   const { gc, ...config } = options;

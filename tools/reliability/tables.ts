@@ -7,6 +7,7 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { stringify } from 'safe-stable-stringify';
 import { ALL } from '../../shared/article/model.js';
 import { documentClient } from '../../shared/store/document-client.js';
+import { TOKEN_PREFIX } from '../../shared/store/dynamodb/count-tokens.js';
 import { decodeEntry } from '../../shared/store/entry-items.js';
 import { itemOf, topicKey } from '../../shared/store/table-layout.js';
 import type { ArticleRecord, FileRecord } from '../../shared/store/types.js';
@@ -27,13 +28,14 @@ export const isCounterPath = (path: string): boolean => WRITE_COUNTERS.has(path.
  * Every item of a table, keys sorted, ordered by pk and sk, without `lastChange`: the time a topic last
  * changed, not data. (A topic name's `nameAt` is data: the upload time of the spelling kept, the same
  * whatever order events arrive in.) Nor the random tokens of writes: a feed entry's creator (`c`), a topic's
- * count changes in flight (`w`).
+ * count changes (`w_<random>`; `w` in tables written before).
  */
 export async function dumpTable(client: DynamoDBClient, table: string): Promise<Map<string, Item>> {
   const items = new Map<string, Item>();
   const pages = paginateScan({ client: documentClient(client) }, { TableName: table, ConsistentRead: true });
   for await (const page of pages) {
-    for (const { lastChange: _, c: _c, w: _w, z, ...copy } of page.Items ?? []) {
+    for (const { lastChange: _, c: _c, w: _w, z, ...item } of page.Items ?? []) {
+      const copy = Object.fromEntries(Object.entries(item).filter(([k]) => !k.startsWith(TOKEN_PREFIX)));
       // A feed entry's compressed form, shown as the entry it keeps (comparable, and readable in a diff).
       if (z !== undefined) copy.e = decodeEntry(z as Uint8Array, String(copy.sk));
       items.set(`${copy.pk} | ${copy.sk}`, copy);

@@ -4,12 +4,12 @@
  * a new article's entries stay small to write and a 1 MB Query page holds many entries however long the
  * articles are.
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { EntryFacts, EntryPage, FeedEntry } from '../../article/model.js';
 import { entryFields, readEntryItem } from '../entry-items.js';
 import { unstorable } from '../limits.js';
 import { entryKey, entryRange, ITEM_ABSENT } from '../table-layout.js';
+import { newToken } from './count-tokens.js';
 import { hasAttributes, type Item, isConditionFailed, type Table, toItem } from './table.js';
 
 /** Written unless a newer version of the article is there. */
@@ -26,7 +26,7 @@ export class EntryItems {
    */
   async putEntry(feed: string, position: string, entry: FeedEntry, version: number): Promise<boolean> {
     const { pk: _pk, sk: _sk, b, ...fields } = entryFields(feed, position, entry, version);
-    const token = randomUUID();
+    const token = newToken();
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateItemCommand({

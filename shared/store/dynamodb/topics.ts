@@ -1,9 +1,9 @@
 /**
  * Feed metadata items (topics, providers, ALL): count, revision and last change, kept by atomic updates (a
- * count change applied once however often the SDK sends it, see touchTopic), and the claim of the feed's name (the store keeps the first claim written and replaces it only on request, over
- * the claim compared with: which claim wins is the domain's rule, see name-claim.ts). Listed from the index.
+ * count change applied once however often the SDK sends it, see touchTopic), and the claim of the feed's name
+ * (the store keeps the first claim written and replaces it only on request, over the claim compared with: which
+ * claim wins is the domain's rule, see name-claim.ts). Listed from the index.
  */
-import { randomUUID } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ALL, type TopicMeta } from '../../article/model.js';
 import type { NameClaim } from '../../article/name-claim.js';
@@ -12,6 +12,7 @@ import { providerOfFeed } from '../../article/provider-feed.js';
 import { isThrottling } from '../../errors.js';
 import { feedIndexKey, INDEX, ITEM_PRESENT, topicKey } from '../table-layout.js';
 import type { ProviderMeta, TopicChange } from '../types.js';
+import { CountTokens } from './count-tokens.js';
 import { fromItem, type Item, isConditionFailed, type Table, toItem } from './table.js';
 
 /** Waits between the extra rounds of a topic's count change refused by throttling (see touchTopic). */
@@ -39,37 +40,47 @@ const claimOf = (item: Item | undefined): NameClaim | undefined =>
     : { name: item.name.S, givenAt: item.nameAt.S };
 
 export class TopicItems {
+  /** This process's count tokens (count-tokens.ts). */
+  private readonly tokens = new CountTokens();
+
   constructor(private readonly table: Table) {}
 
   /**
    * The SDK sends an attempt again when the last one timed out or its answer was lost, though DynamoDB may have
-   * applied it: a count change carries a token, kept in the item (`w`) until the change is known applied, and an
-   * attempt finding its token there is refused (the change is in). Counted once however many attempts it took.
+   * applied it: a count change writes a token of its own (count-tokens.ts) on the condition that it is not there
+   * yet, so an attempt finding it is refused (the change is in). Counted once however many attempts it took.
+   * The same request removes the tokens of this process's earlier changes of the feed, whose calls are over.
    */
   async touchTopic(change: TopicChange): Promise<NameClaim | undefined> {
     const index = feedIndexKey(change.slug);
-    const token = change.countDelta === 0 ? undefined : randomUUID();
+    const take = this.tokens.take(change.slug, change.countDelta !== 0);
+    const { token, removed } = take;
+    const removeNames = Object.fromEntries(removed.map((name, i) => [`#r${i}`, name]));
     const update = new UpdateItemCommand({
       TableName: this.table.name,
       Key: toItem(topicKey(change.slug)),
       UpdateExpression: `SET #name = if_not_exists(#name, :name), nameAt = if_not_exists(nameAt, :nameAt), slug = :slug, lastChange = :at${
         index ? ', gsi1pk = :g, gsi1sk = :gs' : ''
-      } ADD #count :d, revision :one${token ? ', w :w' : ''}`,
-      ConditionExpression: token ? 'NOT contains(w, :t)' : undefined,
-      ExpressionAttributeNames: { '#name': 'name', '#count': 'count' },
-      ExpressionAttributeValues: {
-        ...toItem({
-          ':name': change.name,
-          ':nameAt': change.nameGivenAt ?? NO_NAME_CLAIM,
-          ':slug': change.slug,
-          ':at': change.at,
-          ':d': change.countDelta,
-          ':one': 1,
-          ...(index ? { ':g': index.gsi1pk, ':gs': index.gsi1sk } : {}),
-          ...(token ? { ':t': token } : {}),
-        }),
-        ...(token ? { ':w': { SS: [token] } } : {}),
+      }${token ? ', #t = :tat' : ''} ADD #count :d, revision :one${
+        removed.length ? ` REMOVE ${Object.keys(removeNames).join(', ')}` : ''
+      }`,
+      ConditionExpression: token ? 'attribute_not_exists(#t)' : undefined,
+      ExpressionAttributeNames: {
+        '#name': 'name',
+        '#count': 'count',
+        ...(token ? { '#t': token.name } : {}),
+        ...removeNames,
       },
+      ExpressionAttributeValues: toItem({
+        ':name': change.name,
+        ':nameAt': change.nameGivenAt ?? NO_NAME_CLAIM,
+        ':slug': change.slug,
+        ':at': change.at,
+        ':d': change.countDelta,
+        ':one': 1,
+        ...(index ? { ':g': index.gsi1pk, ':gs': index.gsi1sk } : {}),
+        ...(token ? { ':tat': token.at } : {}),
+      }),
       ReturnValues: 'ALL_NEW',
     });
     // A count change follows an entry write that a redelivered event cannot redo (it finds the entry there and
@@ -78,33 +89,25 @@ export class TopicItems {
     for (let round = 0; ; round++) {
       let claim: NameClaim | undefined;
       try {
-        claim = claimOf((await this.table.client.send(update)).Attributes);
+        const { Attributes } = await this.table.client.send(update);
+        this.tokens.settle(change.slug, take, true, Attributes);
+        claim = claimOf(Attributes);
       } catch (e) {
         if (!token || !isConditionFailed(e)) {
           const wait = COUNT_THROTTLE_ROUNDS_MS[round];
-          if (!token || wait === undefined || !isThrottling(e)) throw e;
-          await new Promise((r) => setTimeout(r, wait));
-          continue;
+          if (token && wait !== undefined && isThrottling(e)) {
+            await new Promise((r) => setTimeout(r, wait));
+            continue;
+          }
+          this.tokens.settle(change.slug, take, false);
+          throw e;
         }
-        // Refused for its token: an earlier attempt of this change was applied, and its answer lost.
+        // Refused for its token: an earlier attempt of this change was applied (with its removals), its answer lost.
+        this.tokens.settle(change.slug, take, true);
         claim = await this.getNameClaim(change.slug);
       }
-      if (token) await this.forget(change.slug, token);
       return claim;
     }
-  }
-
-  /** Removes a count change's token once the change is known applied (see touchTopic). */
-  private async forget(slug: string, token: string): Promise<void> {
-    await this.table.client.send(
-      new UpdateItemCommand({
-        TableName: this.table.name,
-        Key: toItem(topicKey(slug)),
-        UpdateExpression: 'DELETE w :w',
-        ConditionExpression: ITEM_PRESENT,
-        ExpressionAttributeValues: { ':w': { SS: [token] } },
-      }),
-    );
   }
 
   async replaceName(slug: string, claim: NameClaim, kept: NameClaim): Promise<boolean> {

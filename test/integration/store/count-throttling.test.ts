@@ -4,25 +4,18 @@
  * and leaves every other failure to the caller (an ADD that timed out may have been applied).
  */
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startDynamo } from '../../../local/servers.js';
-import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
+import { describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../../shared/store/dynamodb.js';
+import { dynaliteTable } from '../../support/dynalite-table.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const TABLE = 'count-throttling';
-let dynamo: LocalDynamo;
-beforeAll(async () => {
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.client, TABLE);
-});
-afterAll(async () => {
-  await dynamo?.close();
-});
+const local = dynaliteTable(TABLE);
 
 /** A client on dynalite whose next `refusals` UpdateItem requests fail with `error` before reaching it. */
 function refusingClient(refusals: number, error: { name: string; message: string }) {
   const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
+    endpoint: local.dynamo().endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     maxAttempts: 1,
@@ -56,7 +49,7 @@ describe('a topic count change refused by throttling', () => {
     const store = new DynamoStore(client, TABLE);
     await store.touchTopic(change('throttled', 1));
     expect(refused()).toBe(3);
-    expect((await new DynamoStore(dynamo.client, TABLE).getTopic('throttled'))?.count).toBe(1);
+    expect((await new DynamoStore(local.dynamo().client, TABLE).getTopic('throttled'))?.count).toBe(1);
   });
 
   it('fails after a bounded number of rounds, with nothing counted', async () => {
@@ -64,7 +57,7 @@ describe('a topic count change refused by throttling', () => {
     await expect(new DynamoStore(client, TABLE).touchTopic(change('always-throttled', 1))).rejects.toThrow(
       'Rate exceeded',
     );
-    expect(await new DynamoStore(dynamo.client, TABLE).getTopic('always-throttled')).toBeUndefined();
+    expect(await new DynamoStore(local.dynamo().client, TABLE).getTopic('always-throttled')).toBeUndefined();
   });
 
   it('is not tried again after a failure that may have been applied (a time-out), nor without a count change', async () => {

@@ -6,11 +6,13 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startDynamo } from '../../../local/servers.js';
 import type { FeedEntry } from '../../../shared/article/model.js';
+import { TOKEN_PREFIX } from '../../../shared/store/dynamodb/count-tokens.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
+import { topicKey } from '../../../shared/store/table-layout.js';
 import { ingestedWorld } from '../../support/ingested-world.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -100,6 +102,20 @@ describe('a write whose answer was lost and that the SDK sent again', () => {
     expect(proxy.state.lost).toBe(before + 1);
     expect(claim).toEqual({ name: 'Once', givenAt: at });
     expect((await truth.getTopic('once'))?.count).toBe(1);
+  });
+
+  it('a change whose answer was lost and that removes earlier tokens is counted once, the tokens removed', async () => {
+    const before = proxy.state.lost;
+    loseNextWrite();
+    const at = '2026-01-01T00:00:01.000Z';
+    await store.touchTopic({ slug: 'once', name: 'Once', nameGivenAt: at, countDelta: 1, at });
+    expect(proxy.state.lost).toBe(before + 1);
+    expect((await truth.getTopic('once'))?.count).toBe(2);
+    const key = topicKey('once');
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: key.pk }, sk: { S: key.sk } } }),
+    );
+    expect(Object.keys(Item ?? {}).filter((name) => name.startsWith(TOKEN_PREFIX))).toHaveLength(1);
   });
 
   it('concurrent ingests of files sharing topics leave every count equal to its entries', async () => {
