@@ -4,7 +4,12 @@
  * A feed page is one Query on the feed's entries; the bodies it shows are read from the articles in one
  * BatchGetItem.
  */
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import type { EntryPage, FeedEntry, Rejection, TopicMeta } from '../article/model.js';
 import type { NameClaim } from '../article/name-claim.js';
 import { ArticleItems, largestItemBytes } from './dynamodb/articles.js';
@@ -126,13 +131,21 @@ export class DynamoStore implements IngestStore, FeedStore, RejectionStore, File
   }
 }
 
-/** Creates the table if it does not exist yet. */
+/**
+ * Creates the table if it does not exist yet, and waits until it is ACTIVE: a new table refuses writes with
+ * ResourceNotFoundException while it is CREATING (in AWS for seconds; in dynalite for a moment, which a busy
+ * machine stretches).
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new CreateTableCommand(tableDefinition(tableName)));
   } catch (e) {
-    if (e instanceof ResourceInUseException || (e as { name?: string })?.name === 'ResourceInUseException')
-      return;
-    throw e;
+    if (!(e instanceof ResourceInUseException || (e as { name?: string })?.name === 'ResourceInUseException'))
+      throw e;
   }
+  // The first check is at once; then every 50 ms to 1 s.
+  await waitUntilTableExists(
+    { client, maxWaitTime: 120, minDelay: 0.05, maxDelay: 1 },
+    { TableName: tableName },
+  );
 }
