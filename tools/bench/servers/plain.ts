@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { announce, onStop } from '../../lib/procs.js';
 
 export interface Fixture {
-  /** Headers of the full answer (content-type, etag, last-modified, cache-control). */
+  /** Headers of the full answer, all but the connection's own. */
   headers: Record<string, string>;
   /** The body, base64. */
   body: string;
@@ -20,7 +20,8 @@ const fixture = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as F
 const body = Buffer.from(fixture.body, 'base64');
 const full = { ...fixture.headers, 'content-length': String(body.length) };
 const { etag } = fixture.headers;
-const kept = ['etag', 'last-modified', 'cache-control'].filter((name) => fixture.headers[name] !== undefined);
+// A 304 carries the validators and caching headers of the 200 (RFC 9110 §15.4.5), as the feeds' does.
+const kept = ['etag', 'last-modified', 'cache-control', 'vary'].filter((k) => k in fixture.headers);
 const notModified = Object.fromEntries(kept.map((name) => [name, fixture.headers[name] as string]));
 
 const server = createServer((req, res) => {
