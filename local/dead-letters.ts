@@ -99,8 +99,8 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
 export function deadLetterRoutes(
   list: DeadLetterList,
   redrive: (letters: DeadLetter[]) => void,
-): (method: string, target: string) => Promise<LocalAnswer> | undefined {
-  return (method, target) => {
+): (method: string, target: string) => Promise<LocalAnswer | undefined> {
+  return async (method, target) => {
     let url: URL;
     try {
       url = new URL(target, 'http://local');
@@ -110,23 +110,23 @@ export function deadLetterRoutes(
     if (url.pathname === '/_dead-letters') {
       if (method !== 'GET' && method !== 'HEAD') {
         const error = `${method} is not supported here: read the list with GET`;
-        return Promise.resolve(json(405, { error }, { allow: 'GET, HEAD' }));
+        return json(405, { error }, { allow: 'GET, HEAD' });
       }
-      return Promise.resolve(json(200, list.list().map(shown)));
+      return json(200, list.list().map(shown));
     }
     if (url.pathname === '/_dead-letters/redrive') {
       if (method !== 'POST') {
         const error = 'redrive with POST (curl -X POST …/_dead-letters/redrive)';
-        return Promise.resolve(json(405, { error }, { allow: 'POST' }));
+        return json(405, { error }, { allow: 'POST' });
       }
       const keys = url.searchParams.getAll('key');
-      return list.take(keys.length ? keys : undefined).then(
-        (letters) => {
-          redrive(letters);
-          return json(200, { redriven: letters.map((l) => l.key) });
-        },
-        (error: unknown) => json(500, { error: String(error) }),
-      );
+      try {
+        const letters = await list.take(keys.length ? keys : undefined);
+        redrive(letters);
+        return json(200, { redriven: letters.map((l) => l.key) });
+      } catch (error) {
+        return json(500, { error: String(error) });
+      }
     }
     return undefined;
   };

@@ -25,7 +25,7 @@ export interface HttpFront {
 export async function startHttpFront(options: {
   port: number;
   /** The dead-letter routes: undefined when the request is not theirs. */
-  deadLetters: (method: string, target: string) => Promise<LocalAnswer> | undefined;
+  deadLetters: (method: string, target: string) => Promise<LocalAnswer | undefined>;
   out: StatusConsole;
 }): Promise<HttpFront> {
   const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
@@ -42,19 +42,24 @@ export async function startHttpFront(options: {
       else if ('log' in message) options.out.log(message.log);
       else if ('closed' in message) closed?.();
       else {
-        const answer = options.deadLetters(message.method, message.target);
-        void (answer ?? Promise.resolve(null)).then((response) => send({ answer: message.ask, response }));
+        void options
+          .deadLetters(message.method, message.target)
+          .then((response) => send({ answer: message.ask, response: response ?? null }));
       }
     });
+    // An error ends the thread: its exit says what stopped it, once.
+    let failure: Error | undefined;
     worker.on('error', (error) => {
+      failure = error;
       reject(error);
-      options.out.log(`error     the HTTP front's thread failed: ${error.message}`);
     });
     worker.once('exit', (code) => {
-      const error = new Error(`the HTTP front's thread exited (code ${code})`);
+      const error = failure ?? new Error(`its thread exited (code ${code})`);
       reject(error);
       if (!closing)
-        options.out.log(`error     ${error.message}: feeds are not served until the stack restarts`);
+        options.out.log(
+          `error     the HTTP front stopped (${error.message}): feeds are not served until the stack restarts`,
+        );
     });
   }).catch(async (error: unknown) => {
     closing = true;

@@ -53,9 +53,9 @@ describe('DeadLetterList', () => {
     const redriven: string[] = [];
     const route = deadLetterRoutes(list, (letters) => redriven.push(...letters.map((l) => l.key)));
     const server = createServer((req, res) => {
-      const answer = route(req.method ?? 'GET', req.url ?? '/');
-      if (!answer) res.writeHead(404).end('elsewhere');
-      else void answer.then((a) => res.writeHead(a.status, a.headers).end(a.body));
+      void route(req.method ?? 'GET', req.url ?? '/').then((a) =>
+        a ? res.writeHead(a.status, a.headers).end(a.body) : res.writeHead(404).end('elsewhere'),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;

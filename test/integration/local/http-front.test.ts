@@ -37,9 +37,9 @@ describe('the HTTP front in its own thread', () => {
     headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': '3' },
     body: '[]\n',
   };
-  const deadLetters = (method: string, target: string) => {
+  const deadLetters = async (method: string, target: string) => {
     asked.push(`${method} ${target}`);
-    return target === '/_dead-letters' ? Promise.resolve(letters) : undefined;
+    return target === '/_dead-letters' ? letters : undefined;
   };
   let dynamo: LocalDynamo;
   let front: HttpFront;
