@@ -82,7 +82,7 @@ export function requestOf(event: APIGatewayProxyEventV2): FeedsRequest {
   return {
     method: event.requestContext?.http?.method ?? 'GET',
     path: event.rawPath || '/',
-    query: new URLSearchParams(event.rawQueryString ?? ''),
+    query: event.rawQueryString ? new URLSearchParams(event.rawQueryString) : undefined,
     // Without a Host header, the request context's domain makes the links.
     headers: headers.host || !domain ? headers : { ...headers, host: domain },
   };

@@ -84,10 +84,13 @@ export interface AppFunctionProps extends AppFunctionOptions {
 export const RUNTIME = Runtime.NODEJS_24_X;
 const ESBUILD_TARGET = 'node24';
 
+/** The module the bundles take for xml-js: its writer alone (see the file). */
+const XML_JS_WRITER = fileURLToPath(new URL('./xml-js-writer.mjs', import.meta.url));
+
 /**
  * How the functions are bundled, in esbuild's own terms (bench rows 6 and 9 build the very same bundles): ESM,
  * minified, with source maps, the AWS SDK inside. CommonJS dependencies that call require() for Node built-ins
- * get a require from the banner.
+ * get a require from the banner. xml-js is only its writer (about 4 ms less of the feeds function's cold start).
  */
 export const BUNDLE = {
   format: 'esm',
@@ -97,6 +100,7 @@ export const BUNDLE = {
   sourcesContent: false,
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  alias: { 'xml-js': XML_JS_WRITER },
 } as const;
 
 /** BUNDLE as esbuild options, targeting node20 so that the bundle runs on this machine (bench rows 6 and 9). */
@@ -169,6 +173,9 @@ export class AppFunction extends Construct {
         sourceMap: BUNDLE.sourcemap,
         sourcesContent: BUNDLE.sourcesContent,
         banner: BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE.alias).map(([name, path]) => [`--alias:${name}`, path]),
+        ),
       },
     });
   }

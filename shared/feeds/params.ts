@@ -100,6 +100,8 @@ function values(query: Query, name: string): string[] {
  * refused (its alternatives belong in one value, separated by `|`).
  */
 export function parseTailoring(query: Query): Tailoring {
+  // Most feed requests carry no query at all: nothing to look up.
+  if (query === undefined || (query instanceof URLSearchParams && query.size === 0)) return NO_TAILORING;
   const raw = new Map<string, string>();
   for (const name of TAILORING_PARAMETERS) {
     const given = values(query, name);

@@ -8,6 +8,8 @@ import {
   type FeedsAppOptions,
   type FeedsRequest,
 } from '../../shared/feeds/app.js';
+import type { FeedDocument } from '../../shared/feeds/render/document.js';
+import { safeEntry } from '../../shared/feeds/render/entry.js';
 import { uuidV5 } from '../../shared/links.js';
 import { MemoryStore } from '../../shared/store/memory.js';
 import { type IngestStore, positionOf } from '../../shared/store/types.js';
@@ -33,6 +35,30 @@ export function entry(n: number, overrides: Partial<FeedEntry> = {}): FeedEntry 
     topics: [{ slug: 'election', name: 'Election' }],
     image: { url: `https://img.example.com/${n}.jpg`, width: 800, height: 450, type: 'image/jpeg' },
     related: [],
+    ...overrides,
+  };
+}
+
+/** What safeEntry needs to make an entry's links: where the topics and the home page are. */
+const RENDER_CTX = { topicsBase: `${BASE}/topics/`, home: `${BASE}/` };
+
+/** A rendered feed's document: the "election" topic feed of BASE with these entries, made safe to render. */
+export function feedDocument(entries: FeedEntry[], overrides: Partial<FeedDocument> = {}): FeedDocument {
+  return {
+    title: 'Election · Example feeds',
+    description: 'Articles about Election on Example feeds, newest first.',
+    siteTitle: 'Example feeds',
+    htmlUrl: `${BASE}/topics/election`,
+    id: `${BASE}/topics/election/atom.xml`,
+    self: {
+      rss: `${BASE}/topics/election/rss.xml`,
+      atom: `${BASE}/topics/election/atom.xml`,
+      json: `${BASE}/topics/election/feed.json`,
+    },
+    topicsBase: RENDER_CTX.topicsBase,
+    lastChange: '2021-04-01T00:00:00.000Z',
+    ttlMinutes: 5,
+    entries: entries.map((e) => safeEntry(e, RENDER_CTX)),
     ...overrides,
   };
 }

@@ -7,35 +7,10 @@ import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import Parser from 'rss-parser';
 import { describe, expect, it } from 'vitest';
-import type { FeedEntry } from '../../../shared/article/model.js';
 import { renderAtom } from '../../../shared/feeds/render/atom.js';
-import type { FeedDocument } from '../../../shared/feeds/render/document.js';
-import { safeEntry } from '../../../shared/feeds/render/entry.js';
 import { renderJson } from '../../../shared/feeds/render/json.js';
 import { renderRss } from '../../../shared/feeds/render/rss.js';
-import { BASE, entry } from '../../support/feeds-fixtures.js';
-
-const CTX = { topicsBase: `${BASE}/topics/`, home: `${BASE}/` };
-
-function doc(entries: FeedEntry[], overrides: Partial<FeedDocument> = {}): FeedDocument {
-  return {
-    title: 'Election · Example feeds',
-    description: 'Articles about Election on Example feeds, newest first.',
-    siteTitle: 'Example feeds',
-    htmlUrl: `${BASE}/topics/election`,
-    id: `${BASE}/topics/election/atom.xml`,
-    self: {
-      rss: `${BASE}/topics/election/rss.xml`,
-      atom: `${BASE}/topics/election/atom.xml`,
-      json: `${BASE}/topics/election/feed.json`,
-    },
-    topicsBase: CTX.topicsBase,
-    lastChange: '2021-04-01T00:00:00.000Z',
-    ttlMinutes: 5,
-    entries: entries.map((e) => safeEntry(e, CTX)),
-    ...overrides,
-  };
-}
+import { BASE, entry, feedDocument } from '../../support/feeds-fixtures.js';
 
 const parser = (arrays: string[]) =>
   new XMLParser({
@@ -74,7 +49,7 @@ const textOf = (n: Node): string => (typeof n === 'string' ? n : (n?.['#text'] ?
 describe('RSS 2.0', () => {
   it('has the channel metadata, self and next links, and one item per entry, newest date as lastBuildDate', () => {
     const out = renderRss(
-      doc([entry(2), entry(1)], {
+      feedDocument([entry(2), entry(1)], {
         next: { rss: `${BASE}/topics/election/rss.xml?limit=2&cursor=abc`, atom: '', json: '' },
       }),
     );
@@ -119,7 +94,7 @@ describe('RSS 2.0', () => {
   });
 
   it('is read the same way by rss-parser', async () => {
-    const feed = await new Parser().parseString(renderRss(doc([entry(2), entry(1)])));
+    const feed = await new Parser().parseString(renderRss(feedDocument([entry(2), entry(1)])));
     expect(feed.title).toBe('Election · Example feeds');
     expect(feed.items.map((i) => [i.title, i.guid, i.isoDate])).toEqual([
       ['Story number 2', entry(2).id, '2021-03-14T03:27:54.000Z'],
@@ -129,7 +104,7 @@ describe('RSS 2.0', () => {
 
   it('carries the body and related articles in content:encoded, after the excerpt in description', () => {
     const out = renderRss(
-      doc([
+      feedDocument([
         entry(1, {
           contentHtml: '<p>Full <em>story</em>, see <a href="/more">more</a>.</p>',
           related: [
@@ -150,7 +125,7 @@ describe('RSS 2.0', () => {
   });
 
   it('leaves out the enclosure when the image MIME type is unknown, keeping media:content', () => {
-    const out = renderRss(doc([entry(1, { image: { url: 'https://img.example.com/r/?id=5' } })]));
+    const out = renderRss(feedDocument([entry(1, { image: { url: 'https://img.example.com/r/?id=5' } })]));
     const [item] = rssItems(out);
     expect(item.enclosure).toBeUndefined();
     expect(item['media:content']).toMatchObject({
@@ -160,8 +135,8 @@ describe('RSS 2.0', () => {
   });
 
   it('takes no date from a clock: the same entries give the same bytes, an empty feed its last change', () => {
-    expect(renderRss(doc([entry(1)]))).toBe(renderRss(doc([entry(1)])));
-    const empty = rssXml.parse(renderRss(doc([]))).rss.channel;
+    expect(renderRss(feedDocument([entry(1)]))).toBe(renderRss(feedDocument([entry(1)])));
+    const empty = rssXml.parse(renderRss(feedDocument([]))).rss.channel;
     expect(empty.lastBuildDate).toBe('Thu, 01 Apr 2021 00:00:00 GMT');
   });
 });
@@ -169,7 +144,7 @@ describe('RSS 2.0', () => {
 describe('Atom 1.0', () => {
   it('has id, updated, author, self and next links, entries with ids, dates, author and categories', () => {
     const out = renderAtom(
-      doc([entry(2), entry(1)], {
+      feedDocument([entry(2), entry(1)], {
         next: { rss: '', atom: `${BASE}/topics/election/atom.xml?cursor=abc`, json: '' },
       }),
     );
@@ -204,7 +179,7 @@ describe('Atom 1.0', () => {
   });
 
   it('types titles html and escapes them, so markup in a plain title is shown, never run', () => {
-    const out = renderAtom(doc([entry(1, { title: '<script>alert(1)</script> & <b>bold</b>' })]));
+    const out = renderAtom(feedDocument([entry(1, { title: '<script>alert(1)</script> & <b>bold</b>' })]));
     wellFormed(out);
     const [e] = atomEntries(out);
     expect(e.title['@type']).toBe('html');
@@ -213,7 +188,7 @@ describe('Atom 1.0', () => {
   });
 
   it('is read the same way by rss-parser', async () => {
-    const feed = await new Parser().parseString(renderAtom(doc([entry(2), entry(1)])));
+    const feed = await new Parser().parseString(renderAtom(feedDocument([entry(2), entry(1)])));
     expect(feed.items.map((i) => [i.title, i.id, i.link])).toEqual([
       ['Story number 2', entry(2).id, entry(2).url],
       ['Story number 1', entry(1).id, entry(1).url],
@@ -224,7 +199,9 @@ describe('Atom 1.0', () => {
 describe('JSON Feed 1.1', () => {
   it('declares 1.1, uses authors, next_url, and gives every item id, url, title, content and dates', () => {
     const out = JSON.parse(
-      renderJson(doc([entry(2), entry(1)], { next: { rss: '', atom: '', json: `${BASE}/next.json` } })),
+      renderJson(
+        feedDocument([entry(2), entry(1)], { next: { rss: '', atom: '', json: `${BASE}/next.json` } }),
+      ),
     );
     expect(out.version).toBe('https://jsonfeed.org/version/1.1');
     expect(out.feed_url).toBe(`${BASE}/topics/election/feed.json`);
@@ -247,7 +224,7 @@ describe('JSON Feed 1.1', () => {
   });
 
   it('always has content, even for an article with no excerpt, body or related articles', () => {
-    const out = JSON.parse(renderJson(doc([entry(1, { summary: undefined, image: undefined })])));
+    const out = JSON.parse(renderJson(feedDocument([entry(1, { summary: undefined, image: undefined })])));
     expect(out.items[0].content_html).toBe(`<p><a href="${entry(1).url}">Story number 1</a></p>`);
     expect(out.items[0].summary).toBeUndefined();
   });
@@ -271,9 +248,9 @@ describe('snapshots from fixed data', () => {
     }),
     entry(2, { image: undefined, provider: undefined }),
   ];
-  it('RSS', () => expect(renderRss(doc(fixed()))).toMatchSnapshot());
-  it('Atom', () => expect(renderAtom(doc(fixed()))).toMatchSnapshot());
-  it('JSON Feed', () => expect(JSON.parse(renderJson(doc(fixed())))).toMatchSnapshot());
+  it('RSS', () => expect(renderRss(feedDocument(fixed()))).toMatchSnapshot());
+  it('Atom', () => expect(renderAtom(feedDocument(fixed()))).toMatchSnapshot());
+  it('JSON Feed', () => expect(JSON.parse(renderJson(feedDocument(fixed())))).toMatchSnapshot());
 });
 
 describe('hostile articles', () => {
@@ -294,7 +271,7 @@ describe('hostile articles', () => {
     });
 
   it('RSS stays well-formed and shows the title exactly, without the characters XML cannot carry', () => {
-    const out = renderRss(doc([hostile(), entry(2)]));
+    const out = renderRss(feedDocument([hostile(), entry(2)]));
     wellFormed(out);
     const [item] = rssItems(out);
     expect(item.title).toBe('A ]]> B ]]> C <![CDATA[ x ]]> & &amp; "q" end');
@@ -317,7 +294,7 @@ describe('hostile articles', () => {
   });
 
   it('Atom stays well-formed, valid in structure, with attributes escaped', () => {
-    const out = renderAtom(doc([hostile()]));
+    const out = renderAtom(feedDocument([hostile()]));
     wellFormed(out);
     const [e] = atomEntries(out);
     expect(decodeHtml(textOf(e.title))).toBe('A ]]> B ]]> C <![CDATA[ x ]]> & &amp; "q" end');
@@ -334,7 +311,7 @@ describe('hostile articles', () => {
   });
 
   it('JSON keeps the text and drops what is unsafe', () => {
-    const out = JSON.parse(renderJson(doc([hostile()])));
+    const out = JSON.parse(renderJson(feedDocument([hostile()])));
     const [item] = out.items;
     expect(item.title).toBe('A ]]> B ]]> C <![CDATA[ x ]]> & &amp; "q" end');
     expect(item.content_html).not.toMatch(/<script|onclick/);
@@ -407,7 +384,7 @@ describe('any article, however hostile', () => {
   it('renders well-formed RSS whose titles and links read back as prepared', () => {
     fc.assert(
       fc.property(fc.array(arbitraryEntry, { maxLength: 4 }), (entries) => {
-        const d = doc(entries);
+        const d = feedDocument(entries);
         const out = renderRss(d);
         wellFormed(out);
         const items = rssItems(out);
@@ -422,7 +399,7 @@ describe('any article, however hostile', () => {
   it('renders well-formed Atom whose escaped titles decode to the text', () => {
     fc.assert(
       fc.property(fc.array(arbitraryEntry, { maxLength: 4 }), (entries) => {
-        const d = doc(entries);
+        const d = feedDocument(entries);
         const out = renderAtom(d);
         wellFormed(out);
         const parsed = atomEntries(out);
@@ -436,7 +413,7 @@ describe('any article, however hostile', () => {
   it('renders JSON Feed with the same titles', () => {
     fc.assert(
       fc.property(fc.array(arbitraryEntry, { maxLength: 4 }), (entries) => {
-        const d = doc(entries);
+        const d = feedDocument(entries);
         const out = JSON.parse(renderJson(d));
         expect(out.items.map((i: Node) => i.title)).toEqual(d.entries.map((e) => e.title));
         for (const i of out.items) {
@@ -455,7 +432,7 @@ describe('any article, however hostile', () => {
       .filter((s) => s.length > 0);
     fc.assert(
       fc.property(plainTitle, (title) => {
-        const d = doc([entry(1, { title })]);
+        const d = feedDocument([entry(1, { title })]);
         expect(rssItems(renderRss(d))[0].title).toBe(title);
         expect(decodeHtml(textOf(atomEntries(renderAtom(d))[0].title))).toBe(title);
         expect(JSON.parse(renderJson(d)).items[0].title).toBe(title);
