@@ -82,14 +82,17 @@ export interface IngestConfig {
   publishQueueUrl?: string;
 }
 
-const ingestSchema = z.object({
-  TABLE_NAME: required('TABLE_NAME'),
-  MAX_OBJECT_BYTES: integer('MAX_OBJECT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
-  PUBLISH_QUEUE_URL: optionalUrl('PUBLISH_QUEUE_URL'),
-});
+// Each schema is made by the function that reads it (once per process): a function's bundle then builds only
+// its own at cold start.
+const ingestSchema = () =>
+  z.object({
+    TABLE_NAME: required('TABLE_NAME'),
+    MAX_OBJECT_BYTES: integer('MAX_OBJECT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    PUBLISH_QUEUE_URL: optionalUrl('PUBLISH_QUEUE_URL'),
+  });
 
 export function readIngestConfig(env: Env = process.env): IngestConfig {
-  const v = parse(ingestSchema, env);
+  const v = parse(ingestSchema(), env);
   return {
     tableName: v.TABLE_NAME,
     maxObjectBytes: v.MAX_OBJECT_BYTES,
@@ -103,13 +106,14 @@ export interface Endpoints {
   s3?: string;
 }
 
-const endpointsSchema = z.object({
-  DYNAMODB_ENDPOINT: optionalUrl('DYNAMODB_ENDPOINT'),
-  S3_ENDPOINT: optionalUrl('S3_ENDPOINT'),
-});
+const endpointsSchema = () =>
+  z.object({
+    DYNAMODB_ENDPOINT: optionalUrl('DYNAMODB_ENDPOINT'),
+    S3_ENDPOINT: optionalUrl('S3_ENDPOINT'),
+  });
 
 export function readEndpoints(env: Env = process.env): Endpoints {
-  const v = parse(endpointsSchema, env);
+  const v = parse(endpointsSchema(), env);
   return { dynamo: v.DYNAMODB_ENDPOINT, s3: v.S3_ENDPOINT };
 }
 
@@ -120,14 +124,15 @@ export interface ReconcileConfig extends IngestConfig {
   settleSeconds: number;
 }
 
-const reconcileSchema = z.object({
-  BUCKET_NAME: required('BUCKET_NAME'),
-  RECOUNT_SETTLE_SECONDS: integer('RECOUNT_SETTLE_SECONDS', 60, 0, 600),
-});
+const reconcileSchema = () =>
+  z.object({
+    BUCKET_NAME: required('BUCKET_NAME'),
+    RECOUNT_SETTLE_SECONDS: integer('RECOUNT_SETTLE_SECONDS', 60, 0, 600),
+  });
 
 export function readReconcileConfig(env: Env = process.env): ReconcileConfig {
   const { publishQueueUrl: _ignored, ...ingest } = readIngestConfig(env);
-  const v = parse(reconcileSchema, env);
+  const v = parse(reconcileSchema(), env);
   return { ...ingest, bucket: v.BUCKET_NAME, settleSeconds: v.RECOUNT_SETTLE_SECONDS };
 }
 
@@ -167,7 +172,7 @@ export interface FeedsConfig {
   topWindowDays?: number;
 }
 
-const maxLimitSchema = z.object({ FEED_MAX_LIMIT: integer('FEED_MAX_LIMIT', 200, 1, 1000) });
+const maxLimitSchema = () => z.object({ FEED_MAX_LIMIT: integer('FEED_MAX_LIMIT', 200, 1, 1000) });
 
 /** The feeds' settings; the bounds of the page sizes depend on FEED_MAX_LIMIT, read first. */
 const feedsSchema = (maxLimit: number) =>
@@ -200,7 +205,7 @@ const feedsSchema = (maxLimit: number) =>
   });
 
 export function readFeedsConfig(env: Env = process.env): FeedsConfig {
-  const maxLimit = parse(maxLimitSchema, env).FEED_MAX_LIMIT;
+  const maxLimit = parse(maxLimitSchema(), env).FEED_MAX_LIMIT;
   const v = parse(feedsSchema(maxLimit), env);
   return {
     tableName: v.TABLE_NAME,
@@ -232,16 +237,17 @@ export interface PublishConfig {
   distributionId?: string;
 }
 
-const publishSchema = z.object({
-  WEBSUB_HUBS: hubs,
-  PUBLIC_BASE_URL: z.pipe(
-    optionalUrl('PUBLIC_BASE_URL'),
-    z.string({ error: 'environment variable PUBLIC_BASE_URL is required' }),
-  ),
-  DISTRIBUTION_ID: text,
-});
+const publishSchema = () =>
+  z.object({
+    WEBSUB_HUBS: hubs,
+    PUBLIC_BASE_URL: z.pipe(
+      optionalUrl('PUBLIC_BASE_URL'),
+      z.string({ error: 'environment variable PUBLIC_BASE_URL is required' }),
+    ),
+    DISTRIBUTION_ID: text,
+  });
 
 export function readPublishConfig(env: Env = process.env): PublishConfig {
-  const v = parse(publishSchema, env);
+  const v = parse(publishSchema(), env);
   return { hubs: v.WEBSUB_HUBS, publicBaseUrl: v.PUBLIC_BASE_URL, distributionId: v.DISTRIBUTION_ID };
 }

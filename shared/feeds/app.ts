@@ -98,7 +98,7 @@ export function createFeedsApp(options: FeedsAppOptions): FeedsApp {
   const { publicBaseUrl } = ctx.config;
   const basePath = publicBaseUrl ? new URL(publicBaseUrl).pathname.replace(/\/+$/, '') : '';
   // Pure functions of request strings, memoized: a path's route, and the base URL of a set of host headers.
-  const routes = new Memo<Route>(4096);
+  const routes = new Memo<Route>(1024);
   const bases = new Memo<string>(256);
 
   /** The path under the configured base URL's path, if it has one. */
