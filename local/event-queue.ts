@@ -20,7 +20,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { S3EventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { decodeKey } from '../functions/ingest/events.js';
 import { MAX_RECEIVE_COUNT } from '../shared/limits.js';
-import { LOCAL_REGION } from './servers.js';
+import { LOCAL_REGION } from './function-env.js';
 
 /** `signal` aborts when the queue is stopped with `abort` (the handler may end early; ingest never does). */
 export type BatchHandler = (

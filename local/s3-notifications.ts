@@ -11,7 +11,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { S3EventRecord } from 'aws-lambda';
 import type S3rver from 's3rver';
-import { LOCAL_REGION } from './servers.js';
+import { LOCAL_REGION } from './function-env.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 

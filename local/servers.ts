@@ -10,8 +10,6 @@ import S3rver from 's3rver';
 import { LOCAL_REGION, S3RVER_CREDENTIALS } from './function-env.js';
 import { fixS3rver, repairStore } from './s3rver-fixes.js';
 
-export { LOCAL_REGION, S3RVER_CREDENTIALS } from './function-env.js';
-
 export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;

@@ -24,19 +24,12 @@ import { lockDataDir } from './data-dir-lock.js';
 import { DeadLetterList, deadLetterRoutes } from './dead-letters.js';
 import { EventQueue } from './event-queue.js';
 import { FolderMirror } from './folder-mirror.js';
-import { localFunctionEnv } from './function-env.js';
+import { LOCAL_REGION, localFunctionEnv, S3RVER_CREDENTIALS } from './function-env.js';
 import { startHttpFront } from './http-front.js';
 import { IngestFunction } from './ingest-function.js';
 import { localPublisher } from './publisher.js';
 import { Sequencer } from './s3-notifications.js';
-import {
-  LOCAL_REGION,
-  type LocalDynamo,
-  type LocalS3,
-  S3RVER_CREDENTIALS,
-  startDynamo,
-  startS3,
-} from './servers.js';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from './servers.js';
 import type { LocalStack, LocalStackOptions, StartupReport } from './stack-types.js';
 import { StateFile } from './state.js';
 

@@ -11,8 +11,8 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScheduledReconcile } from '../../../functions/reconcile/run.js';
 import { FEEDS_ACTIONS, INGEST_ACTIONS, RECONCILE_ACTIONS } from '../../../infra/constructs/article-table.js';
+import { LOCAL_REGION } from '../../../local/function-env.js';
 import {
-  LOCAL_REGION,
   type LocalDynamo,
   type LocalS3,
   localS3Client,

@@ -9,13 +9,8 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusConsole } from '../../../local/console.js';
-import {
-  type LocalDynamo,
-  type LocalS3,
-  S3RVER_CREDENTIALS,
-  startDynamo,
-  startS3,
-} from '../../../local/servers.js';
+import { S3RVER_CREDENTIALS } from '../../../local/function-env.js';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../../local/servers.js';
 import { ALL } from '../../../shared/article/model.js';
 import { documentClient } from '../../../shared/store/document-client.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';

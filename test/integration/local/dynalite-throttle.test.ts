@@ -10,14 +10,8 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  LOCAL_REGION,
-  type LocalDynamo,
-  type LocalS3,
-  S3RVER_CREDENTIALS,
-  startDynamo,
-  startS3,
-} from '../../../local/servers.js';
+import { LOCAL_REGION, S3RVER_CREDENTIALS } from '../../../local/function-env.js';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../../local/servers.js';
 import { ALL } from '../../../shared/article/model.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
 

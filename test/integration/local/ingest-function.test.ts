@@ -10,14 +10,9 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3RVER_CREDENTIALS } from '../../../local/function-env.js';
 import { IngestFunction, InvocationTimeout } from '../../../local/ingest-function.js';
-import {
-  type LocalDynamo,
-  type LocalS3,
-  S3RVER_CREDENTIALS,
-  startDynamo,
-  startS3,
-} from '../../../local/servers.js';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../../local/servers.js';
 import { ALL } from '../../../shared/article/model.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
 

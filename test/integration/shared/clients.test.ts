@@ -9,13 +9,8 @@ import path from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type LocalDynamo,
-  type LocalS3,
-  S3RVER_CREDENTIALS,
-  startDynamo,
-  startS3,
-} from '../../../local/servers.js';
+import { S3RVER_CREDENTIALS } from '../../../local/function-env.js';
+import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../../local/servers.js';
 import { dynamoClient, s3Client } from '../../../shared/clients.js';
 import { ensureTable } from '../../../shared/store/dynamodb.js';
 
