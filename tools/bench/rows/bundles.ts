@@ -68,7 +68,7 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
     figures.push(
       compare(
         size,
-        `${name}: bundle size (minified, SDK bundled)`,
+        `${name}: bundle size (names kept, SDK bundled)`,
         measure(name, 'bytes', [ours.bytes]),
         measure(sdk.label, 'bytes', [base.bytes]),
         undefined,
