@@ -65,9 +65,11 @@ for (const event of events) {
   results.push({ wall: performance.now() - w, cpu: (cpu.user + cpu.system) / 1000, status: r.statusCode,
     failures: r.batchItemFailures?.length ?? 0, bytes: body.length, encoding: r.headers?.['content-encoding'] ?? 'identity' });
 }
-process.stdout.write(JSON.stringify({ init, results, maxRssKB: process.resourceUsage().maxRSS }));`;
+process.stdout.write(JSON.stringify({ node: process.version, init, results, maxRssKB: process.resourceUsage().maxRSS }));`;
 
 export interface BundleRun {
+  /** The version of the Node.js that ran it. */
+  node: string;
   /** Module init: wall and CPU time (all threads), ms. */
   init: { wall: number; cpu: number };
   /** Per event: wall and CPU time (ms), the answer's status, batch item failures, body bytes and encoding. */
@@ -82,11 +84,20 @@ export interface BundleRun {
   maxRssKB: number;
 }
 
+/**
+ * The Node.js that runs the bundles: BENCH_NODE when given (say the functions' runtime, Node.js 24, installed
+ * as .ci/node24 installs it), else this one.
+ */
+export const BUNDLE_NODE = process.env.BENCH_NODE || process.execPath;
+
+/** The version of BUNDLE_NODE (`v24.…`). */
+export const bundleNodeVersion = async () => (await runToEnd(BUNDLE_NODE, ['--version'])).trim();
+
 /** A bundle in a fresh process (a new Lambda instance): its module init, then its handler on `events`. */
 export async function runBundle(file: string, events: unknown[] = [], env: NodeJS.ProcessEnv = {}) {
   const eventsFile = `${file}.events.json`;
   if (events.length > 0) writeFileSync(eventsFile, JSON.stringify(events));
-  const out = await runToEnd(process.execPath, ['--input-type=module', '-e', RUNNER], {
+  const out = await runToEnd(BUNDLE_NODE, ['--input-type=module', '-e', RUNNER], {
     ...HANDLER_ENV,
     ...env,
     BUNDLE: pathToFileURL(file).href,

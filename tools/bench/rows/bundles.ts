@@ -4,7 +4,7 @@
  */
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Bundle, bundle, initTime } from '../../lib/bundles.js';
+import { type Bundle, bundle, bundleNodeVersion, initTime } from '../../lib/bundles.js';
 import { REPO_ROOT } from '../../lib/procs.js';
 import { mapLimit, median, repeat } from '../../lib/stats.js';
 import { type BenchContext, compare, type Figure, measure, type RowResult } from '../lib/report.js';
@@ -46,6 +46,7 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
   const data: Record<string, unknown> = {};
   // The external SDK resolves from the repository's node_modules, linked beside the bundles.
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(ctx.tmp, 'node_modules'));
+  const node = await bundleNodeVersion();
   for (const [i, name] of (['ingest', 'feeds'] as const).entries()) {
     const sdk = SDK_ONLY[name];
     const entry = { entry: `functions/${name}/handler.ts` };
@@ -81,7 +82,7 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
           measure(name, 'ms', oursRuns.cpu),
           measure(sdk.label, 'ms', baseRuns.cpu),
           INIT_TARGET,
-          `wall clock ${median(oursRuns.wall).toFixed(0)} ms vs ${median(baseRuns.wall).toFixed(0)} ms, SDK external ${median(externalRuns.wall).toFixed(0)} ms`,
+          `Node ${node}; wall clock ${median(oursRuns.wall).toFixed(0)} ms vs ${median(baseRuns.wall).toFixed(0)} ms, SDK external ${median(externalRuns.wall).toFixed(0)} ms`,
         ),
         also: [
           {
@@ -92,6 +93,7 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
       },
     );
     data[name] = {
+      node,
       bytes: ours.bytes,
       gzip: ours.gzip,
       sdkOnlyBytes: base.bytes,

@@ -115,7 +115,7 @@ function figures(files: { text: string }[], ingest: BundleRun, feeds: BundleRun)
       'ingest: CPU per SQS batch of 10 files, median',
       'ms',
       median(cpu),
-      `p95 ${ms(p95(cpu))}; wall median ${ms(median(wall))}, p95 ${ms(p95(wall))}; first batch (cold clients) wall ${ms(wall[0])}, CPU ${ms(cpu[0])}; init ${ms(ingest.init.wall)}; ${files.length} corpus files, median ${kb(median(fileBytes))}, p95 ${kb(p95(fileBytes))}`,
+      `p95 ${ms(p95(cpu))}; wall median ${ms(median(wall))}, p95 ${ms(p95(wall))}; first batch (cold clients) wall ${ms(wall[0])}, CPU ${ms(cpu[0])}; init ${ms(ingest.init.wall)}; Node ${ingest.node}; ${files.length} corpus files, median ${kb(median(fileBytes))}, p95 ${kb(p95(fileBytes))}`,
     ),
     single(
       '9b',
@@ -137,7 +137,7 @@ function figures(files: { text: string }[], ingest: BundleRun, feeds: BundleRun)
       'feeds: first render of a 50-item topic feed (cold clients), CPU',
       'ms',
       cold?.cpu ?? Number.NaN,
-      `wall ${ms(cold?.wall)}; init ${ms(feeds.init.wall)}`,
+      `wall ${ms(cold?.wall)}; init ${ms(feeds.init.wall)}; Node ${feeds.node}`,
     ),
     single(
       '9e',
