@@ -84,14 +84,8 @@ export interface BundleRun {
   maxRssKB: number;
 }
 
-/**
- * The Node.js that runs the bundles: BENCH_NODE when given (say the functions' runtime, Node.js 24, installed
- * as .ci/node24 installs it), else this one.
- */
-export const BUNDLE_NODE = process.env.BENCH_NODE || process.execPath;
-
-/** The version of BUNDLE_NODE (`v24.…`). */
-export const bundleNodeVersion = async () => (await runToEnd(BUNDLE_NODE, ['--version'])).trim();
+/** The Node.js that runs the bundles: BENCH_NODE (say Node 24, the functions' runtime), else this one. */
+const BUNDLE_NODE = process.env.BENCH_NODE || process.execPath;
 
 /** A bundle in a fresh process (a new Lambda instance): its module init, then its handler on `events`. */
 export async function runBundle(file: string, events: unknown[] = [], env: NodeJS.ProcessEnv = {}) {

@@ -4,7 +4,7 @@
  */
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Bundle, bundle, bundleNodeVersion, initTime } from '../../lib/bundles.js';
+import { type Bundle, bundle, initTime, runBundle } from '../../lib/bundles.js';
 import { REPO_ROOT } from '../../lib/procs.js';
 import { mapLimit, median, repeat } from '../../lib/stats.js';
 import { type BenchContext, compare, type Figure, measure, type RowResult } from '../lib/report.js';
@@ -46,7 +46,6 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
   const data: Record<string, unknown> = {};
   // The external SDK resolves from the repository's node_modules, linked beside the bundles.
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(ctx.tmp, 'node_modules'));
-  const node = await bundleNodeVersion();
   for (const [i, name] of (['ingest', 'feeds'] as const).entries()) {
     const sdk = SDK_ONLY[name];
     const entry = { entry: `functions/${name}/handler.ts` };
@@ -56,7 +55,7 @@ export async function bundlesRow(ctx: BenchContext): Promise<RowResult> {
       external: ['@aws-sdk/*'],
     });
     // The first read of a file is slower; each bundle gets one unmeasured load.
-    for (const b of [ours, base, external]) await initTime(b.file);
+    const node = (await mapLimit([ours, base, external], 1, (b) => runBundle(b.file)))[0]?.node;
     const runs = await repeat(Math.max(ctx.runs, 11), () =>
       mapLimit([base, ours, external], 1, (b) => initTime(b.file)),
     );
