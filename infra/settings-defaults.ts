@@ -3,6 +3,7 @@
  * table documents the same names; the constructs take their own defaults from here too.
  */
 import { DEFAULT_TOP_WINDOW_DAYS, MERGED_DEFAULTS } from '../shared/config.js';
+import { FUNCTION_MEMORY_MB } from '../shared/limits.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -80,8 +81,8 @@ export const DEFAULTS = {
   logLevel: 'INFO',
   removalPolicy: 'retain',
   priceClass: '100',
-  ingestMemoryMb: 512,
-  feedsMemoryMb: 512,
+  ingestMemoryMb: FUNCTION_MEMORY_MB,
+  feedsMemoryMb: FUNCTION_MEMORY_MB,
   ingestMaxConcurrency: 5,
   keepOldVersionsDays: 30,
   reconcileSchedule: 'rate(1 day)',

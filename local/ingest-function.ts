@@ -7,8 +7,8 @@
  * parsing and its many DynamoDB requests no longer wait behind the uploads. Like Lambda's concurrent
  * executions, several environments take batches side by side (each batch goes to the least busy one).
  *
- * An invocation whose environment dies (an uncaught error, out of memory) fails like a crashed Lambda
- * invocation: the batch is retried by the queue, in a new environment.
+ * An invocation whose environment dies (an uncaught error, or a heap grown past the function's memory) fails
+ * like a crashed Lambda invocation: the batch is retried by the queue, in a new environment.
  *
  * The time limit is Lambda's: the handler sees it through `context.getRemainingTimeInMillis()`, and an
  * invocation still running at its timeout fails with Lambda's "Task timed out" (the whole batch returns to the
@@ -18,14 +18,24 @@
 import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Env } from '../shared/config.js';
-import { INGEST_TIMEOUT_S } from '../shared/limits.js';
-import { functionThreadArgv } from './function-env.js';
+import { FUNCTION_MEMORY_MB, INGEST_TIMEOUT_S } from '../shared/limits.js';
+import { functionResourceLimits, functionThreadArgv } from './function-env.js';
 
 /** Lambda's error for an invocation stopped at its timeout. */
 export class InvocationTimeout extends Error {
   override readonly name = 'Sandbox.Timedout';
   constructor(readonly timeoutMs: number) {
     super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  }
+}
+
+/** Lambda's error for an invocation whose environment outgrew the function's memory (the kernel kills it). */
+export class RuntimeExitError extends Error {
+  override readonly name = 'Runtime.ExitError';
+  constructor(readonly memoryMb: number) {
+    super(
+      `Runtime exited with error: signal: killed (the environment outgrew the function's ${memoryMb} MB)`,
+    );
   }
 }
 
@@ -54,12 +64,18 @@ class Environment {
   /** Resolves when the thread has exited. */
   readonly exited: Promise<void>;
 
-  constructor(env: Env, handlerModule?: string, onChanged?: (message: ChangeMessage) => void) {
+  constructor(
+    env: Env,
+    memoryMb: number,
+    handlerModule?: string,
+    onChanged?: (message: ChangeMessage) => void,
+  ) {
     // A plain-JavaScript entry that loads TypeScript support in the thread, wherever the stack was started
     // from (npm start, tests, the bench).
     this.worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
       workerData: { entry: './ingest-worker.ts', env, handlerModule, publish: onChanged !== undefined },
       execArgv: functionThreadArgv(),
+      resourceLimits: functionResourceLimits(memoryMb),
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (reply: Reply) => {
@@ -71,7 +87,8 @@ class Environment {
         if ('result' in reply) waiting.resolve(reply.result);
         else waiting.reject(Object.assign(new Error(reply.error.message), reply.error));
       });
-      const died = (error: Error) => {
+      const died = (thrown: Error & { code?: string }) => {
+        const error = thrown.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new RuntimeExitError(memoryMb) : thrown;
         this.dead = true;
         reject(error);
         for (const waiting of this.pending.values()) waiting.reject(error);
@@ -147,7 +164,7 @@ export class IngestFunction {
    * (Lambda's, from shared/limits.ts, unless a test or check asks for another); `handlerModule`: a file URL
    * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler;
    * `onChanged`: where the feeds each batch changed go (the local publish queue; in AWS the function sends them
-   * to SQS), none when absent.
+   * to SQS), none when absent; `memoryMb`: the function's memory, which bounds each environment's heap.
    */
   constructor(
     private readonly env: Env,
@@ -156,6 +173,7 @@ export class IngestFunction {
       timeoutMs?: number;
       handlerModule?: string;
       onChanged?: (message: ChangeMessage) => void;
+      memoryMb?: number;
     } = {},
   ) {
     this.environments = new Array(Math.max(1, concurrency)).fill(undefined);
@@ -201,7 +219,8 @@ export class IngestFunction {
   private environment(i: number): Environment {
     let e = this.environments[i];
     if (!e || e.dead) {
-      const made = new Environment(this.env, this.options.handlerModule, this.options.onChanged);
+      const { memoryMb = FUNCTION_MEMORY_MB, handlerModule, onChanged } = this.options;
+      const made = new Environment(this.env, memoryMb, handlerModule, onChanged);
       this.running.add(made);
       void made.exited.then(() => this.running.delete(made));
       this.environments[i] = made;

@@ -1,13 +1,15 @@
 /**
- * The time limits and retry budgets of the deployed functions, in one place: the CDK stack configures AWS with
- * them and the local stack enforces the same ones (handler time limit, receive count before the dead-letter
- * queue), so a budget that does not fit shows on a laptop too. Plain numbers: no CDK import here.
+ * The time limits, memory and retry budgets of the deployed functions, in one place: the CDK stack configures
+ * AWS with them and the local stack enforces the same ones (handler time limit, memory, receive count before
+ * the dead-letter queue), so a budget that does not fit shows on a laptop too. Plain numbers: no CDK import here.
  */
 
 /** The ingest function's timeout (Lambda stops an invocation at this point; the whole batch returns to the queue). */
 export const INGEST_TIMEOUT_S = 30;
 /** The feeds function's timeout. */
 export const FEEDS_TIMEOUT_S = 10;
+/** The functions' memory unless configured otherwise (MB, Lambda's MB being MiB). */
+export const FUNCTION_MEMORY_MB = 512;
 /** SQS redrive policy: receives of a message before SQS moves it to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 /** AWS guidance for SQS event sources: a visibility timeout of at least six times the function timeout. */

@@ -1,7 +1,8 @@
 /**
  * The ingest function's local environments (worker threads running the real handler): a batch is ingested
  * into the table through the real S3 and DynamoDB servers, batches spread over the environments, and an
- * environment that cannot start fails its invocations with the handler's own error (the queue retries them).
+ * environment that cannot start fails its invocations with the handler's own error (the queue retries them),
+ * and an invocation over the function's time or memory fails as in Lambda, its environment replaced.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RVER_CREDENTIALS } from '../../../local/function-env.js';
-import { IngestFunction, InvocationTimeout } from '../../../local/ingest-function.js';
+import { IngestFunction, InvocationTimeout, RuntimeExitError } from '../../../local/ingest-function.js';
 import { type LocalDynamo, type LocalS3, startDynamo, startS3 } from '../../../local/servers.js';
 import { ALL } from '../../../shared/article/model.js';
 import { DynamoStore, ensureTable } from '../../../shared/store/dynamodb.js';
@@ -133,17 +134,31 @@ describe('the ingest function in local environments', () => {
     await expect(fn.invoke(batch(['fn/1.md'], 200))).rejects.toThrow(/stopped/);
   });
 
-  describe('the time limit', () => {
-    const slow = new URL('../../support/slow-handler.ts', import.meta.url).href;
-    const waitFor = (waitMs: number, mark: string): SQSEvent =>
-      ({ Records: [{ messageId: 'm', body: JSON.stringify({ waitMs, mark }) }] }) as unknown as SQSEvent;
+  describe('the time and memory limits', () => {
+    const limitsHandler = new URL('../../support/limits-handler.ts', import.meta.url).href;
+    const waitFor = (waitMs: number, mark: string, holdMb = 0): SQSEvent =>
+      ({
+        Records: [{ messageId: 'm', body: JSON.stringify({ waitMs, mark, holdMb }) }],
+      }) as unknown as SQSEvent;
 
-    it('stops an invocation at its timeout, as Lambda does, and replaces its environment', async () => {
-      const fn = new IngestFunction(env, 1, { timeoutMs: 400, handlerModule: slow });
-      const late = path.join(dir, 'late-mark');
-      const quick = path.join(dir, 'quick-mark');
+    /** A function of one environment running the limits handler, started, and closed after `body`. */
+    async function withFunction(
+      options: { timeoutMs?: number; memoryMb?: number },
+      body: (fn: IngestFunction) => Promise<void>,
+    ): Promise<void> {
+      const fn = new IngestFunction(env, 1, { ...options, handlerModule: limitsHandler });
       try {
         await fn.start();
+        await body(fn);
+      } finally {
+        await fn.close();
+      }
+    }
+
+    it('stops an invocation at its timeout, as Lambda does, and replaces its environment', () =>
+      withFunction({ timeoutMs: 400 }, async (fn) => {
+        const late = path.join(dir, 'late-mark');
+        const quick = path.join(dir, 'quick-mark');
         const error = await fn.invoke(waitFor(1500, late)).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(InvocationTimeout);
         expect((error as Error).message).toBe('Task timed out after 0.40 seconds');
@@ -157,15 +172,28 @@ describe('the ingest function in local environments', () => {
         expect(left).toBeGreaterThan(0);
         expect(left).toBeLessThanOrEqual(400);
         expect(fn.threads()).toBe(1);
-      } finally {
-        await fn.close();
-      }
-    });
+      }));
 
-    it('lets the other invocations of a timed-out environment finish within their own limits', async () => {
-      const fn = new IngestFunction(env, 1, { timeoutMs: 600, handlerModule: slow });
-      try {
-        await fn.start();
+    it('ends an environment that outgrows the function’s memory, as Lambda does, and replaces it', () =>
+      withFunction({ memoryMb: 128 }, async (fn) => {
+        const fits = path.join(dir, 'fits-mark');
+        const after = path.join(dir, 'after-mark');
+        // 40 MB fit in 128 MB; 400 MB do not: the environment is killed before the handler finishes.
+        expect(await fn.invoke(waitFor(0, fits, 40))).toEqual({ batchItemFailures: [] });
+        expect((await readFile(fits, 'utf8')).split(' ')[1]).toBe('40');
+        const error = await fn.invoke(waitFor(0, path.join(dir, 'never'), 400)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RuntimeExitError);
+        expect((error as Error).message).toBe(
+          "Runtime exited with error: signal: killed (the environment outgrew the function's 128 MB)",
+        );
+        expect(existsSync(path.join(dir, 'never'))).toBe(false);
+        // The next invocation gets a new environment.
+        expect(await fn.invoke(waitFor(0, after))).toEqual({ batchItemFailures: [] });
+        expect(existsSync(after)).toBe(true);
+      }));
+
+    it('lets the other invocations of a timed-out environment finish within their own limits', () =>
+      withFunction({ timeoutMs: 600 }, async (fn) => {
         const stuck = fn.invoke(waitFor(5000, path.join(dir, 'stuck'))).catch((e: unknown) => e);
         await new Promise((r) => setTimeout(r, 300));
         // Started later in the same environment, finishes after the first one timed out.
@@ -173,9 +201,6 @@ describe('the ingest function in local environments', () => {
         expect(await stuck).toBeInstanceOf(InvocationTimeout);
         expect(await other).toEqual({ batchItemFailures: [] });
         expect(existsSync(path.join(dir, 'other'))).toBe(true);
-      } finally {
-        await fn.close();
-      }
-    });
+      }));
   });
 });
