@@ -37,8 +37,8 @@ export const functionThreadArgv = (): string[] => process.execArgv.filter((a) =>
 
 /**
  * A function thread's heap bound for `memoryMb` of Lambda memory, nine tenths of it for the old generation:
- * Lambda ends an environment that outgrows its memory, and the thread ends with ERR_WORKER_OUT_OF_MEMORY. Only
- * the V8 heap is bounded here (Lambda counts everything the process holds): the looser of the two.
+ * Lambda ends an environment that outgrows its memory, and the thread ends with ERR_WORKER_OUT_OF_MEMORY.
+ * Only the V8 heap is bounded here (Lambda counts everything the process holds): the looser of the two.
  */
 export const functionResourceLimits = (memoryMb: number) => ({
   maxOldGenerationSizeMb: Math.floor(memoryMb * 0.9),

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Env } from '../shared/config.js';
 import { FUNCTION_MEMORY_MB, INGEST_TIMEOUT_S } from '../shared/limits.js';
+import type { ChangeMessage } from '../shared/websub.js';
 import { functionResourceLimits, functionThreadArgv } from './function-env.js';
 
 /** Lambda's error for an invocation stopped at its timeout. */
@@ -29,7 +30,7 @@ export class InvocationTimeout extends Error {
   }
 }
 
-/** Lambda's error for an invocation whose environment outgrew the function's memory (the kernel kills it). */
+/** Lambda's error for an invocation whose environment outgrew the function's memory (it is killed). */
 export class RuntimeExitError extends Error {
   override readonly name = 'Runtime.ExitError';
   constructor(readonly memoryMb: number) {
@@ -38,8 +39,6 @@ export class RuntimeExitError extends Error {
     );
   }
 }
-
-import type { ChangeMessage } from '../shared/websub.js';
 
 interface Pending {
   resolve: (value: SQSBatchResponse) => void;
@@ -164,7 +163,8 @@ export class IngestFunction {
    * (Lambda's, from shared/limits.ts, unless a test or check asks for another); `handlerModule`: a file URL
    * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler;
    * `onChanged`: where the feeds each batch changed go (the local publish queue; in AWS the function sends them
-   * to SQS), none when absent; `memoryMb`: the function's memory, which bounds each environment's heap.
+   * to SQS), none when absent; `memoryMb`: the function's memory (shared/limits.ts unless a test asks for
+   * another), which bounds each environment's heap.
    */
   constructor(
     private readonly env: Env,

@@ -1,7 +1,8 @@
 /**
- * The time limits, memory and retry budgets of the deployed functions, in one place: the CDK stack configures
- * AWS with them and the local stack enforces the same ones (handler time limit, memory, receive count before
- * the dead-letter queue), so a budget that does not fit shows on a laptop too. Plain numbers: no CDK import here.
+ * The time limits, memory and retry budgets of the deployed functions, in one place: the CDK stack
+ * configures AWS with them and the local stack enforces the same ones (handler time limit, memory, receive
+ * count before the dead-letter queue), so a budget that does not fit shows on a laptop too. Plain numbers:
+ * no CDK import here.
  */
 
 /** The ingest function's timeout (Lambda stops an invocation at this point; the whole batch returns to the queue). */
