@@ -31,6 +31,7 @@ const { host, listenPort } = workerData as { host: string; listenPort: number };
 /** Messages from the main thread (http-front.ts). */
 export type ToFeedsWorker =
   | { serve: Env }
+  | { tableChanged: true }
   | { answer: number; response: LocalAnswer | null }
   | { close: true };
 /** Messages to the main thread. */
@@ -48,6 +49,7 @@ const onFeedsError = (error: unknown, req: IncomingMessage) =>
   });
 let serveFeeds = functionUrlListener(async () => ({ statusCode: 503, body: 'Starting.\n' }), onFeedsError);
 let store: DynamoStore | undefined;
+let tableChanged = () => {};
 
 /** Dead-letter requests waiting for the main thread's answer. */
 const asked = new Map<number, (answer: LocalAnswer | null) => void>();
@@ -58,13 +60,14 @@ const write = (req: IncomingMessage, res: ServerResponse, a: LocalAnswer) =>
 
 const listener = (req: IncomingMessage, res: ServerResponse) => {
   const target = req.url ?? '/';
-  const pathname = target.split('?')[0];
+  const q = target.indexOf('?');
+  const pathname = q === -1 ? target : target.slice(0, q);
   if (pathname === '/_errors' && (req.method === 'GET' || req.method === 'HEAD')) {
     void errorsAnswer().then((a) => write(req, res, a));
     return;
   }
   // Only their own paths go to the main thread (every feed request passes here).
-  if (pathname?.includes('/_dead-letters')) {
+  if (pathname.includes('/_dead-letters')) {
     const id = nextAsk++;
     asked.set(id, (a) => (a ? write(req, res, a) : serveFeeds(req, res)));
     post({ ask: id, method: req.method ?? 'GET', target });
@@ -105,11 +108,10 @@ function serve(env: Env): void {
     FEEDS_SDK_BUDGET,
   );
   store = new DynamoStore(dynamo, config.tableName);
+  const handler = createFeedsHandler({ config, dynamo, log: createLogger('feeds', env.LOG_LEVEL) });
   // The real handler's app, called without the event round trip (feeds-listener.ts).
-  serveFeeds = feedsListener(
-    createFeedsHandler({ config, dynamo, log: createLogger('feeds', env.LOG_LEVEL) }),
-    onFeedsError,
-  );
+  serveFeeds = feedsListener(handler, onFeedsError);
+  tableChanged = handler.tableChanged;
 }
 
 // Malformed requests, CONNECT and a missing Host get a reason too (Node's HTTP layer gives none).
@@ -127,6 +129,7 @@ async function close(): Promise<void> {
 
 port.on('message', (message: ToFeedsWorker) => {
   if ('serve' in message) serve(message.serve);
+  else if ('tableChanged' in message) tableChanged();
   else if ('answer' in message) {
     asked.get(message.answer)?.(message.response);
     asked.delete(message.answer);

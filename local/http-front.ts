@@ -19,6 +19,8 @@ export interface HttpFront {
   base: string;
   /** Makes the feeds function from its settings (named as its environment variables); it answers from now on. */
   serveFeeds(env: Env): void;
+  /** The table changed (an ingest batch wrote): the feeds function rereads its metadata at the next request. */
+  tableChanged(): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startHttpFront(options: {
     port,
     base: `http://${HOST}:${port}`,
     serveFeeds: (env) => send({ serve: env }),
+    tableChanged: () => send({ tableChanged: true }),
     // The server closes in its thread (busy connections finish their response, 2 s at most), then the thread ends.
     close: async () => {
       closing = true;

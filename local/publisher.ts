@@ -49,10 +49,10 @@ export function publishQueue(
     batchSize: 100,
     concurrency: 2,
     maxReceiveCount: 3,
-    windowMs: 250,
     retryMs: 1000,
     queueName: 'feedbucket-publish',
     senderId: 'AIDAINGESTLOCAL',
     ...options,
+    windowMs: options.windowMs ?? 250,
   });
 }

@@ -94,7 +94,8 @@ export const feedsEntryOf = (handler: unknown): FeedsEntry | undefined =>
 
 /**
  * Adapts payload 2.0 events to the app, within the invocation's time (see withDeadline). The handler carries
- * its entry, so that the local server calls the app without building events (feedsEntryOf).
+ * its entry, so that the local server calls the app without building events (feedsEntryOf), and the app's
+ * `tableChanged`, which the local stack calls after each ingest batch (AWS has no such call).
  */
 export function lambdaHandler(app: FeedsApp, options: { timeoutMs?: number } = {}) {
   const entry = withDeadline(app, options.timeoutMs ?? FEEDS_TIMEOUT_S * 1000);
@@ -103,5 +104,5 @@ export function lambdaHandler(app: FeedsApp, options: { timeoutMs?: number } = {
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<APIGatewayProxyStructuredResultV2> =>
     toResult(await entry(requestOf(event), context?.getRemainingTimeInMillis?.()));
-  return Object.assign(handler, { entry });
+  return Object.assign(handler, { entry, tableChanged: () => app.tableChanged?.() });
 }

@@ -1,8 +1,9 @@
 /**
  * Where the ingest function hands the feeds a batch changed, for the WebSub publisher: in AWS one SQS message
- * per batch to the publish queue (PUBLISH_QUEUE_URL, set only when hubs are configured); locally, the stack's
- * publish queue (the sink its ingest environments are made with). A failure to hand them over is a warning, never an ingest
- * failure: the articles are in the feeds either way, and readers still see them at their next poll.
+ * per batch to the publish queue (PUBLISH_QUEUE_URL, set only when hubs are configured); locally, the stack
+ * (the sink its ingest environments are made with), which tells its feeds function and its publish queue. A
+ * failure to hand them over is a warning, never an ingest failure: the articles are in the feeds either way,
+ * and readers still see them at their next poll.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { withoutSdkLogging } from '../../shared/clients.js';

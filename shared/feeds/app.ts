@@ -139,5 +139,5 @@ export function createFeedsApp(options: FeedsAppOptions): FeedsApp {
     const out = serve(req);
     return out instanceof Promise ? out : Promise.resolve(out);
   };
-  return Object.assign(app, { serve });
+  return Object.assign(app, { serve, tableChanged: () => ctx.snapshots.clear() });
 }

@@ -28,6 +28,9 @@ export class Memo<V extends {}> {
   delete(key: string): void {
     this.lru.delete(key);
   }
+  clear(): void {
+    this.lru.clear();
+  }
 }
 
 /**

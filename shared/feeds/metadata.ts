@@ -92,6 +92,11 @@ export class Snapshots {
     private readonly now: () => number,
   ) {}
 
+  /** Forgets every read: the next request for any feed reads again. */
+  clear(): void {
+    this.fresh.clear();
+  }
+
   /** The metadata of `feeds`: the value itself when a read resolved within ttlMs, else a promise. */
   feeds(feeds: string[]): Snapshot | Promise<Snapshot> {
     return this.get(feeds.join(','), loadFeeds, feeds);

@@ -21,6 +21,11 @@ export interface FeedsApp {
   (req: FeedsRequest): Promise<FeedsResponse>;
   /** The same answer, synchronous when it needs no I/O (a warm hit, a 304): adapters may use it instead. */
   serve?(req: FeedsRequest): FeedsResponse | Promise<FeedsResponse>;
+  /**
+   * The table changed (the local stack says so after each ingest batch): metadata read before now answers no
+   * more requests, so that the change shows at the next one. Without it, a read serves its reuse window.
+   */
+  tableChanged?(): void;
 }
 
 /** A query parameter (the first when repeated). */

@@ -1,6 +1,19 @@
 /** Helpers for end-to-end tests of the local stack. */
+import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { LocalStack } from '../../local/stack.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+
+/** A local stack on free ports, its data in `root`/data: no watched folder, no examples (options may differ). */
+export const startHeadlessStack = (root: string, options: Partial<LocalStackOptions> = {}) =>
+  startLocalStack({
+    dataDir: path.join(root, 'data'),
+    articlesDir: false,
+    examples: false,
+    port: 0,
+    s3Port: 0,
+    dynamoPort: 0,
+    ...options,
+  });
 
 /** Probes until `ok` holds (every 50 ms), or fails naming what it waited for and what it last saw. */
 export async function until<T>(

@@ -69,6 +69,32 @@ describe('Function URL adapter', () => {
     expect(last?.requestContext.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
   });
 
+  it('passes headers as sent, names lower-cased, and joins a repeat even where Node keeps only the first', async () => {
+    respond = async () => ({ statusCode: 204 });
+    await send('GET', '/', [
+      ['Accept-Encoding', 'gzip, br'],
+      ['If-None-Match', '"abc-gz"'],
+      ['X-Mixed-Case', 'Value As Sent'],
+    ]);
+    expect(last?.headers).toEqual({
+      host: new URL(base).host,
+      'accept-encoding': 'gzip, br',
+      'if-none-match': '"abc-gz"',
+      'x-mixed-case': 'Value As Sent',
+      connection: 'keep-alive',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-port': String(port()),
+      'x-forwarded-for': '127.0.0.1',
+    });
+    expect(last?.cookies).toBeUndefined();
+    // Node's own parse keeps the first User-Agent and drops the second; a Function URL joins them.
+    await send('GET', '/', [
+      ['User-Agent', 'first'],
+      ['User-Agent', 'second'],
+    ]);
+    expect(last?.headers['user-agent']).toBe('first,second');
+  });
+
   it('passes text and JSON bodies as text and anything else base64-encoded', async () => {
     respond = async () => ({ statusCode: 204 });
     await send('POST', '/x', [['Content-Type', 'application/json']], Buffer.from('{"a":1}'));

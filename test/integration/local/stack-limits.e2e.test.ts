@@ -10,9 +10,9 @@ import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusConsole } from '../../../local/console.js';
-import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import type { LocalStack } from '../../../local/stack.js';
 import { MAX_RECEIVE_COUNT } from '../../../shared/limits.js';
-import { until, userS3Client } from '../../support/stack.js';
+import { startHeadlessStack, until, userS3Client } from '../../support/stack.js';
 
 let root: string;
 let stack: LocalStack;
@@ -30,13 +30,7 @@ const get = (p: string, init?: RequestInit) => fetch(new URL(p, stack.urls.feeds
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'fb-limits-'));
-  stack = await startLocalStack({
-    dataDir: path.join(root, 'data'),
-    articlesDir: false,
-    examples: false,
-    port: 0,
-    s3Port: 0,
-    dynamoPort: 0,
+  stack = await startHeadlessStack(root, {
     // A time limit a throttled table always exceeds (the SDK's back-off alone), and quick redeliveries.
     ingestTimeoutMs: 600,
     redeliveryMs: 20,

@@ -8,22 +8,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import type { LocalStack } from '../../../local/stack.js';
 import { articleFile } from '../../support/articles.js';
-import { until, userS3Client } from '../../support/stack.js';
+import { startHeadlessStack, until, userS3Client } from '../../support/stack.js';
 
 let root: string;
 let stacks: LocalStack[] = [];
 const envBefore = { ...process.env };
 
 const start = (name: string) =>
-  startLocalStack({
+  startHeadlessStack(root, {
     dataDir: path.join(root, name),
-    articlesDir: false,
-    examples: false,
-    port: 0,
-    s3Port: 0,
-    dynamoPort: 0,
     tableName: `table-${name}`,
     settings: { SITE_TITLE: `Site ${name}` },
   });

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/stack.js';
+import type { LocalStack } from '../../../local/stack.js';
 import { type StandInHub, startStandInHub } from '../../../tools/reliability/stand-in-hub.js';
+import { startHeadlessStack } from '../../support/stack.js';
 
 let root: string;
 let stack: LocalStack;
@@ -43,15 +44,7 @@ const feedPaths = (...dirs: string[]) => dirs.flatMap((d) => FORMATS.map((f) => 
 beforeAll(async () => {
   hub = await startStandInHub();
   root = await mkdtemp(path.join(tmpdir(), 'fb-websub-'));
-  stack = await startLocalStack({
-    settings: { WEBSUB_HUBS: hub.url },
-    dataDir: path.join(root, 'data'),
-    articlesDir: false,
-    examples: false,
-    port: 0,
-    s3Port: 0,
-    dynamoPort: 0,
-  });
+  stack = await startHeadlessStack(root, { settings: { WEBSUB_HUBS: hub.url } });
   await stack.ready;
   s3 = stack.s3;
 });

@@ -307,6 +307,20 @@ describe('conditional requests and caching', () => {
     expect(calls(store)).toEqual({ getTopic: 1 });
   });
 
+  it('reads metadata again after tableChanged, within the reuse window', async () => {
+    const store = await seeded(2);
+    const { app, get } = testApp({ store, metaTtlMs: 60_000 });
+    const before = await get('/rss.xml');
+    await seed(store, [entry(3)], '2021-04-02T00:00:00.000Z');
+    expect((await get('/rss.xml')).headers.etag).toBe(before.headers.etag);
+    resetCalls(store);
+    app.tableChanged?.();
+    const after = await get('/rss.xml');
+    expect(calls(store).getTopic).toBe(1);
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(text(after.body)).toContain('Story number 3');
+  });
+
   it('renders once for concurrent misses', async () => {
     const store = await seeded(5);
     const { get } = testApp({ store });
