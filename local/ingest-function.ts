@@ -163,8 +163,8 @@ export class IngestFunction {
    * (Lambda's, from shared/limits.ts, unless a test or check asks for another); `handlerModule`: a file URL
    * of another module exporting `handler` (tests of the runtime itself), instead of the ingest handler;
    * `onChanged`: where the feeds each batch changed go (the stack tells its feeds function and its publish
-   * queue; in AWS the function sends them to SQS), none when absent; `memoryMb`: the function's memory (shared/limits.ts unless a test asks for
-   * another), which bounds each environment's heap.
+   * queue; in AWS the function sends them to SQS), none when absent; `memoryMb`: the function's memory
+   * (shared/limits.ts unless a test asks for another), which bounds each environment's heap.
    */
   constructor(
     private readonly env: Env,
