@@ -17,8 +17,6 @@ export function localPublisher(options: {
   hubs: string[];
   baseUrl: string;
   print: (line: string) => void;
-  /** How long the first change message of a batch waits for others (ms). */
-  windowMs?: number;
 }): PublishQueue {
   const quiet = () => {};
   const handler = createPublishHandler({
@@ -32,7 +30,6 @@ export function localPublisher(options: {
   });
   return publishQueue({
     handler,
-    windowMs: options.windowMs,
     onDeadLetter: (letter) =>
       options.print(
         `error     a WebSub change message (${letter.key}) dropped after ${letter.receiveCount} deliveries: ${letter.lastError}`,
